@@ -1,0 +1,211 @@
+//! What the console knows about metric names: the `AWS/Bedrock` runtime metrics, their aliases,
+//! and which statistic answers a question about a custom `GenAI/*` metric.
+
+pub const BEDROCK_NAMESPACE: &str = "AWS/Bedrock";
+
+/// The seed application's namespaces, the default for `custom_namespaces`.
+pub const DEFAULT_CUSTOM_NAMESPACES: &[&str] = &[
+    "GenAI/Tokens",
+    "GenAI/Cost",
+    "GenAI/Quality",
+    "GenAI/Performance",
+    "GenAI/Errors",
+    "GenAI/Throughput",
+    "GenAI/UserExperience",
+    "GenAI/Sessions",
+    "GenAI/Models",
+    "GenAI/Behavior",
+    "GenAI/RAG/Retrieval",
+];
+
+/// A per-model Bedrock figure the console shows, independent of how the account spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum BedrockMetric {
+    Invocations,
+    InputTokens,
+    OutputTokens,
+    ClientErrors,
+    ServerErrors,
+    Throttles,
+    CacheReadTokens,
+    CacheWriteTokens,
+    TpmQuotaUsage,
+    Latency,
+    TimeToFirstToken,
+}
+
+impl BedrockMetric {
+    pub const ALL: [BedrockMetric; 11] = [
+        Self::Invocations,
+        Self::InputTokens,
+        Self::OutputTokens,
+        Self::ClientErrors,
+        Self::ServerErrors,
+        Self::Throttles,
+        Self::CacheReadTokens,
+        Self::CacheWriteTokens,
+        Self::TpmQuotaUsage,
+        Self::Latency,
+        Self::TimeToFirstToken,
+    ];
+
+    /// Recognise a CloudWatch metric name, accepting the known alternative spellings.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "Invocations" => Self::Invocations,
+            "InputTokenCount" => Self::InputTokens,
+            "OutputTokenCount" | "outputTokenCount" => Self::OutputTokens,
+            "InvocationClientErrors" => Self::ClientErrors,
+            "InvocationServerErrors" => Self::ServerErrors,
+            "InvocationThrottles" => Self::Throttles,
+            "CacheReadInputTokens" | "CacheReadInputTokenCount" => Self::CacheReadTokens,
+            "CacheWriteInputTokens" | "CacheWriteInputTokenCount" => Self::CacheWriteTokens,
+            "EstimatedTPMQuotaUsage" => Self::TpmQuotaUsage,
+            "InvocationLatency" => Self::Latency,
+            "TimeToFirstToken" => Self::TimeToFirstToken,
+            _ => return None,
+        })
+    }
+
+    /// The canonical (documented) CloudWatch name, used by the demo and in text.
+    pub fn canonical_name(self) -> &'static str {
+        match self {
+            Self::Invocations => "Invocations",
+            Self::InputTokens => "InputTokenCount",
+            Self::OutputTokens => "OutputTokenCount",
+            Self::ClientErrors => "InvocationClientErrors",
+            Self::ServerErrors => "InvocationServerErrors",
+            Self::Throttles => "InvocationThrottles",
+            Self::CacheReadTokens => "CacheReadInputTokens",
+            Self::CacheWriteTokens => "CacheWriteInputTokens",
+            Self::TpmQuotaUsage => "EstimatedTPMQuotaUsage",
+            Self::Latency => "InvocationLatency",
+            Self::TimeToFirstToken => "TimeToFirstToken",
+        }
+    }
+
+    /// Statistics fetched per minute (for charts) for this metric.
+    pub fn series_stats(self) -> &'static [&'static str] {
+        match self {
+            Self::Latency => &["Average", "p50", "p90", "p99"],
+            Self::TimeToFirstToken => &["p50", "p90"],
+            Self::TpmQuotaUsage => &["Maximum"],
+            _ => &["Sum"],
+        }
+    }
+
+    /// Statistics whose whole-window figure must come from CloudWatch (they don't add up).
+    pub fn window_stats(self) -> &'static [&'static str] {
+        match self {
+            Self::Latency => &["Average", "p50", "p90", "p99"],
+            Self::TimeToFirstToken => &["p50", "p90"],
+            Self::TpmQuotaUsage => &["Maximum"],
+            _ => &[],
+        }
+    }
+}
+
+/// True for statistics that add up across periods, so a window figure is the sum of the periods.
+pub fn is_additive(stat: &str) -> bool {
+    matches!(stat, "Sum" | "SampleCount")
+}
+
+/// The statistic that answers "what is this custom metric doing": Average for scores, latencies,
+/// ratios and durations; Sum for counts, tokens and costs.
+pub fn custom_stat(namespace: &str, metric: &str) -> &'static str {
+    let m = metric.to_ascii_lowercase();
+    let ns = namespace.to_ascii_lowercase();
+    let averaged = [
+        "latency", "duration", "score", "rate", "avg", "faithfulness", "relevancy", "precision",
+        "recall", "quality", "similarity", "perquery", "per_query", "turns", "time", "ratio",
+        "percent", "usage",
+    ];
+    if ns.ends_with("/quality") && m != "requestsuccess" {
+        return "Average";
+    }
+    if averaged.iter().any(|w| m.contains(w)) {
+        "Average"
+    } else {
+        "Sum"
+    }
+}
+
+/// Strip the cross-region inference prefixes and ARN wrapping from a Bedrock model id, giving the
+/// base model id the price table is keyed by.
+pub fn base_model_id(model_id: &str) -> &str {
+    let mut id = model_id;
+    if let Some(pos) = id.rfind('/') {
+        // arn:aws:bedrock:…:inference-profile/us.anthropic… or …:foundation-model/anthropic…
+        if id.starts_with("arn:") {
+            id = &id[pos + 1..];
+        }
+    }
+    for p in ["us.", "eu.", "apac.", "global.", "jp.", "au.", "us-gov.", "ca."] {
+        if let Some(rest) = id.strip_prefix(p) {
+            return rest;
+        }
+    }
+    id
+}
+
+/// A short display name: `us.anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5`.
+pub fn short_model_name(model_id: &str) -> String {
+    let base = base_model_id(model_id);
+    let name = base.split_once('.').map(|(_, n)| n).unwrap_or(base);
+    let name = name.split(':').next().unwrap_or(name);
+    let mut parts: Vec<&str> = name.split('-').collect();
+    // drop a trailing version tag (v1, v2) and a date stamp (20250929)
+    while let Some(last) = parts.last() {
+        let is_version = last.len() <= 3 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+        let is_date = last.len() == 8 && last.chars().all(|c| c.is_ascii_digit());
+        if (is_version || is_date) && parts.len() > 1 {
+            parts.pop();
+        } else {
+            break;
+        }
+    }
+    parts.join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_both_cache_spellings() {
+        assert_eq!(BedrockMetric::from_name("CacheReadInputTokens"), Some(BedrockMetric::CacheReadTokens));
+        assert_eq!(BedrockMetric::from_name("CacheReadInputTokenCount"), Some(BedrockMetric::CacheReadTokens));
+        assert_eq!(BedrockMetric::from_name("CacheWriteInputTokenCount"), Some(BedrockMetric::CacheWriteTokens));
+        assert_eq!(BedrockMetric::from_name("InvocationCount"), None);
+    }
+
+    #[test]
+    fn strips_inference_prefixes_and_arns() {
+        assert_eq!(base_model_id("us.anthropic.claude-sonnet-4-6"), "anthropic.claude-sonnet-4-6");
+        assert_eq!(base_model_id("global.anthropic.claude-haiku-4-5-20251001-v1:0"), "anthropic.claude-haiku-4-5-20251001-v1:0");
+        assert_eq!(
+            base_model_id("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"),
+            "amazon.nova-pro-v1:0"
+        );
+        assert_eq!(base_model_id("amazon.nova-lite-v1:0"), "amazon.nova-lite-v1:0");
+    }
+
+    #[test]
+    fn short_names() {
+        assert_eq!(short_model_name("us.anthropic.claude-sonnet-4-5-20250929-v1:0"), "claude-sonnet-4-5");
+        assert_eq!(short_model_name("amazon.nova-pro-v1:0"), "nova-pro");
+        assert_eq!(short_model_name("meta.llama3-3-70b-instruct-v1:0"), "llama3-3-70b-instruct");
+    }
+
+    #[test]
+    fn custom_stats() {
+        assert_eq!(custom_stat("GenAI/Quality", "Faithfulness"), "Average");
+        assert_eq!(custom_stat("GenAI/Quality", "RequestSuccess"), "Sum");
+        assert_eq!(custom_stat("GenAI/Performance", "EndToEndLatency"), "Average");
+        assert_eq!(custom_stat("GenAI/Cost", "TotalCost"), "Sum");
+        assert_eq!(custom_stat("GenAI/Cost", "CostPerQuery"), "Average");
+        assert_eq!(custom_stat("GenAI/Tokens", "InputTokens"), "Sum");
+        assert_eq!(custom_stat("GenAI/Errors", "ErrorRate"), "Average");
+        assert_eq!(custom_stat("GenAI/Sessions", "AvgSessionDuration"), "Average");
+    }
+}

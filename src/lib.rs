@@ -1,0 +1,7 @@
+//! nightjar: a terminal console for GenAI workloads on AWS.
+//!
+//! Shape: `sources` (tokio tasks owning the AWS clients, or the demo) send plain
+//! [`store::Update`]s to the single-owner [`store::Store`]; `ui` panes draw from `&Store`.
+
+pub mod domain;
+pub mod store;

@@ -1,0 +1,151 @@
+//! Per-source health: when it last worked, what failed, what it has cost.
+
+/// USD per 1,000 metrics requested through GetMetricData.
+pub const GET_METRIC_DATA_USD_PER_1000: f64 = 0.01;
+/// USD per 1,000 other CloudWatch API requests (ListMetrics, DescribeAlarms, …).
+pub const CW_REQUEST_USD_PER_1000: f64 = 0.01;
+
+/// What kind of failure, so the UI can say what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    NoCredentials,
+    ExpiredCredentials,
+    AccessDenied,
+    Throttled,
+    Unreachable,
+    Timeout,
+    BadRegion,
+    Service,
+    Other,
+}
+
+/// A failure as the operator should see it: the AWS error code, the message, and the fix.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceError {
+    pub kind: ErrorKind,
+    /// AWS error code (`AccessDeniedException`, `Throttling`…) when there was one.
+    pub code: Option<String>,
+    pub message: String,
+    /// One line telling the operator what to do.
+    pub hint: String,
+    pub at: i64,
+}
+
+impl SourceError {
+    /// `AccessDenied: … — fix`, on one line.
+    pub fn one_line(&self) -> String {
+        let code = self.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
+        if self.hint.is_empty() {
+            format!("{code}{}", self.message)
+        } else {
+            format!("{code}{} — {}", self.message, self.hint)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceHealth {
+    /// `cloudwatch`, `demo`, …
+    pub name: String,
+    pub region: Option<String>,
+    pub last_ok: Option<i64>,
+    pub last_error: Option<SourceError>,
+    pub consecutive_failures: u32,
+    pub calls: u64,
+    pub metrics_requested: u64,
+    /// Requests other than GetMetricData (ListMetrics, STS…), billed per request.
+    pub other_requests: u64,
+    /// Timestamp of the newest datapoint this source has delivered.
+    pub newest_data: Option<i64>,
+    /// Seconds until the next poll after a failure (0 when healthy).
+    pub backoff_secs: u64,
+    pub loading: bool,
+}
+
+impl SourceHealth {
+    pub fn new(name: &str, region: Option<&str>) -> Self {
+        Self { name: name.into(), region: region.map(Into::into), loading: true, ..Default::default() }
+    }
+
+    /// The last call failed: what is on screen is the last good data.
+    pub fn is_stale(&self) -> bool {
+        self.consecutive_failures > 0
+    }
+
+    pub fn ok(&self) -> bool {
+        self.last_error.is_none() || self.consecutive_failures == 0
+    }
+
+    pub fn spend_usd(&self) -> f64 {
+        self.metrics_requested as f64 * GET_METRIC_DATA_USD_PER_1000 / 1000.0
+            + self.other_requests as f64 * CW_REQUEST_USD_PER_1000 / 1000.0
+    }
+
+    /// `cloudwatch us-east-1`
+    pub fn label(&self) -> String {
+        match &self.region {
+            Some(r) => format!("{} {r}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn record_ok(&mut self, now: i64) {
+        self.last_ok = Some(now);
+        self.consecutive_failures = 0;
+        self.backoff_secs = 0;
+        self.loading = false;
+    }
+
+    pub fn record_error(&mut self, err: SourceError) {
+        self.consecutive_failures += 1;
+        self.last_error = Some(err);
+        self.loading = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spend_counts_metrics_requested() {
+        let h = SourceHealth { metrics_requested: 250_000, other_requests: 1000, ..Default::default() };
+        assert!((h.spend_usd() - 2.51).abs() < 1e-9);
+    }
+
+    #[test]
+    fn stale_after_failure_until_success() {
+        let mut h = SourceHealth::new("cloudwatch", Some("us-east-1"));
+        assert!(h.loading);
+        h.record_ok(10);
+        assert!(!h.is_stale());
+        let err = SourceError {
+            kind: ErrorKind::Throttled,
+            code: Some("Throttling".into()),
+            message: "Rate exceeded".into(),
+            hint: "backing off".into(),
+            at: 20,
+        };
+        h.record_error(err.clone());
+        h.record_error(err);
+        assert!(h.is_stale());
+        assert_eq!(h.consecutive_failures, 2);
+        assert_eq!(h.last_ok, Some(10));
+        h.record_ok(30);
+        assert!(!h.is_stale());
+        assert_eq!(h.label(), "cloudwatch us-east-1");
+    }
+
+    #[test]
+    fn one_line_error() {
+        let e = SourceError {
+            kind: ErrorKind::AccessDenied,
+            code: Some("AccessDenied".into()),
+            message: "not authorized to perform cloudwatch:GetMetricData".into(),
+            hint: "grant it".into(),
+            at: 0,
+        };
+        assert_eq!(e.one_line(), "AccessDenied: not authorized to perform cloudwatch:GetMetricData — grant it");
+    }
+}

@@ -1,0 +1,116 @@
+//! The single-owner, in-memory store: plain data, no ratatui and no AWS SDK types.
+//! Sources send [`Update`]s; the UI loop applies them and panes read from `&Store`.
+
+pub mod health;
+pub mod series;
+pub mod update;
+pub mod views;
+
+use std::collections::BTreeMap;
+
+pub use health::{ErrorKind, SourceError, SourceHealth};
+pub use series::{Series, SeriesKey};
+pub use update::{Identity, MetricsUpdate, Update};
+
+use crate::domain::pricing::PriceTable;
+use crate::domain::window::Window;
+
+/// At most this many points per series (7 days of minutes, plus slack).
+pub const MAX_POINTS_PER_SERIES: usize = 7 * 1440 + 120;
+
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    pub window: Window,
+    pub identity: Identity,
+    pub pricing: PriceTable,
+    pub custom_namespaces: Vec<String>,
+    series: BTreeMap<SeriesKey, Series>,
+    health: BTreeMap<String, SourceHealth>,
+    /// Bumped on every change, so the UI knows when to redraw.
+    pub generation: u64,
+}
+
+impl Store {
+    pub fn new(pricing: PriceTable, custom_namespaces: Vec<String>) -> Self {
+        Self { pricing, custom_namespaces, ..Default::default() }
+    }
+
+    pub fn apply(&mut self, update: Update) {
+        match update {
+            Update::Metrics(m) => self.apply_metrics(m),
+            Update::Health(h) => {
+                self.health.insert(h.label(), h);
+            }
+            Update::Identity(i) => self.identity = i,
+        }
+        self.generation += 1;
+    }
+
+    fn apply_metrics(&mut self, m: MetricsUpdate) {
+        if m.window.end >= self.window.end {
+            self.window = m.window;
+        }
+        for (key, points) in m.series {
+            self.series.entry(key).or_default().upsert(points);
+        }
+        for (key, value) in m.window_values {
+            let s = self.series.entry(key).or_default();
+            s.window_value = value;
+            s.window_of_value = Some((m.window.start, m.window.end));
+        }
+        self.prune();
+    }
+
+    /// Drop points older than the window (with an hour of slack for baselines).
+    pub fn prune(&mut self) {
+        let cutoff = self.window.start - 3600;
+        for s in self.series.values_mut() {
+            if s.points.first_key_value().is_some_and(|(t, _)| *t < cutoff) || s.points.len() > MAX_POINTS_PER_SERIES {
+                s.prune(cutoff, MAX_POINTS_PER_SERIES);
+            }
+        }
+    }
+
+    pub fn series(&self) -> impl Iterator<Item = (&SeriesKey, &Series)> {
+        self.series.iter()
+    }
+
+    pub fn get(&self, key: &SeriesKey) -> Option<&Series> {
+        self.series.get(key)
+    }
+
+    pub fn series_count(&self) -> usize {
+        self.series.len()
+    }
+
+    pub fn point_count(&self) -> usize {
+        self.series.values().map(|s| s.points.len()).sum()
+    }
+
+    pub fn health(&self) -> impl Iterator<Item = &SourceHealth> {
+        self.health.values()
+    }
+
+    /// Newest datapoint across all series.
+    pub fn newest_data(&self) -> Option<i64> {
+        self.health.values().filter_map(|h| h.newest_data).max()
+    }
+
+    /// True when every source has failed its last call: what is shown is old.
+    pub fn any_stale(&self) -> bool {
+        self.health.values().any(SourceHealth::is_stale)
+    }
+
+    pub fn api_spend_usd(&self) -> f64 {
+        self.health.values().map(SourceHealth::spend_usd).sum()
+    }
+
+    /// At least one source has delivered data or succeeded.
+    pub fn any_source_ok(&self) -> bool {
+        self.health.values().any(|h| h.last_ok.is_some())
+    }
+
+    pub fn loading(&self) -> bool {
+        self.health.is_empty() || self.health.values().all(|h| h.loading)
+    }
+}

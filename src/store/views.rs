@@ -1,0 +1,504 @@
+//! Questions panes and reports ask of the store: per-model window figures, fleet totals per
+//! minute, the worst model for each signal, custom-namespace figures.
+
+use std::collections::BTreeMap;
+
+use super::{Series, SeriesKey, Store};
+use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, is_additive};
+use crate::domain::pricing::Tokens;
+
+/// One model in one region over the window. `None` means no data (unknown), never zero.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ModelRow {
+    pub region: String,
+    pub model_id: String,
+    pub invocations: Option<f64>,
+    pub input_tokens: Option<f64>,
+    pub output_tokens: Option<f64>,
+    pub cache_read_tokens: Option<f64>,
+    pub cache_write_tokens: Option<f64>,
+    pub client_errors: Option<f64>,
+    pub server_errors: Option<f64>,
+    pub throttles: Option<f64>,
+    pub latency_avg: Option<f64>,
+    pub latency_p50: Option<f64>,
+    pub latency_p90: Option<f64>,
+    pub latency_p99: Option<f64>,
+    pub ttft_p50: Option<f64>,
+    pub ttft_p90: Option<f64>,
+    pub tpm_quota_max: Option<f64>,
+    pub cost_usd: Option<f64>,
+}
+
+impl ModelRow {
+    pub fn errors(&self) -> Option<f64> {
+        match (self.client_errors, self.server_errors) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        }
+    }
+    /// (client + server errors) / invocations, in percent.
+    pub fn error_pct(&self) -> Option<f64> {
+        let inv = self.invocations?;
+        (inv > 0.0).then(|| self.errors().unwrap_or(0.0) / inv * 100.0)
+    }
+    /// throttles / (invocations + throttles), in percent: throttled calls are not invocations.
+    pub fn throttle_pct(&self) -> Option<f64> {
+        let t = self.throttles.unwrap_or(0.0);
+        let total = self.invocations.unwrap_or(0.0) + t;
+        (total > 0.0).then(|| t / total * 100.0)
+    }
+    pub fn tokens(&self) -> Option<f64> {
+        match (self.input_tokens, self.output_tokens) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        }
+    }
+    fn set(&mut self, metric: BedrockMetric, stat: &str, value: Option<f64>) {
+        let slot = match (metric, stat) {
+            (BedrockMetric::Invocations, _) => &mut self.invocations,
+            (BedrockMetric::InputTokens, _) => &mut self.input_tokens,
+            (BedrockMetric::OutputTokens, _) => &mut self.output_tokens,
+            (BedrockMetric::CacheReadTokens, _) => &mut self.cache_read_tokens,
+            (BedrockMetric::CacheWriteTokens, _) => &mut self.cache_write_tokens,
+            (BedrockMetric::ClientErrors, _) => &mut self.client_errors,
+            (BedrockMetric::ServerErrors, _) => &mut self.server_errors,
+            (BedrockMetric::Throttles, _) => &mut self.throttles,
+            (BedrockMetric::TpmQuotaUsage, _) => &mut self.tpm_quota_max,
+            (BedrockMetric::Latency, "Average") => &mut self.latency_avg,
+            (BedrockMetric::Latency, "p50") => &mut self.latency_p50,
+            (BedrockMetric::Latency, "p90") => &mut self.latency_p90,
+            (BedrockMetric::Latency, "p99") => &mut self.latency_p99,
+            (BedrockMetric::TimeToFirstToken, "p50") => &mut self.ttft_p50,
+            (BedrockMetric::TimeToFirstToken, "p90") => &mut self.ttft_p90,
+            _ => return,
+        };
+        // Two spellings of one metric (cache tokens): keep the larger rather than double-count.
+        *slot = match (*slot, value) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// A figure over the window with the model that is worst for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Signal {
+    pub value: Option<f64>,
+    pub worst_model: Option<String>,
+    pub worst_value: Option<f64>,
+    /// Per-minute values for the sparkline, oldest first, one per minute of the window.
+    pub spark: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overview {
+    pub requests_per_min: Signal,
+    pub error_pct: Signal,
+    pub throttle_pct: Signal,
+    pub p99_ms: Signal,
+    pub tokens_per_min: Signal,
+    /// Recent burn: cost of the last 15 minutes of data, per hour.
+    pub usd_per_hour: Signal,
+    pub usd_per_day_projected: Option<f64>,
+    pub window_cost: Option<f64>,
+    /// Models with tokens but no price.
+    pub unpriced_models: Vec<String>,
+    pub quality: Vec<QualityScore>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityScore {
+    pub key: SeriesKey,
+    pub value: Option<f64>,
+    pub spark: Vec<Option<f64>>,
+}
+
+/// A metric from a custom namespace with its window figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamespaceMetric {
+    pub key: SeriesKey,
+    pub value: Option<f64>,
+}
+
+const BURN_MINUTES: i64 = 15;
+
+impl Store {
+    fn window_figure(&self, key: &SeriesKey, s: &Series) -> Option<f64> {
+        if is_additive(&key.stat) {
+            s.sum(self.window.start, self.window.end)
+        } else {
+            s.window_value
+        }
+    }
+
+    /// Bedrock series keyed by exactly one `ModelId` dimension.
+    fn bedrock_model_series(&self) -> impl Iterator<Item = (&SeriesKey, &Series, BedrockMetric, &str)> {
+        self.series().filter_map(|(k, s)| {
+            if k.namespace != BEDROCK_NAMESPACE || k.dims.len() != 1 || k.dims[0].0 != "ModelId" {
+                return None;
+            }
+            let m = BedrockMetric::from_name(&k.metric)?;
+            Some((k, s, m, k.dims[0].1.as_str()))
+        })
+    }
+
+    /// One row per (region, model), sorted by region then model id.
+    pub fn models(&self) -> Vec<ModelRow> {
+        let mut rows: BTreeMap<(String, String), ModelRow> = BTreeMap::new();
+        for (k, s, metric, model) in self.bedrock_model_series() {
+            let row = rows.entry((k.region.clone(), model.to_string())).or_insert_with(|| ModelRow {
+                region: k.region.clone(),
+                model_id: model.to_string(),
+                ..Default::default()
+            });
+            row.set(metric, &k.stat, self.window_figure(k, s));
+        }
+        rows.into_values()
+            .map(|mut r| {
+                let has_tokens = r.input_tokens.is_some() || r.output_tokens.is_some();
+                r.cost_usd = if has_tokens { self.pricing.cost(&r.model_id, tokens_of(&r)) } else { None };
+                r
+            })
+            .collect()
+    }
+
+    /// Per-minute points of one model's metric at one statistic (aliases merged).
+    pub fn model_minutes(&self, region: &str, model: &str, metric: BedrockMetric, stat: &str) -> BTreeMap<i64, f64> {
+        let mut out = BTreeMap::new();
+        for (k, s, m, id) in self.bedrock_model_series() {
+            if m == metric && id == model && k.region == region && k.stat == stat {
+                for (t, v) in s.range(self.window.start, self.window.end) {
+                    let e = out.entry(t).or_insert(v);
+                    *e = e.max(v);
+                }
+            }
+        }
+        out
+    }
+
+    /// Per-minute cost of one model, from its token series and the price table.
+    pub fn model_cost_minutes(&self, region: &str, model: &str) -> Option<BTreeMap<i64, f64>> {
+        self.pricing.price(model)?;
+        let get = |m| self.model_minutes(region, model, m, "Sum");
+        let (i, o, cr, cw) = (
+            get(BedrockMetric::InputTokens),
+            get(BedrockMetric::OutputTokens),
+            get(BedrockMetric::CacheReadTokens),
+            get(BedrockMetric::CacheWriteTokens),
+        );
+        let mut out = BTreeMap::new();
+        for t in i.keys().chain(o.keys()).chain(cr.keys()).chain(cw.keys()) {
+            let tok = Tokens {
+                input: i.get(t).copied().unwrap_or(0.0),
+                output: o.get(t).copied().unwrap_or(0.0),
+                cache_read: cr.get(t).copied().unwrap_or(0.0),
+                cache_write: cw.get(t).copied().unwrap_or(0.0),
+            };
+            out.insert(*t, self.pricing.cost(model, tok).unwrap_or(0.0));
+        }
+        Some(out)
+    }
+
+    /// Minute buckets of the window, oldest first.
+    pub fn minutes(&self) -> Vec<i64> {
+        (self.window.start..self.window.end).step_by(60).collect()
+    }
+
+    /// Fleet-wide per-minute totals of an additive Bedrock metric.
+    pub fn fleet_minutes(&self, metric: BedrockMetric) -> BTreeMap<i64, f64> {
+        let mut out: BTreeMap<i64, f64> = BTreeMap::new();
+        let mut per_model: BTreeMap<(String, String), BTreeMap<i64, f64>> = BTreeMap::new();
+        for (k, s, m, id) in self.bedrock_model_series() {
+            if m == metric && k.stat == "Sum" {
+                let e = per_model.entry((k.region.clone(), id.to_string())).or_default();
+                for (t, v) in s.range(self.window.start, self.window.end) {
+                    let x = e.entry(t).or_insert(v);
+                    *x = x.max(v);
+                }
+            }
+        }
+        for series in per_model.values() {
+            for (t, v) in series {
+                *out.entry(*t).or_insert(0.0) += v;
+            }
+        }
+        out
+    }
+
+    fn spark(&self, points: &BTreeMap<i64, f64>) -> Vec<Option<f64>> {
+        self.minutes().into_iter().map(|t| points.get(&t).copied()).collect()
+    }
+
+    /// The window at a glance.
+    pub fn overview(&self) -> Overview {
+        let models = self.models();
+        let minutes = self.window.minutes().max(1) as f64;
+        let sum_of = |f: fn(&ModelRow) -> Option<f64>| {
+            let v: Vec<f64> = models.iter().filter_map(f).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>())
+        };
+        let worst = |f: &dyn Fn(&ModelRow) -> Option<f64>| {
+            models
+                .iter()
+                .filter_map(|m| f(m).map(|v| (m, v)))
+                .filter(|(_, v)| *v > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(m, v)| (m.model_id.clone(), v))
+        };
+        let mut ov = Overview::default();
+
+        let inv = sum_of(|m| m.invocations);
+        let inv_m = self.fleet_minutes(BedrockMetric::Invocations);
+        ov.requests_per_min = Signal {
+            value: inv.map(|v| v / minutes),
+            worst_model: None,
+            worst_value: None,
+            spark: self.spark(&inv_m),
+        };
+        if let Some((m, v)) = worst(&|m: &ModelRow| m.invocations) {
+            ov.requests_per_min.worst_model = Some(m);
+            ov.requests_per_min.worst_value = Some(v / minutes);
+        }
+
+        let errs = sum_of(ModelRow::errors);
+        let mut err_m = self.fleet_minutes(BedrockMetric::ClientErrors);
+        for (t, v) in self.fleet_minutes(BedrockMetric::ServerErrors) {
+            *err_m.entry(t).or_insert(0.0) += v;
+        }
+        let err_pct_m: BTreeMap<i64, f64> = inv_m
+            .iter()
+            .filter(|(_, i)| **i > 0.0)
+            .map(|(t, i)| (*t, err_m.get(t).copied().unwrap_or(0.0) / i * 100.0))
+            .collect();
+        let (wm, wv) = worst(&ModelRow::error_pct).unzip();
+        ov.error_pct = Signal {
+            value: match (errs, inv) {
+                (_, Some(i)) if i > 0.0 => Some(errs.unwrap_or(0.0) / i * 100.0),
+                _ => None,
+            },
+            worst_model: wm,
+            worst_value: wv,
+            spark: self.spark(&err_pct_m),
+        };
+
+        let thr = sum_of(|m| m.throttles);
+        let thr_m = self.fleet_minutes(BedrockMetric::Throttles);
+        let thr_pct_m: BTreeMap<i64, f64> = inv_m
+            .keys()
+            .chain(thr_m.keys())
+            .map(|t| {
+                let th = thr_m.get(t).copied().unwrap_or(0.0);
+                let tot = inv_m.get(t).copied().unwrap_or(0.0) + th;
+                (*t, if tot > 0.0 { th / tot * 100.0 } else { 0.0 })
+            })
+            .collect();
+        let (wm, wv) = worst(&ModelRow::throttle_pct).unzip();
+        let total = inv.unwrap_or(0.0) + thr.unwrap_or(0.0);
+        ov.throttle_pct = Signal {
+            value: (total > 0.0).then(|| thr.unwrap_or(0.0) / total * 100.0),
+            worst_model: wm,
+            worst_value: wv,
+            spark: self.spark(&thr_pct_m),
+        };
+
+        // p99: CloudWatch cannot combine percentiles across models, so the fleet figure is the
+        // worst model's own window p99, and the sparkline the worst per-minute p99.
+        let mut p99_m: BTreeMap<i64, f64> = BTreeMap::new();
+        for m in &models {
+            for (t, v) in self.model_minutes(&m.region, &m.model_id, BedrockMetric::Latency, "p99") {
+                let e = p99_m.entry(t).or_insert(v);
+                *e = e.max(v);
+            }
+        }
+        let (wm, wv) = worst(&|m: &ModelRow| m.latency_p99).unzip();
+        ov.p99_ms = Signal { value: wv, worst_model: wm, worst_value: wv, spark: self.spark(&p99_m) };
+
+        let tok = sum_of(ModelRow::tokens);
+        let mut tok_m = self.fleet_minutes(BedrockMetric::InputTokens);
+        for (t, v) in self.fleet_minutes(BedrockMetric::OutputTokens) {
+            *tok_m.entry(t).or_insert(0.0) += v;
+        }
+        let (wm, wv) = worst(&ModelRow::tokens).unzip();
+        ov.tokens_per_min = Signal {
+            value: tok.map(|v| v / minutes),
+            worst_model: wm,
+            worst_value: wv.map(|v| v / minutes),
+            spark: self.spark(&tok_m),
+        };
+
+        // Cost per minute across priced models; burn = last 15 minutes of data, per hour.
+        let mut cost_m: BTreeMap<i64, f64> = BTreeMap::new();
+        let mut per_model_burn: Vec<(String, f64)> = Vec::new();
+        let newest = tok_m.keys().next_back().copied();
+        for m in &models {
+            match self.model_cost_minutes(&m.region, &m.model_id) {
+                Some(c) => {
+                    let mut burn = 0.0;
+                    for (t, v) in &c {
+                        *cost_m.entry(*t).or_insert(0.0) += v;
+                        if newest.is_some_and(|n| *t > n - BURN_MINUTES * 60) {
+                            burn += v;
+                        }
+                    }
+                    per_model_burn.push((m.model_id.clone(), burn * 60.0 / BURN_MINUTES as f64));
+                }
+                None if m.tokens().is_some_and(|t| t > 0.0) => ov.unpriced_models.push(m.model_id.clone()),
+                None => {}
+            }
+        }
+        let burn: Option<f64> = newest.map(|n| {
+            cost_m.range(n - (BURN_MINUTES - 1) * 60..=n).map(|(_, v)| v).sum::<f64>() * 60.0 / BURN_MINUTES as f64
+        });
+        let worst_burn = per_model_burn.into_iter().filter(|(_, v)| *v > 0.0).max_by(|a, b| a.1.total_cmp(&b.1));
+        ov.usd_per_hour = Signal {
+            value: if cost_m.is_empty() { None } else { burn },
+            worst_model: worst_burn.as_ref().map(|(m, _)| m.clone()),
+            worst_value: worst_burn.map(|(_, v)| v),
+            spark: self.spark(&cost_m),
+        };
+        ov.usd_per_day_projected = ov.usd_per_hour.value.map(|v| v * 24.0);
+        let costs: Vec<f64> = models.iter().filter_map(|m| m.cost_usd).collect();
+        ov.window_cost = (!costs.is_empty()).then(|| costs.iter().sum());
+
+        ov.quality = self
+            .series()
+            .filter(|(k, _)| k.namespace.eq_ignore_ascii_case("GenAI/Quality") && k.stat == "Average")
+            .map(|(k, s)| QualityScore {
+                key: k.clone(),
+                value: s.window_value,
+                spark: self.spark(&s.range(self.window.start, self.window.end).collect()),
+            })
+            .collect();
+        ov
+    }
+
+    /// Every series of the configured custom namespaces, with its window figure.
+    pub fn namespace_metrics(&self) -> BTreeMap<String, Vec<NamespaceMetric>> {
+        let mut out: BTreeMap<String, Vec<NamespaceMetric>> = BTreeMap::new();
+        for (k, s) in self.series() {
+            if k.namespace == BEDROCK_NAMESPACE {
+                continue;
+            }
+            out.entry(k.namespace.clone())
+                .or_default()
+                .push(NamespaceMetric { key: k.clone(), value: self.window_figure(k, s) });
+        }
+        out
+    }
+}
+
+fn tokens_of(r: &ModelRow) -> Tokens {
+    Tokens {
+        input: r.input_tokens.unwrap_or(0.0),
+        output: r.output_tokens.unwrap_or(0.0),
+        cache_read: r.cache_read_tokens.unwrap_or(0.0),
+        cache_write: r.cache_write_tokens.unwrap_or(0.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::pricing::PriceTable;
+    use crate::domain::window::Window;
+    use crate::store::{MetricsUpdate, Update};
+
+    const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+    fn key(metric: &str, model: &str, stat: &str) -> SeriesKey {
+        SeriesKey::new("us-east-1", BEDROCK_NAMESPACE, metric, &[("ModelId", model)], stat)
+    }
+
+    fn store_with(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(SeriesKey, Option<f64>)>) -> Store {
+        let mut s = Store::new(PriceTable::default(), vec![]);
+        s.apply(Update::Metrics(MetricsUpdate { window: Window { start: 0, end: 600 }, series, window_values }));
+        s
+    }
+
+    #[test]
+    fn model_rows_sum_counts_and_take_cloudwatch_percentiles() {
+        let s = store_with(
+            vec![
+                (key("Invocations", SONNET, "Sum"), vec![(0, 10.0), (60, 20.0), (540, 30.0), (600, 99.0)]),
+                (key("InvocationClientErrors", SONNET, "Sum"), vec![(60, 3.0)]),
+                (key("InvocationThrottles", SONNET, "Sum"), vec![(60, 15.0)]),
+                (key("InputTokenCount", SONNET, "Sum"), vec![(0, 1_000_000.0)]),
+                (key("OutputTokenCount", SONNET, "Sum"), vec![(0, 100_000.0)]),
+                (key("InvocationLatency", SONNET, "p99"), vec![(0, 900.0), (60, 5000.0)]),
+            ],
+            vec![(key("InvocationLatency", SONNET, "p99"), Some(4200.0))],
+        );
+        let rows = s.models();
+        assert_eq!(rows.len(), 1);
+        let r = &rows[0];
+        // the point at 600 is outside [0, 600)
+        assert_eq!(r.invocations, Some(60.0));
+        assert_eq!(r.client_errors, Some(3.0));
+        assert_eq!(r.server_errors, None);
+        assert_eq!(r.error_pct(), Some(5.0));
+        assert_eq!(r.throttle_pct(), Some(20.0));
+        // window p99 is CloudWatch's figure, not a mean or max of per-minute p99s
+        assert_eq!(r.latency_p99, Some(4200.0));
+        assert_eq!(r.latency_p50, None);
+        assert!((r.cost_usd.unwrap() - 4.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unknown_price_is_unknown_not_zero() {
+        let s = store_with(vec![(key("InputTokenCount", "acme.mystery-v1", "Sum"), vec![(0, 1000.0)])], vec![]);
+        assert_eq!(s.models()[0].cost_usd, None);
+        let ov = s.overview();
+        assert_eq!(ov.unpriced_models, vec!["acme.mystery-v1".to_string()]);
+        assert_eq!(ov.window_cost, None);
+    }
+
+    #[test]
+    fn cache_token_spellings_are_one_metric() {
+        let s = store_with(
+            vec![
+                (key("CacheReadInputTokenCount", SONNET, "Sum"), vec![(0, 500.0)]),
+                (key("OutputTokenCount", SONNET, "Sum"), vec![(0, 0.0)]),
+            ],
+            vec![],
+        );
+        assert_eq!(s.models()[0].cache_read_tokens, Some(500.0));
+    }
+
+    #[test]
+    fn overview_names_the_worst_model() {
+        let haiku = "anthropic.claude-haiku-4-5-20251001-v1:0";
+        let s = store_with(
+            vec![
+                (key("Invocations", SONNET, "Sum"), vec![(0, 100.0)]),
+                (key("InvocationThrottles", SONNET, "Sum"), vec![(0, 100.0)]),
+                (key("Invocations", haiku, "Sum"), vec![(0, 500.0)]),
+                (key("InvocationThrottles", haiku, "Sum"), vec![(0, 5.0)]),
+            ],
+            vec![(key("InvocationLatency", haiku, "p99"), Some(800.0))],
+        );
+        let ov = s.overview();
+        assert_eq!(ov.requests_per_min.value, Some(60.0));
+        assert_eq!(ov.throttle_pct.worst_model.as_deref(), Some(SONNET));
+        assert_eq!(ov.throttle_pct.worst_value, Some(50.0));
+        assert!((ov.throttle_pct.value.unwrap() - 105.0 / 705.0 * 100.0).abs() < 1e-9);
+        assert_eq!(ov.p99_ms.worst_model.as_deref(), Some(haiku));
+        assert_eq!(ov.requests_per_min.spark.len(), 10);
+        assert_eq!(ov.requests_per_min.spark[0], Some(600.0));
+        assert_eq!(ov.requests_per_min.spark[1], None);
+    }
+
+    #[test]
+    fn custom_namespace_figures() {
+        let f = SeriesKey::new("us-east-1", "GenAI/Quality", "Faithfulness", &[], "Average");
+        let c = SeriesKey::new("us-east-1", "GenAI/Cost", "TotalCost", &[], "Sum");
+        let s = store_with(
+            vec![(f.clone(), vec![(0, 0.9), (60, 0.7)]), (c.clone(), vec![(0, 1.5), (60, 2.5)])],
+            vec![(f.clone(), Some(0.81))],
+        );
+        let ns = s.namespace_metrics();
+        assert_eq!(ns["GenAI/Quality"][0].value, Some(0.81));
+        assert_eq!(ns["GenAI/Cost"][0].value, Some(4.0));
+        assert_eq!(s.overview().quality[0].value, Some(0.81));
+    }
+}
