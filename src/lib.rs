@@ -3,5 +3,12 @@
 //! Shape: `sources` (tokio tasks owning the AWS clients, or the demo) send plain
 //! [`store::Update`]s to the single-owner [`store::Store`]; `ui` panes draw from `&Store`.
 
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod engine;
+pub mod report;
+pub mod sanitize;
+pub mod sources;
 pub mod store;
+pub mod ui;

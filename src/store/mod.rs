@@ -21,6 +21,8 @@ pub const MAX_POINTS_PER_SERIES: usize = 7 * 1440 + 120;
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     pub window: Window,
+    /// Seconds between points of the current window's series.
+    pub period: i64,
     pub identity: Identity,
     pub pricing: PriceTable,
     pub custom_namespaces: Vec<String>,
@@ -49,6 +51,7 @@ impl Store {
     fn apply_metrics(&mut self, m: MetricsUpdate) {
         if m.window.end >= self.window.end {
             self.window = m.window;
+            self.period = if m.period > 0 { m.period } else { 60 };
         }
         for (key, points) in m.series {
             self.series.entry(key).or_default().upsert(points);

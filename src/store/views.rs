@@ -200,9 +200,9 @@ impl Store {
         Some(out)
     }
 
-    /// Minute buckets of the window, oldest first.
+    /// Period buckets of the window (minutes unless the window is longer than a day), oldest first.
     pub fn minutes(&self) -> Vec<i64> {
-        (self.window.start..self.window.end).step_by(60).collect()
+        (self.window.start..self.window.end).step_by(self.period.max(60) as usize).collect()
     }
 
     /// Fleet-wide per-minute totals of an additive Bedrock metric.
@@ -412,7 +412,7 @@ mod tests {
 
     fn store_with(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(SeriesKey, Option<f64>)>) -> Store {
         let mut s = Store::new(PriceTable::default(), vec![]);
-        s.apply(Update::Metrics(MetricsUpdate { window: Window { start: 0, end: 600 }, series, window_values }));
+        s.apply(Update::Metrics(MetricsUpdate { window: Window { start: 0, end: 600 }, period: 60, series, window_values }));
         s
     }
 

@@ -1,0 +1,216 @@
+//! `--once` output: the same picture as the console, as text (80 columns) or JSON.
+
+use serde_json::{Value, json};
+
+use crate::domain::catalog::short_model_name;
+use crate::store::Store;
+use crate::ui::format::{self, NONE};
+
+/// The JSON report. Counts are totals over the window; unknown values are `null`.
+pub fn json(store: &Store, generated_at: i64) -> Value {
+    let models: Vec<Value> = store
+        .models()
+        .iter()
+        .map(|m| {
+            json!({
+                "model_id": m.model_id,
+                "region": m.region,
+                "invocations": m.invocations,
+                "input_tokens": m.input_tokens,
+                "output_tokens": m.output_tokens,
+                "cache_read_tokens": m.cache_read_tokens,
+                "cache_write_tokens": m.cache_write_tokens,
+                "client_errors": m.client_errors,
+                "server_errors": m.server_errors,
+                "throttles": m.throttles,
+                "error_pct": m.error_pct(),
+                "throttle_pct": m.throttle_pct(),
+                "latency_ms": {"avg": m.latency_avg, "p50": m.latency_p50, "p90": m.latency_p90, "p99": m.latency_p99},
+                "ttft_ms": {"p50": m.ttft_p50, "p90": m.ttft_p90},
+                "tpm_quota_usage_max": m.tpm_quota_max,
+                "cost_usd": m.cost_usd,
+            })
+        })
+        .collect();
+    let namespaces: Vec<Value> = store
+        .namespace_metrics()
+        .into_iter()
+        .map(|(ns, metrics)| {
+            let metrics: Vec<Value> = metrics
+                .iter()
+                .map(|m| {
+                    let dims: serde_json::Map<String, Value> =
+                        m.key.dims.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+                    json!({"name": m.key.metric, "region": m.key.region, "dimensions": dims, "stat": m.key.stat, "value": m.value})
+                })
+                .collect();
+            json!({"namespace": ns, "metrics": metrics})
+        })
+        .collect();
+    let sources: Vec<Value> = store
+        .health()
+        .map(|h| {
+            json!({
+                "name": h.name,
+                "region": h.region,
+                "ok": !h.is_stale() && h.last_ok.is_some(),
+                "error": h.last_error.as_ref().filter(|_| h.is_stale()).map(|e| e.one_line()),
+                "error_code": h.last_error.as_ref().filter(|_| h.is_stale()).and_then(|e| e.code.clone()),
+                "last_ok": h.last_ok.map(format::rfc3339),
+                "newest_data": h.newest_data.map(format::rfc3339),
+                "calls": h.calls,
+                "metrics_requested": h.metrics_requested,
+                "api_cost_usd": h.spend_usd(),
+            })
+        })
+        .collect();
+    let ov = store.overview();
+    json!({
+        "generated_at": format::rfc3339(generated_at),
+        "window": {"start": format::rfc3339(store.window.start), "end": format::rfc3339(store.window.end)},
+        "account": store.identity.account,
+        "profile": store.identity.profile,
+        "regions": store.identity.regions,
+        "demo": store.identity.demo,
+        "overview": {
+            "requests_per_min": ov.requests_per_min.value,
+            "error_pct": ov.error_pct.value,
+            "throttle_pct": ov.throttle_pct.value,
+            "p99_ms": ov.p99_ms.value,
+            "p99_worst_model": ov.p99_ms.worst_model,
+            "tokens_per_min": ov.tokens_per_min.value,
+            "usd_per_hour": ov.usd_per_hour.value,
+            "usd_per_day_projected": ov.usd_per_day_projected,
+            "window_cost_usd": ov.window_cost,
+            "unpriced_models": ov.unpriced_models,
+        },
+        "models": models,
+        "namespaces": namespaces,
+        "sources": sources,
+    })
+}
+
+/// The text report, at most 80 columns wide.
+pub fn text(store: &Store, generated_at: i64) -> String {
+    let mut out = String::new();
+    let id = &store.identity;
+    let when = chrono::DateTime::from_timestamp(generated_at, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+    let account = id.account.clone().unwrap_or_else(|| if id.demo { "demo".into() } else { "account ?".into() });
+    out.push_str(&format::clip(
+        &format!("nightjar {when} · {account} · {} · last {}", id.regions.join(","), crate::ui::panes::overview::since_label(store)),
+        80,
+    ));
+    out.push('\n');
+    let ov = store.overview();
+    out.push_str(&format!(
+        "Requests/min {}  Errors {}  Throttles {}  p99 {}  Tokens/min {}\n",
+        format::opt(ov.requests_per_min.value, format::count),
+        format::opt(ov.error_pct.value, format::pct),
+        format::opt(ov.throttle_pct.value, format::pct),
+        format::opt(ov.p99_ms.value, format::ms),
+        format::opt(ov.tokens_per_min.value, format::count),
+    ));
+    let burn = match (ov.usd_per_hour.value, ov.usd_per_day_projected) {
+        (Some(h), Some(d)) => format!("{}/h → {}/day projected", format::usd(h), format::usd(d)),
+        _ => NONE.into(),
+    };
+    out.push_str(&format!("Burn {burn}  Window cost {}\n", format::opt(ov.window_cost, format::usd)));
+    for (label, sig, f) in [
+        ("worst throttles", &ov.throttle_pct, format::pct as fn(f64) -> String),
+        ("worst p99", &ov.p99_ms, format::ms),
+        ("worst errors", &ov.error_pct, format::pct),
+    ] {
+        if let (Some(m), Some(v)) = (&sig.worst_model, sig.worst_value) {
+            out.push_str(&format::clip(&format!("  {label}: {} {}", short_model_name(m), f(v)), 80));
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    let multi = id.regions.len() > 1;
+    out.push_str(&format!(
+        "{:<22}{} {:>6} {:>6} {:>6} {:>6} {:>6} {:>9}\n",
+        "MODEL",
+        if multi { format!("{:<10}", "REGION") } else { String::new() },
+        "INVOC",
+        "P50",
+        "P99",
+        "ERR%",
+        "THR%",
+        "COST"
+    ));
+    let mut models = store.models();
+    models.sort_by(|a, b| b.cost_usd.unwrap_or(-1.0).total_cmp(&a.cost_usd.unwrap_or(-1.0)));
+    for m in &models {
+        let cost = match m.cost_usd {
+            Some(c) => format::usd(c),
+            None if m.tokens().is_some() => "no price".into(),
+            None => NONE.into(),
+        };
+        out.push_str(&format!(
+            "{:<22}{} {:>6} {:>6} {:>6} {:>6} {:>6} {:>9}\n",
+            format::clip(&short_model_name(&m.model_id), 21),
+            if multi { format!("{:<10}", format::clip(&m.region, 9)) } else { String::new() },
+            format::opt(m.invocations, format::count),
+            format::opt(m.latency_p50, format::ms),
+            format::opt(m.latency_p99, format::ms),
+            format::opt(m.error_pct(), format::pct),
+            format::opt(m.throttle_pct(), format::pct),
+            cost
+        ));
+    }
+    if models.is_empty() {
+        out.push_str("  (no Bedrock model metrics in this window)\n");
+    }
+    if !ov.quality.is_empty() {
+        out.push('\n');
+        let q: Vec<String> = ov.quality.iter().map(|q| format!("{} {}", q.key.label(), format::opt(q.value, |v| format!("{v:.2}")))).collect();
+        for line in wrap(&format!("Quality: {}", q.join(", ")), 80) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+    for h in store.health() {
+        let state = if h.is_stale() || h.last_ok.is_none() {
+            h.last_error.as_ref().map(|e| format!("FAILED {}", e.one_line())).unwrap_or_else(|| "no data".into())
+        } else {
+            "ok".into()
+        };
+        let line = format!("Source {}: {state} ({} calls, {} metrics, {})", h.label(), h.calls, h.metrics_requested, format::usd(h.spend_usd()));
+        for l in wrap(&line, 80) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Greedy word wrap.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+            cur.push_str("  ");
+        }
+        if !cur.is_empty() && !cur.ends_with("  ") {
+            cur.push(' ');
+        }
+        cur.push_str(&format::clip(word, width - 2));
+    }
+    if !cur.trim().is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_fits() {
+        let l = super::wrap(&"word ".repeat(40), 30);
+        assert!(l.iter().all(|x| x.chars().count() <= 30), "{l:?}");
+        assert!(l.len() > 3);
+    }
+}

@@ -1,0 +1,286 @@
+//! AWS access: SDK configuration (credential chain, profile, region, endpoint, retries,
+//! timeouts) and turning SDK errors into [`SourceError`]s an operator can act on.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::store::{ErrorKind, SourceError};
+
+/// How to reach AWS, from the CLI and config.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Commercial regions known when this was written; others are still tried, with a warning.
+pub const KNOWN_REGIONS: &[&str] = &[
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+    "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1",
+    "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
+    "eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1", "us-gov-east-1",
+    "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+];
+
+pub fn is_known_region(r: &str) -> bool {
+    KNOWN_REGIONS.contains(&r)
+}
+
+fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
+/// Explicit timeouts so a dead network never hangs the console.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(3100))
+        .read_timeout(Duration::from_secs(20))
+        .operation_attempt_timeout(Duration::from_secs(25))
+        .operation_timeout(Duration::from_secs(60))
+        .build()
+}
+
+/// Load the SDK configuration through aws-config's default chain (env, profiles, SSO,
+/// assume-role, IMDS). `region` overrides the profile's region. `AWS_ENDPOINT_URL` and the
+/// per-service variables are honoured by aws-config itself; `--endpoint-url` wins over them.
+pub async fn load_config(opts: &AwsOptions, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(timeouts());
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(e) = &opts.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    loader.load().await
+}
+
+/// The account and caller ARN (sts:GetCallerIdentity needs no permission).
+pub async fn whoami(config: &SdkConfig, ctx: &ErrorContext) -> Result<(String, String), SourceError> {
+    let sts = aws_sdk_sts::Client::new(config);
+    let out = sts.get_caller_identity().send().await.map_err(|e| classify(&e, ctx, now()))?;
+    Ok((out.account().unwrap_or_default().to_string(), out.arn().unwrap_or_default().to_string()))
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// What was being attempted, for the error's hint.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorContext {
+    /// IAM action, e.g. `cloudwatch:GetMetricData`.
+    pub action: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+impl ErrorContext {
+    pub fn new(action: &str, profile: Option<&str>, region: Option<&str>, endpoint: Option<&str>) -> Self {
+        Self {
+            action: action.into(),
+            profile: profile.map(Into::into),
+            region: region.map(Into::into),
+            endpoint: endpoint.map(Into::into),
+        }
+    }
+    fn profile_flag(&self) -> String {
+        match &self.profile {
+            Some(p) => format!(" --profile {p}"),
+            None => String::new(),
+        }
+    }
+}
+
+/// Turn an SDK error into something the operator can act on.
+pub fn classify<E, R>(err: &SdkError<E, R>, ctx: &ErrorContext, at: i64) -> SourceError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let code = err.code().map(str::to_string);
+    let service_msg = err.message().map(str::to_string);
+    let full = DisplayErrorContext(err).to_string();
+    let timeout = matches!(err, SdkError::TimeoutError(_))
+        || matches!(err, SdkError::DispatchFailure(d) if d.is_timeout());
+    classify_parts(code, service_msg, &full, timeout, ctx, at)
+}
+
+/// The classification itself, on plain strings (unit-testable without the SDK).
+pub fn classify_parts(
+    code: Option<String>,
+    service_msg: Option<String>,
+    full: &str,
+    timeout: bool,
+    ctx: &ErrorContext,
+    at: i64,
+) -> SourceError {
+    let lower = full.to_ascii_lowercase();
+    let c = code.as_deref().unwrap_or("");
+    let region = ctx.region.as_deref().unwrap_or("?");
+    let pf = ctx.profile_flag();
+    let (kind, message, hint) = if lower.contains("token has expired")
+        || lower.contains("sso token")
+        || (lower.contains("sso") && lower.contains("expired"))
+        || lower.contains("session has expired")
+    {
+        (
+            ErrorKind::ExpiredCredentials,
+            "the SSO session has expired".to_string(),
+            format!("run `aws sso login{pf}`; nightjar recovers by itself once you have"),
+        )
+    } else if matches!(c, "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired") {
+        (
+            ErrorKind::ExpiredCredentials,
+            "the credentials have expired".to_string(),
+            format!("refresh them (`aws sso login{pf}` or re-assume the role); nightjar retries by itself"),
+        )
+    } else if lower.contains("no credentials")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("failed to load credentials")
+        || lower.contains("credentials provider was not enabled")
+        || lower.contains("no providers in chain provided credentials")
+        || lower.contains("could not find profile")
+        || (lower.contains("profile") && lower.contains("not") && lower.contains("found"))
+    {
+        (
+            ErrorKind::NoCredentials,
+            "no AWS credentials were found".to_string(),
+            "set AWS_PROFILE or pass --profile, run `aws configure` or `aws sso login`, or try --demo".to_string(),
+        )
+    } else if matches!(c, "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "IncompleteSignature")
+    {
+        (
+            ErrorKind::NoCredentials,
+            "AWS rejected the credentials".to_string(),
+            format!("check the access key for{} (`aws sts get-caller-identity{pf}`)", if pf.is_empty() { " the default profile".to_string() } else { pf.clone() }),
+        )
+    } else if c.contains("AccessDenied") || c == "UnauthorizedOperation" || lower.contains("not authorized to perform") {
+        (
+            ErrorKind::AccessDenied,
+            format!("access denied to {}", ctx.action),
+            format!("allow {} for this role (README: read-only IAM policy)", ctx.action),
+        )
+    } else if matches!(c, "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" | "LimitExceededException")
+        || lower.contains("rate exceeded")
+    {
+        (ErrorKind::Throttled, "AWS is throttling requests".to_string(), "backing off; the last good data stays on screen".to_string())
+    } else if timeout {
+        (
+            ErrorKind::Timeout,
+            "the request timed out".to_string(),
+            "check the network to AWS; retrying with backoff".to_string(),
+        )
+    } else if !is_known_region(region) && ctx.endpoint.is_none() {
+        (
+            ErrorKind::BadRegion,
+            format!("cannot reach AWS in region '{region}'"),
+            format!("'{region}' is not a known region; check --region"),
+        )
+    } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        (
+            ErrorKind::Unreachable,
+            format!("cannot resolve the {} endpoint", ctx.endpoint.as_deref().unwrap_or(region)),
+            "check DNS, the proxy, --region or --endpoint-url".to_string(),
+        )
+    } else if lower.contains("connection refused")
+        || lower.contains("tcp connect error")
+        || lower.contains("connection reset")
+        || lower.contains("dispatch failure")
+        || lower.contains("io error")
+    {
+        let target = ctx.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
+        (ErrorKind::Unreachable, format!("cannot connect to {target}"), "check the network, proxy or --endpoint-url".to_string())
+    } else if code.is_some() {
+        (ErrorKind::Service, service_msg.clone().unwrap_or_else(|| first_line(full)), "retrying with backoff".to_string())
+    } else {
+        (ErrorKind::Other, first_line(full), "retrying with backoff".to_string())
+    };
+    let message = match (&service_msg, kind) {
+        (Some(m), ErrorKind::AccessDenied | ErrorKind::Throttled) if !m.is_empty() => truncate(m, 200),
+        _ => truncate(&message, 200),
+    };
+    SourceError { kind, code, message, hint, at }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    let clean = crate::sanitize::one_line(s);
+    if clean.chars().count() > n { clean.chars().take(n - 1).chain(['…']).collect() } else { clean }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> ErrorContext {
+        ErrorContext::new("cloudwatch:GetMetricData", Some("prod"), Some("us-east-1"), None)
+    }
+
+    #[test]
+    fn expired_sso_says_how_to_log_in() {
+        let e = classify_parts(None, None, "failed to load credentials: the SSO token has expired", false, &ctx(), 1);
+        assert_eq!(e.kind, ErrorKind::ExpiredCredentials);
+        assert!(e.hint.contains("aws sso login --profile prod"), "{}", e.hint);
+    }
+
+    #[test]
+    fn access_denied_names_the_action() {
+        let e = classify_parts(
+            Some("AccessDenied".into()),
+            Some("User: arn:aws:sts::1:assumed-role/x is not authorized to perform: cloudwatch:GetMetricData".into()),
+            "service error",
+            false,
+            &ctx(),
+            1,
+        );
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
+        assert!(e.hint.contains("cloudwatch:GetMetricData"));
+        assert!(e.one_line().starts_with("AccessDenied: User: arn"));
+    }
+
+    #[test]
+    fn throttling_and_expired_tokens() {
+        assert_eq!(classify_parts(Some("Throttling".into()), Some("Rate exceeded".into()), "", false, &ctx(), 0).kind, ErrorKind::Throttled);
+        assert_eq!(classify_parts(Some("ExpiredToken".into()), None, "", false, &ctx(), 0).kind, ErrorKind::ExpiredCredentials);
+    }
+
+    #[test]
+    fn no_credentials_suggests_demo() {
+        let e = classify_parts(None, None, "dispatch failure: no credentials in the chain: CredentialsNotLoaded", false, &ctx(), 0);
+        assert_eq!(e.kind, ErrorKind::NoCredentials);
+        assert!(e.hint.contains("--demo"));
+    }
+
+    #[test]
+    fn unknown_region_and_unreachable_endpoint() {
+        let c = ErrorContext::new("cloudwatch:ListMetrics", None, Some("xx-fake-9"), None);
+        let e = classify_parts(None, None, "dispatch failure: dns error: failed to lookup address", false, &c, 0);
+        assert_eq!(e.kind, ErrorKind::BadRegion);
+        assert!(e.hint.contains("--region"));
+        let c = ErrorContext::new("cloudwatch:ListMetrics", None, Some("us-east-1"), Some("http://127.0.0.1:9"));
+        let e = classify_parts(None, None, "dispatch failure: io error: tcp connect error: Connection refused", false, &c, 0);
+        assert_eq!(e.kind, ErrorKind::Unreachable);
+        assert!(e.message.contains("127.0.0.1:9"));
+        let e = classify_parts(None, None, "timeout", true, &c, 0);
+        assert_eq!(e.kind, ErrorKind::Timeout);
+    }
+}

@@ -1,0 +1,550 @@
+//! The CloudWatch metrics source: discovers metrics with ListMetrics, fetches them with
+//! GetMetricData (≤500 queries a call, following NextToken), polls incrementally, and records
+//! its health and what it has cost.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
+use aws_smithy_types::DateTime;
+
+use super::aws::{ErrorContext, classify};
+use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, custom_stat};
+use crate::domain::window::{Since, Window};
+use crate::store::{MetricsUpdate, SeriesKey, SourceError, SourceHealth};
+
+/// GetMetricData accepts at most this many queries per call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;
+/// Periods re-read on every incremental poll, because CloudWatch data arrives late.
+pub const LATE_PERIODS: i64 = 5;
+/// Re-run discovery this often (new models and metrics appear).
+pub const DISCOVERY_EVERY_SECS: i64 = 600;
+
+/// A metric found by ListMetrics: namespace, name, full dimension set (sorted).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FoundMetric {
+    pub namespace: String,
+    pub name: String,
+    pub dims: Vec<(String, String)>,
+}
+
+/// Per-minute resolution up to a day; 5-minute beyond (CloudWatch keeps 1-minute data 15 days,
+/// but a week of minutes is more than any pane can show).
+pub fn period_for(window: &Window) -> i64 {
+    if window.secs() <= 86400 { 60 } else { 300 }
+}
+
+/// The last successful per-period fetch.
+#[derive(Debug, Clone, Copy)]
+struct Fetched {
+    start: i64,
+    end: i64,
+    period: i64,
+}
+
+/// Polls one region. Keeps at most one request in flight by construction (it is awaited).
+pub struct MetricsPoller {
+    client: Client,
+    region: String,
+    custom_namespaces: Vec<String>,
+    ctx: ErrorContext,
+    pub health: SourceHealth,
+    found: Vec<FoundMetric>,
+    discovered_at: Option<i64>,
+    fetched: Option<Fetched>,
+    /// The per-period range the last poll asked for (for tests and the status line).
+    pub last_range: Option<(i64, i64)>,
+}
+
+impl MetricsPoller {
+    pub fn new(client: Client, region: &str, custom_namespaces: Vec<String>, profile: Option<&str>, endpoint: Option<&str>) -> Self {
+        Self {
+            client,
+            region: region.into(),
+            custom_namespaces,
+            ctx: ErrorContext::new("cloudwatch:ListMetrics", profile, Some(region), endpoint),
+            health: SourceHealth::new("cloudwatch", Some(region)),
+            found: Vec::new(),
+            discovered_at: None,
+            fetched: None,
+            last_range: None,
+        }
+    }
+
+    pub fn found(&self) -> &[FoundMetric] {
+        &self.found
+    }
+
+    /// Force discovery and a full re-read on the next poll.
+    pub fn reset(&mut self) {
+        self.discovered_at = None;
+        self.fetched = None;
+    }
+
+    /// One poll: discovery when due, then the per-period series (incremental after the first
+    /// load) and the whole-window figures. Records health either way.
+    pub async fn poll(&mut self, since: Since, now: i64) -> Result<MetricsUpdate, SourceError> {
+        self.health.loading = self.fetched.is_none();
+        let res = self.poll_inner(since, now).await;
+        match &res {
+            Ok(u) => {
+                self.health.record_ok(now);
+                let newest = u.series.iter().filter_map(|(_, p)| p.iter().map(|(t, _)| *t).max()).max();
+                if newest > self.health.newest_data {
+                    self.health.newest_data = newest;
+                }
+            }
+            Err(e) => self.health.record_error(e.clone()),
+        }
+        res
+    }
+
+    async fn poll_inner(&mut self, since: Since, now: i64) -> Result<MetricsUpdate, SourceError> {
+        if self.discovered_at.is_none_or(|t| now - t >= DISCOVERY_EVERY_SECS) {
+            self.discover(now).await?;
+            self.discovered_at = Some(now);
+        }
+        let window = since.window_ending(now);
+        let period = period_for(&window);
+        let from = match self.fetched {
+            // Incremental: the window slid forward (or stayed) at the same resolution, so only
+            // the newest periods are read, re-reading the last few because data arrives late.
+            Some(f) if f.period == period && f.start <= window.start && f.end > window.start => {
+                let from = (f.end - LATE_PERIODS * period).max(window.start);
+                window.start + (from - window.start).div_euclid(period) * period
+            }
+            _ => window.start,
+        };
+        let (series_q, window_q) = self.queries();
+        let mut update = MetricsUpdate { window, period, ..Default::default() };
+        self.last_range = Some((from, window.end));
+        let series = self.fetch(&series_q, from, window.end, period, now).await?;
+        for (i, (key, _)) in series_q.iter().enumerate() {
+            if let Some(points) = series.get(&i) {
+                update.series.push((key.clone(), points.clone()));
+            } else {
+                update.series.push((key.clone(), Vec::new()));
+            }
+        }
+        if !window_q.is_empty() {
+            let figures = self.fetch(&window_q, window.start, window.end, window.secs(), now).await?;
+            for (i, (key, _)) in window_q.iter().enumerate() {
+                let v = figures.get(&i).and_then(|p| p.iter().find(|(t, _)| *t == window.start).or(p.first()).map(|(_, v)| *v));
+                update.window_values.push((key.clone(), v));
+            }
+        }
+        self.fetched = Some(Fetched { start: window.start, end: window.end, period });
+        Ok(update)
+    }
+
+    /// ListMetrics over AWS/Bedrock and each custom namespace, deduplicated.
+    async fn discover(&mut self, now: i64) -> Result<(), SourceError> {
+        let mut found = BTreeSet::new();
+        let mut namespaces = vec![BEDROCK_NAMESPACE.to_string()];
+        namespaces.extend(self.custom_namespaces.iter().cloned());
+        for ns in namespaces {
+            let mut token: Option<String> = None;
+            loop {
+                let out = self
+                    .client
+                    .list_metrics()
+                    .namespace(&ns)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await;
+                self.health.calls += 1;
+                self.health.other_requests += 1;
+                let out = out.map_err(|e| {
+                    let ctx = ErrorContext { action: "cloudwatch:ListMetrics".into(), ..self.ctx.clone() };
+                    classify(&e, &ctx, now)
+                })?;
+                for m in out.metrics() {
+                    let (Some(namespace), Some(name)) = (m.namespace(), m.metric_name()) else { continue };
+                    let mut dims: Vec<(String, String)> = m
+                        .dimensions()
+                        .iter()
+                        .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+                        .collect();
+                    dims.sort();
+                    if namespace == BEDROCK_NAMESPACE
+                        && (BedrockMetric::from_name(name).is_none() || dims.len() != 1 || dims[0].0 != "ModelId")
+                    {
+                        continue;
+                    }
+                    found.insert(FoundMetric { namespace: namespace.to_string(), name: name.to_string(), dims });
+                }
+                token = out.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        self.found = found.into_iter().collect();
+        Ok(())
+    }
+
+    /// The per-period queries and the whole-window queries for everything discovered.
+    pub fn queries(&self) -> (Vec<(SeriesKey, MetricSpec)>, Vec<(SeriesKey, MetricSpec)>) {
+        let mut series = Vec::new();
+        let mut window = Vec::new();
+        for f in &self.found {
+            let dims: Vec<(&str, &str)> = f.dims.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let spec = |stat: &str| MetricSpec { namespace: f.namespace.clone(), name: f.name.clone(), dims: f.dims.clone(), stat: stat.to_string() };
+            let key = |stat: &str| SeriesKey::new(&self.region, &f.namespace, &f.name, &dims, stat);
+            if f.namespace == BEDROCK_NAMESPACE {
+                let Some(m) = BedrockMetric::from_name(&f.name) else { continue };
+                for s in m.series_stats() {
+                    series.push((key(s), spec(s)));
+                }
+                for s in m.window_stats() {
+                    window.push((key(s), spec(s)));
+                }
+            } else {
+                let s = custom_stat(&f.namespace, &f.name);
+                series.push((key(s), spec(s)));
+                if !crate::domain::catalog::is_additive(s) {
+                    window.push((key(s), spec(s)));
+                }
+            }
+        }
+        (series, window)
+    }
+
+    /// GetMetricData for `queries` over [start, end) at `period`, batched ≤500 a call and
+    /// following NextToken. Returns points per query index, oldest first.
+    async fn fetch(
+        &mut self,
+        queries: &[(SeriesKey, MetricSpec)],
+        start: i64,
+        end: i64,
+        period: i64,
+        now: i64,
+    ) -> Result<HashMap<usize, Vec<(i64, f64)>>, SourceError> {
+        let mut out: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
+        for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
+            let base = chunk_no * MAX_QUERIES_PER_CALL;
+            let built: Vec<MetricDataQuery> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, (_, spec))| spec.query(&format!("q{}", base + i), period))
+                .collect();
+            let mut token: Option<String> = None;
+            loop {
+                let res = self
+                    .client
+                    .get_metric_data()
+                    .set_metric_data_queries(Some(built.clone()))
+                    .start_time(DateTime::from_secs(start))
+                    .end_time(DateTime::from_secs(end))
+                    .scan_by(ScanBy::TimestampAscending)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await;
+                self.health.calls += 1;
+                self.health.metrics_requested += built.len() as u64;
+                let res = res.map_err(|e| {
+                    let ctx = ErrorContext { action: "cloudwatch:GetMetricData".into(), ..self.ctx.clone() };
+                    classify(&e, &ctx, now)
+                })?;
+                for r in res.metric_data_results() {
+                    let Some(idx) = r.id().and_then(|id| id.strip_prefix('q')).and_then(|n| n.parse::<usize>().ok()) else {
+                        continue;
+                    };
+                    if matches!(r.status_code(), Some(StatusCode::Forbidden)) {
+                        return Err(SourceError {
+                            kind: crate::store::ErrorKind::AccessDenied,
+                            code: Some("Forbidden".into()),
+                            message: format!("GetMetricData was refused for {}", queries.get(idx).map(|q| q.0.label()).unwrap_or_default()),
+                            hint: "allow cloudwatch:GetMetricData on this account (cross-account: check the OAM link)".into(),
+                            at: now,
+                        });
+                    }
+                    let e = out.entry(idx).or_default();
+                    e.extend(r.timestamps().iter().map(|t| t.secs()).zip(r.values().iter().copied()));
+                }
+                token = res.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.sort_by_key(|(t, _)| *t);
+        }
+        Ok(out)
+    }
+}
+
+/// What one GetMetricData query asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSpec {
+    pub namespace: String,
+    pub name: String,
+    pub dims: Vec<(String, String)>,
+    pub stat: String,
+}
+
+impl MetricSpec {
+    fn query(&self, id: &str, period: i64) -> MetricDataQuery {
+        let metric = Metric::builder()
+            .namespace(&self.namespace)
+            .metric_name(&self.name)
+            .set_dimensions(Some(self.dims.iter().map(|(k, v)| Dimension::builder().name(k).value(v).build()).collect()))
+            .build();
+        let stat = MetricStat::builder().metric(metric).period(period as i32).stat(&self.stat).build();
+        MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_cloudwatch::operation::get_metric_data::{GetMetricDataError, GetMetricDataOutput};
+    use aws_sdk_cloudwatch::operation::list_metrics::{ListMetricsError, ListMetricsOutput};
+    use aws_sdk_cloudwatch::types::{MetricDataResult, StatusCode};
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::store::ErrorKind;
+
+    const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const NOW: i64 = 1_800_000_000; // minute-aligned
+
+    fn metric(ns: &str, name: &str, dims: &[(&str, &str)]) -> aws_sdk_cloudwatch::types::Metric {
+        Metric::builder()
+            .namespace(ns)
+            .metric_name(name)
+            .set_dimensions(Some(dims.iter().map(|(k, v)| Dimension::builder().name(*k).value(*v).build()).collect()))
+            .build()
+    }
+
+    fn result(id: &str, points: &[(i64, f64)], status: StatusCode) -> MetricDataResult {
+        MetricDataResult::builder()
+            .id(id)
+            .set_timestamps(Some(points.iter().map(|(t, _)| DateTime::from_secs(*t)).collect()))
+            .set_values(Some(points.iter().map(|(_, v)| *v).collect()))
+            .status_code(status)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn discovery_follows_next_token_filters_and_dedups() {
+        let page1 = mock!(Client::list_metrics)
+            .match_requests(|r| r.namespace() == Some(BEDROCK_NAMESPACE) && r.next_token().is_none())
+            .then_output(|| {
+                ListMetricsOutput::builder()
+                    .metrics(metric(BEDROCK_NAMESPACE, "Invocations", &[("ModelId", MODEL)]))
+                    .metrics(metric(BEDROCK_NAMESPACE, "Invocations", &[("ModelId", MODEL), ("ServiceTier", "flex")]))
+                    .metrics(metric(BEDROCK_NAMESPACE, "ModelInvocationLogsCloudWatchDeliverySuccess", &[]))
+                    .next_token("page-2")
+                    .build()
+            });
+        let page2 = mock!(Client::list_metrics)
+            .match_requests(|r| r.namespace() == Some(BEDROCK_NAMESPACE) && r.next_token() == Some("page-2"))
+            .then_output(|| {
+                ListMetricsOutput::builder()
+                    .metrics(metric(BEDROCK_NAMESPACE, "CacheReadInputTokenCount", &[("ModelId", MODEL)]))
+                    .metrics(metric(BEDROCK_NAMESPACE, "Invocations", &[("ModelId", MODEL)]))
+                    .metrics(metric(BEDROCK_NAMESPACE, "InvocationLatency", &[("ModelId", MODEL)]))
+                    .build()
+            });
+        let custom = mock!(Client::list_metrics)
+            .match_requests(|r| r.namespace() == Some("GenAI/Quality"))
+            .then_output(|| ListMetricsOutput::builder().metrics(metric("GenAI/Quality", "Faithfulness", &[])).build());
+        let gmd = mock!(Client::get_metric_data).then_output(|| GetMetricDataOutput::builder().build());
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&page1, &page2, &custom, &gmd]);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec!["GenAI/Quality".into()], None, None);
+        p.poll(Since::default(), NOW).await.unwrap();
+        let names: Vec<(&str, &str)> = p.found().iter().map(|f| (f.namespace.as_str(), f.name.as_str())).collect();
+        assert_eq!(
+            names,
+            vec![
+                (BEDROCK_NAMESPACE, "CacheReadInputTokenCount"),
+                (BEDROCK_NAMESPACE, "InvocationLatency"),
+                (BEDROCK_NAMESPACE, "Invocations"),
+                ("GenAI/Quality", "Faithfulness")
+            ]
+        );
+        assert_eq!(page2.num_calls(), 1);
+        let (series, window) = p.queries();
+        // Invocations Sum, CacheRead Sum, latency Average+p50+p90+p99, Faithfulness Average
+        assert_eq!(series.len(), 7);
+        // latency 4 stats + Faithfulness average: additive sums get no window query
+        assert_eq!(window.len(), 5);
+        assert!(window.iter().all(|(k, _)| k.stat != "Sum"));
+        assert_eq!(p.health.other_requests, 3);
+    }
+
+    #[tokio::test]
+    async fn get_metric_data_batches_500_and_follows_next_token_through_partial_data() {
+        let lm = mock!(Client::list_metrics).then_output(|| {
+            let mut b = ListMetricsOutput::builder();
+            for i in 0..600 {
+                b = b.metrics(metric("App/Big", &format!("Count{i}"), &[]));
+            }
+            b.build()
+        });
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let s2 = sizes.clone();
+        // First page of the first batch: PartialData for q0 and a NextToken.
+        let partial = mock!(Client::get_metric_data)
+            .match_requests(|r| r.next_token().is_none() && r.metric_data_queries().len() == 500)
+            .then_compute_output(move |r| {
+                s2.lock().unwrap().push(r.metric_data_queries().len());
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("q0", &[(NOW - 3600, 1.0), (NOW - 3540, 2.0)], StatusCode::PartialData))
+                    .next_token("more")
+                    .build()
+            });
+        let rest = mock!(Client::get_metric_data)
+            .match_requests(|r| r.next_token() == Some("more"))
+            .then_output(|| {
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("q0", &[(NOW - 3480, 4.0)], StatusCode::Complete))
+                    .build()
+            });
+        let s3 = sizes.clone();
+        let second_batch = mock!(Client::get_metric_data)
+            .match_requests(|r| r.next_token().is_none() && r.metric_data_queries().len() == 100)
+            .then_compute_output(move |r| {
+                s3.lock().unwrap().push(r.metric_data_queries().len());
+                GetMetricDataOutput::builder()
+                    .metric_data_results(result("q599", &[(NOW - 60, 9.0)], StatusCode::Complete))
+                    .build()
+            });
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&lm, &partial, &rest, &second_batch]);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec!["App/Big".into()], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        assert_eq!(*sizes.lock().unwrap(), vec![500, 100]);
+        assert_eq!(rest.num_calls(), 1);
+        // 600 custom Sum series, no window queries
+        assert_eq!(u.series.len(), 600);
+        assert!(u.window_values.is_empty());
+        let q0 = &u.series.iter().find(|(k, _)| k.metric == "Count0").unwrap().1;
+        assert_eq!(q0, &vec![(NOW - 3600, 1.0), (NOW - 3540, 2.0), (NOW - 3480, 4.0)]);
+        // ids are global across batches: q599 is the last query of the second call
+        assert_eq!(u.series[599].1, vec![(NOW - 60, 9.0)]);
+        assert!(u.series[..599].iter().filter(|(k, _)| k.metric != "Count0").all(|(_, p)| p.is_empty()));
+        // metrics requested: 500 (page 1) + 500 (page 2 of the same batch) + 100
+        assert_eq!(p.health.metrics_requested, 1100);
+        // two ListMetrics (AWS/Bedrock, App/Big) and three GetMetricData pages
+        assert_eq!(p.health.calls, 5);
+    }
+
+    fn bedrock_client(gmd: &aws_smithy_mocks::Rule) -> (Client, aws_smithy_mocks::Rule) {
+        let lm = mock!(Client::list_metrics).then_output(|| {
+            ListMetricsOutput::builder()
+                .metrics(metric(BEDROCK_NAMESPACE, "Invocations", &[("ModelId", MODEL)]))
+                .metrics(metric(BEDROCK_NAMESPACE, "InvocationLatency", &[("ModelId", MODEL)]))
+                .build()
+        });
+        (mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&lm, gmd]), lm)
+    }
+
+    #[tokio::test]
+    async fn window_figures_come_from_one_period_spanning_the_window() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let periods: Vec<i32> = r.metric_data_queries().iter().filter_map(|q| q.metric_stat()?.period()).collect();
+            let start = r.start_time().unwrap().secs();
+            let end = r.end_time().unwrap().secs();
+            s.lock().unwrap().push((start, end, periods[0]));
+            let mut b = GetMetricDataOutput::builder();
+            for (i, q) in r.metric_data_queries().iter().enumerate() {
+                let stat = q.metric_stat().unwrap().stat().unwrap();
+                let v = if periods[0] == 3600 { if stat == "p99" { 4200.0 } else { 1000.0 + i as f64 } } else { 7.0 };
+                b = b.metric_data_results(result(q.id().unwrap(), &[(start, v)], StatusCode::Complete));
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let calls = seen.lock().unwrap().clone();
+        assert_eq!(calls, vec![(NOW - 3600, NOW, 60), (NOW - 3600, NOW, 3600)]);
+        let p99 = u.window_values.iter().find(|(k, _)| k.stat == "p99").unwrap();
+        assert_eq!(p99.1, Some(4200.0));
+        assert_eq!(u.window_values.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn later_polls_are_incremental_and_reread_late_periods() {
+        let gmd = mock!(Client::get_metric_data).then_output(|| GetMetricDataOutput::builder().build());
+        let (client, lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        p.poll(Since::default(), NOW).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW - 3600, NOW)));
+        p.poll(Since::default(), NOW + 60).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW - LATE_PERIODS * 60, NOW + 60)));
+        p.poll(Since::default(), NOW + 120).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW + 60 - LATE_PERIODS * 60, NOW + 120)));
+        // discovery is not repeated every poll
+        assert_eq!(lm.num_calls(), 1);
+        // a longer window is read whole
+        p.poll("3h".parse().unwrap(), NOW + 180).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW + 180 - 3 * 3600, NOW + 180)));
+        // and reset() forces a full read and re-discovery
+        p.reset();
+        p.poll("3h".parse().unwrap(), NOW + 240).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW + 240 - 3 * 3600, NOW + 240)));
+        assert_eq!(lm.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn throttling_marks_stale_and_keeps_the_last_success() {
+        let gmd = mock!(Client::get_metric_data)
+            .sequence()
+            .output(|| GetMetricDataOutput::builder().build())
+            .times(2) // the per-minute call and the window call of the first poll
+            .error(|| GetMetricDataError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build()))
+            .repeatedly()
+            .build();
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], Some("prod"), None);
+        p.poll(Since::default(), NOW).await.unwrap();
+        let err = p.poll(Since::default(), NOW + 60).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Throttled);
+        assert_eq!(err.code.as_deref(), Some("Throttling"));
+        assert!(p.health.is_stale());
+        assert_eq!(p.health.last_ok, Some(NOW));
+        assert_eq!(p.health.consecutive_failures, 1);
+        // after a failure the next poll re-reads from the last good fetch, not from "now"
+        let _ = p.poll(Since::default(), NOW + 120).await;
+        assert_eq!(p.last_range, Some((NOW - LATE_PERIODS * 60, NOW + 120)));
+    }
+
+    #[tokio::test]
+    async fn access_denied_names_the_action() {
+        let lm = mock!(Client::list_metrics).then_error(|| {
+            ListMetricsError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message("User: arn:aws:sts::123456789012:assumed-role/ro/x is not authorized to perform: cloudwatch:ListMetrics")
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&lm]);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let err = p.poll(Since::default(), NOW).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::AccessDenied);
+        assert!(err.hint.contains("cloudwatch:ListMetrics"), "{}", err.hint);
+        assert!(err.message.contains("not authorized"));
+        assert!(p.health.is_stale());
+        assert!(!p.health.loading);
+    }
+
+    #[tokio::test]
+    async fn forbidden_status_is_access_denied() {
+        let gmd = mock!(Client::get_metric_data).then_output(|| {
+            GetMetricDataOutput::builder().metric_data_results(result("q0", &[], StatusCode::Forbidden)).build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let err = p.poll(Since::default(), NOW).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::AccessDenied);
+        assert_eq!(err.code.as_deref(), Some("Forbidden"));
+    }
+}

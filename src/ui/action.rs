@@ -1,0 +1,97 @@
+//! Everything a key can do. Keymaps bind key specs to these names (kebab-case).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Quit,
+    Help,
+    Back,
+    Select,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    NextPane,
+    PrevPane,
+    #[serde(rename = "pane-1")]
+    Pane1,
+    #[serde(rename = "pane-2")]
+    Pane2,
+    #[serde(rename = "pane-3")]
+    Pane3,
+    #[serde(rename = "pane-4")]
+    Pane4,
+    #[serde(rename = "pane-5")]
+    Pane5,
+    #[serde(rename = "pane-6")]
+    Pane6,
+    #[serde(rename = "pane-7")]
+    Pane7,
+    #[serde(rename = "pane-8")]
+    Pane8,
+    #[serde(rename = "pane-9")]
+    Pane9,
+    Refresh,
+    SortNext,
+    SortReverse,
+}
+
+impl Action {
+    /// One line for the help screen.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Help => "this help",
+            Self::Back => "back / close",
+            Self::Select => "open selected row",
+            Self::Up => "move up",
+            Self::Down => "move down",
+            Self::Left => "scroll left",
+            Self::Right => "scroll right",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Top => "first row",
+            Self::Bottom => "last row",
+            Self::NextPane => "next pane",
+            Self::PrevPane => "previous pane",
+            Self::Pane1 => "pane 1: Overview",
+            Self::Pane2 => "pane 2: Models",
+            Self::Pane3 => "pane 3",
+            Self::Pane4 => "pane 4",
+            Self::Pane5 => "pane 5",
+            Self::Pane6 => "pane 6",
+            Self::Pane7 => "pane 7",
+            Self::Pane8 => "pane 8",
+            Self::Pane9 => "pane 9",
+            Self::Refresh => "refresh now",
+            Self::SortNext => "sort: next column",
+            Self::SortReverse => "sort: reverse",
+        }
+    }
+
+    /// The kebab-case name used in keymap files.
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
+
+    pub fn pane_number(self) -> Option<usize> {
+        Some(match self {
+            Self::Pane1 => 1,
+            Self::Pane2 => 2,
+            Self::Pane3 => 3,
+            Self::Pane4 => 4,
+            Self::Pane5 => 5,
+            Self::Pane6 => 6,
+            Self::Pane7 => 7,
+            Self::Pane8 => 8,
+            Self::Pane9 => 9,
+            _ => return None,
+        })
+    }
+}

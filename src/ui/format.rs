@@ -1,0 +1,186 @@
+//! Number, time and sparkline formatting shared by panes and the text report.
+
+pub const NONE: &str = "—";
+
+pub fn count(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.1}G", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 10e3 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+pub fn ms(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.0}s", v / 1000.0)
+    } else if v >= 1000.0 {
+        format!("{:.1}s", v / 1000.0)
+    } else {
+        format!("{v:.0}ms")
+    }
+}
+
+pub fn pct(v: f64) -> String {
+    if v == 0.0 {
+        "0%".into()
+    } else if v < 10.0 {
+        format!("{v:.1}%")
+    } else {
+        format!("{v:.0}%")
+    }
+}
+
+pub fn usd(v: f64) -> String {
+    if v >= 1_000.0 {
+        let whole = format!("{v:.0}");
+        let mut out = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("${out}")
+    } else if v >= 100.0 {
+        format!("${v:.0}")
+    } else if v >= 0.01 || v == 0.0 {
+        format!("${v:.2}")
+    } else {
+        format!("${v:.4}")
+    }
+}
+
+/// "12s", "3m", "2h", "4d".
+pub fn age(secs: i64) -> String {
+    let s = secs.max(0);
+    if s < 90 {
+        format!("{s}s")
+    } else if s < 90 * 60 {
+        format!("{}m", s / 60)
+    } else if s < 48 * 3600 {
+        format!("{}h", s / 3600)
+    } else {
+        format!("{}d", s / 86400)
+    }
+}
+
+pub fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| NONE.to_string())
+}
+
+pub fn hhmm(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.format("%H:%M").to_string()).unwrap_or_default()
+}
+
+pub fn rfc3339(epoch: i64) -> String {
+    chrono::DateTime::from_timestamp(epoch, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A text sparkline `width` cells wide: values are bucketed (max per bucket), scaled from 0 to
+/// the maximum; missing buckets are blank.
+pub fn spark(values: &[Option<f64>], width: usize) -> String {
+    spark_floor(values, width, 0.0)
+}
+
+/// [`spark`] scaled to at least `floor`, so small noise is not drawn as full-height bars.
+pub fn spark_floor(values: &[Option<f64>], width: usize, floor: f64) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let buckets = resample(values, width);
+    let max = buckets.iter().flatten().copied().fold(floor, f64::max);
+    buckets
+        .iter()
+        .map(|b| match b {
+            None => ' ',
+            Some(v) if max <= 0.0 || *v <= 0.0 => BLOCKS[0],
+            Some(v) => BLOCKS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
+        })
+        .collect()
+}
+
+/// Bucket `values` into `width` slots, max per slot; with fewer values than slots, the values
+/// are right-aligned (newest at the right edge).
+pub fn resample(values: &[Option<f64>], width: usize) -> Vec<Option<f64>> {
+    if values.len() <= width {
+        let mut out = vec![None; width - values.len()];
+        out.extend_from_slice(values);
+        return out;
+    }
+    (0..width)
+        .map(|i| {
+            let a = i * values.len() / width;
+            let b = ((i + 1) * values.len() / width).max(a + 1);
+            values[a..b].iter().flatten().copied().reduce(f64::max)
+        })
+        .collect()
+}
+
+/// Truncate to `n` display cells with an ellipsis.
+pub fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else if n == 0 {
+        String::new()
+    } else {
+        s.chars().take(n - 1).chain(['…']).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(count(512.0), "512");
+        assert_eq!(count(1234.0), "1.2k");
+        assert_eq!(count(56_789.0), "57k");
+        assert_eq!(count(3_400_000.0), "3.4M");
+        assert_eq!(count(2.5), "2.5");
+        assert_eq!(ms(850.0), "850ms");
+        assert_eq!(ms(2345.0), "2.3s");
+        assert_eq!(ms(12_345.0), "12s");
+        assert_eq!(pct(0.42), "0.4%");
+        assert_eq!(pct(41.2), "41%");
+        assert_eq!(usd(0.423), "$0.42");
+        assert_eq!(usd(1234.6), "$1,235");
+        assert_eq!(usd(12_345.0), "$12,345");
+        assert_eq!(usd(0.0012), "$0.0012");
+        assert_eq!(age(12), "12s");
+        assert_eq!(age(600), "10m");
+        assert_eq!(opt(None, ms), "—");
+    }
+
+    #[test]
+    fn sparkline_scales_and_keeps_gaps() {
+        let v = vec![Some(0.0), Some(7.0), None, Some(3.5)];
+        assert_eq!(spark(&v, 4), "▁█ ▅");
+        assert_eq!(spark(&v, 6), "  ▁█ ▅");
+        assert_eq!(spark_floor(&v, 4, 70.0), "▁▂ ▁");
+        let many: Vec<Option<f64>> = (0..60).map(|i| Some(i as f64)).collect();
+        let s = spark(&many, 10);
+        assert_eq!(s.chars().count(), 10);
+        assert!(s.ends_with('█'));
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(hhmm(3 * 3600 + 12 * 60), "03:12");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}

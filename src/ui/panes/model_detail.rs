@@ -1,0 +1,152 @@
+//! One model's charts over the window: latency percentiles, tokens, cost, errors and throttles,
+//! with time axes.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+
+use super::{block, draw_message};
+use crate::domain::catalog::{BedrockMetric, short_model_name};
+use crate::store::Store;
+use crate::ui::format;
+use crate::ui::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelDetailState {
+    pub region: String,
+    pub model_id: String,
+}
+
+struct ChartSpec {
+    title: &'static str,
+    unit: fn(f64) -> String,
+    series: Vec<(&'static str, BTreeMap<i64, f64>)>,
+}
+
+fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
+    let m = |metric, stat| store.model_minutes(&s.region, &s.model_id, metric, stat);
+    vec![
+        ChartSpec {
+            title: "Latency",
+            unit: format::ms,
+            series: vec![
+                ("p50", m(BedrockMetric::Latency, "p50")),
+                ("p90", m(BedrockMetric::Latency, "p90")),
+                ("p99", m(BedrockMetric::Latency, "p99")),
+            ],
+        },
+        ChartSpec {
+            title: "Tokens/min",
+            unit: format::count,
+            series: vec![("in", m(BedrockMetric::InputTokens, "Sum")), ("out", m(BedrockMetric::OutputTokens, "Sum"))],
+        },
+        ChartSpec {
+            title: "Cost/min",
+            unit: format::usd,
+            series: vec![("cost", store.model_cost_minutes(&s.region, &s.model_id).unwrap_or_default())],
+        },
+        ChartSpec {
+            title: "Errors & throttles/min",
+            unit: format::count,
+            series: vec![
+                ("4xx", m(BedrockMetric::ClientErrors, "Sum")),
+                ("5xx", m(BedrockMetric::ServerErrors, "Sum")),
+                ("throttled", m(BedrockMetric::Throttles, "Sum")),
+            ],
+        },
+    ]
+}
+
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme) {
+    let title = format!("{} · {} · last {} · Esc back", state.model_id, state.region, super::overview::since_label(store));
+    let Some(row) = store.models().into_iter().find(|r| r.model_id == state.model_id && r.region == state.region) else {
+        draw_message(f, area, &title, vec![Line::styled("No data for this model in the window.", theme.warn())], theme);
+        return;
+    };
+    let [summary, charts] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
+    let line = Line::from(vec![
+        Span::styled(format!("{}  ", short_model_name(&state.model_id)), theme.accent()),
+        Span::styled("inv ", theme.muted()),
+        Span::raw(format!("{}  ", format::opt(row.invocations, format::count))),
+        Span::styled("p50/p90/p99 ", theme.muted()),
+        Span::raw(format!(
+            "{}/{}/{}  ",
+            format::opt(row.latency_p50, format::ms),
+            format::opt(row.latency_p90, format::ms),
+            format::opt(row.latency_p99, format::ms)
+        )),
+        Span::styled("err ", theme.muted()),
+        Span::raw(format!("{}  ", format::opt(row.error_pct(), format::pct))),
+        Span::styled("thr ", theme.muted()),
+        Span::raw(format!("{}  ", format::opt(row.throttle_pct(), format::pct))),
+        Span::styled("cost ", theme.muted()),
+        Span::raw(match row.cost_usd {
+            Some(c) => format::usd(c),
+            None => "no price".into(),
+        }),
+    ]);
+    f.render_widget(Paragraph::new(line).block(block(&title, theme, true)), summary);
+
+    let specs = specs(store, state);
+    let cells: Vec<Rect> = if charts.width >= 60 {
+        let rows = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(charts);
+        rows.iter().flat_map(|r| Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(*r).to_vec()).collect()
+    } else {
+        Layout::vertical([Constraint::Ratio(1, 4); 4]).split(charts).to_vec()
+    };
+    for (spec, cell) in specs.iter().zip(cells) {
+        draw_chart(f, cell, store, spec, theme);
+    }
+}
+
+fn draw_chart(f: &mut Frame, area: Rect, store: &Store, spec: &ChartSpec, theme: &Theme) {
+    let (x0, x1) = (store.window.start as f64, store.window.end as f64);
+    let data: Vec<Vec<(f64, f64)>> = spec.series.iter().map(|(_, s)| s.iter().map(|(t, v)| (*t as f64, *v)).collect()).collect();
+    let ymax = data.iter().flatten().map(|(_, v)| *v).fold(0.0_f64, f64::max);
+    if data.iter().all(Vec::is_empty) {
+        draw_message(f, area, spec.title, vec![Line::styled("no data in the window", theme.muted())], theme);
+        return;
+    }
+    let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.1 };
+    let datasets: Vec<Dataset> = spec
+        .series
+        .iter()
+        .zip(&data)
+        .enumerate()
+        .map(|(i, ((name, _), d))| {
+            Dataset::default()
+                .name(*name)
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::default().fg(theme.chart[i % theme.chart.len()]))
+                .data(d)
+        })
+        .collect();
+    let mid = (x0 + x1) / 2.0;
+    let x_labels = vec![
+        Span::styled(format::hhmm(x0 as i64), theme.muted()),
+        Span::styled(format::hhmm(mid as i64), theme.muted()),
+        Span::styled(format::hhmm(x1 as i64), theme.muted()),
+    ];
+    let y_labels = vec![Span::styled("0", theme.muted()), Span::styled((spec.unit)(ymax / 1.1), theme.muted())];
+    // series names in the title, in their colours (a legend box would cover the data)
+    let mut title = vec![Span::styled(format!(" {} ", spec.title), theme.title())];
+    for (i, (name, _)) in spec.series.iter().enumerate() {
+        title.push(Span::styled(format!("━{name} "), Style::default().fg(theme.chart[i % theme.chart.len()])));
+    }
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(theme.border(false))
+        .title(Line::from(title));
+    let chart = Chart::new(datasets)
+        .block(block)
+        .x_axis(Axis::default().bounds([x0, x1]).labels(x_labels).style(theme.muted()))
+        .y_axis(Axis::default().bounds([0.0, ymax]).labels(y_labels).style(theme.muted()))
+        .legend_position(None);
+    f.render_widget(chart, area);
+}

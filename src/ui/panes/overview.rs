@@ -1,0 +1,213 @@
+//! Overview: the window at a glance — request rate, errors, throttles, p99, tokens, burn — each
+//! with a sparkline and the worst model, quality scores, and the models with p99, throttles and
+//! cost.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
+
+use super::models::{Column, header_row, model_cells, visible_columns};
+use super::{block, draw_message, placeholder};
+use crate::domain::catalog::short_model_name;
+use crate::store::Store;
+use crate::store::views::{ModelRow, Signal};
+use crate::ui::action::Action;
+use crate::ui::format::{self, NONE};
+use crate::ui::theme::{Level, Theme};
+
+#[derive(Debug, Default, Clone)]
+pub struct OverviewState {
+    pub selected: usize,
+}
+
+pub enum Outcome {
+    None,
+    OpenModel(String, String),
+}
+
+impl OverviewState {
+    pub fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+        let n = sorted_models(store).len();
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = n.saturating_sub(1),
+            Action::Select => {
+                if let Some(m) = sorted_models(store).get(self.selected) {
+                    return Outcome::OpenModel(m.region.clone(), m.model_id.clone());
+                }
+            }
+            _ => {}
+        }
+        Outcome::None
+    }
+}
+
+/// Models by window cost (unknown last), then invocations.
+fn sorted_models(store: &Store) -> Vec<ModelRow> {
+    let mut m = store.models();
+    m.sort_by(|a, b| {
+        b.cost_usd
+            .unwrap_or(-1.0)
+            .total_cmp(&a.cost_usd.unwrap_or(-1.0))
+            .then(b.invocations.unwrap_or(0.0).total_cmp(&a.invocations.unwrap_or(0.0)))
+    });
+    m
+}
+
+pub fn error_level(pct: Option<f64>) -> Level {
+    match pct {
+        Some(v) if v >= 5.0 => Level::Crit,
+        Some(v) if v >= 1.0 => Level::Warn,
+        Some(_) => Level::Ok,
+        None => Level::None,
+    }
+}
+
+pub fn latency_level(ms: Option<f64>) -> Level {
+    match ms {
+        Some(v) if v >= 10_000.0 => Level::Crit,
+        Some(v) if v >= 5_000.0 => Level::Warn,
+        Some(_) => Level::Ok,
+        None => Level::None,
+    }
+}
+
+/// Seed application thresholds: target 0.85, warning 0.75, critical 0.60.
+pub fn quality_level(v: Option<f64>) -> Level {
+    match v {
+        Some(v) if v < 0.60 => Level::Crit,
+        Some(v) if v < 0.75 => Level::Warn,
+        Some(_) => Level::Ok,
+        None => Level::None,
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState, theme: &Theme) {
+    if let Some((msg, is_err)) = placeholder(store) {
+        let style = if is_err { theme.crit() } else { theme.muted() };
+        draw_message(f, area, "Overview", vec![Line::styled(msg, style)], theme);
+        return;
+    }
+    let models = sorted_models(store);
+    if models.is_empty() {
+        let regions = store.identity.regions.join(", ");
+        draw_message(
+            f,
+            area,
+            "Overview",
+            vec![
+                Line::styled(format!("No Bedrock model metrics in {regions} over the last {}.", since_label(store)), theme.warn()),
+                Line::styled(
+                    "AWS/Bedrock publishes per-model metrics only when models are invoked: check --region, or widen the window.",
+                    theme.muted(),
+                ),
+            ],
+            theme,
+        );
+        return;
+    }
+    let ov = store.overview();
+    let quality_rows = if ov.quality.is_empty() { 0 } else { 1 };
+    let sig_h = (6 + quality_rows + 2) as u16;
+    let [top, bottom] = Layout::vertical([Constraint::Length(sig_h), Constraint::Min(3)]).areas(area);
+
+    // Signals
+    let inner_w = top.width.saturating_sub(2) as usize;
+    let label_w = 13;
+    let value_w = 18;
+    let worst_w = if inner_w >= 100 { 34 } else { 24 };
+    let spark_w = inner_w.saturating_sub(label_w + value_w + worst_w + 3).max(4);
+    let spend_line = |label: &str, value: String, level: Level, sig: &Signal, worst: String| {
+        // percentages are drawn against at least 5 %, so noise near zero stays flat
+        let floor = if label == "Errors" || label == "Throttles" { 5.0 } else { 0.0 };
+        Line::from(vec![
+            Span::styled(format!("{label:<label_w$}"), theme.header()),
+            Span::styled(format!("{:>w$} ", format::clip(&value, value_w - 1), w = value_w - 1), theme.level(level)),
+            Span::styled(format::spark_floor(&sig.spark, spark_w, floor), theme.accent()),
+            Span::raw("  "),
+            Span::styled(format::clip(&worst, worst_w), theme.muted()),
+        ])
+    };
+    let worst = |sig: &Signal, f: fn(f64) -> String| match (&sig.worst_model, sig.worst_value) {
+        (Some(m), Some(v)) => format!("{} {}", short_model_name(m), f(v)),
+        _ => String::new(),
+    };
+    let mut lines = vec![
+        spend_line(
+            "Requests/min",
+            format::opt(ov.requests_per_min.value, format::count),
+            Level::None,
+            &ov.requests_per_min,
+            worst(&ov.requests_per_min, format::count),
+        ),
+        spend_line("Errors", format::opt(ov.error_pct.value, format::pct), error_level(ov.error_pct.value), &ov.error_pct, worst(&ov.error_pct, format::pct)),
+        spend_line(
+            "Throttles",
+            format::opt(ov.throttle_pct.value, format::pct),
+            error_level(ov.throttle_pct.value),
+            &ov.throttle_pct,
+            worst(&ov.throttle_pct, format::pct),
+        ),
+        spend_line("p99 latency", format::opt(ov.p99_ms.value, format::ms), latency_level(ov.p99_ms.value), &ov.p99_ms, worst(&ov.p99_ms, format::ms)),
+        spend_line(
+            "Tokens/min",
+            format::opt(ov.tokens_per_min.value, format::count),
+            Level::None,
+            &ov.tokens_per_min,
+            worst(&ov.tokens_per_min, format::count),
+        ),
+        {
+            let burn = match (ov.usd_per_hour.value, ov.usd_per_day_projected) {
+                (Some(h), Some(d)) => format!("{}/h→{}/d", format::usd(h), format::usd(d)),
+                _ => NONE.to_string(),
+            };
+            let mut w = worst(&ov.usd_per_hour, |v| format!("{}/h", format::usd(v)));
+            if !ov.unpriced_models.is_empty() {
+                w = format!("{w} +{} unpriced", ov.unpriced_models.len());
+            }
+            spend_line("Burn", burn, Level::None, &ov.usd_per_hour, w)
+        },
+    ];
+    if !ov.quality.is_empty() {
+        let mut quality = ov.quality.clone();
+        // faithfulness first: it is the score the seed application alarms on
+        quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
+        let mut spans = vec![Span::styled(format!("{:<label_w$}", "Quality"), theme.header())];
+        for q in &quality {
+            let name = if q.key.dims.is_empty() { q.key.metric.clone() } else { q.key.label() };
+            spans.push(Span::styled(format!("{} ", format::clip(&name, 16)), theme.muted()));
+            spans.push(Span::styled(format!("{} ", format::opt(q.value, |v| format!("{v:.2}"))), theme.level(quality_level(q.value))));
+            spans.push(Span::styled(format::spark(&q.spark, 4), theme.accent()));
+            spans.push(Span::raw("  "));
+        }
+        lines.push(Line::from(spans));
+    }
+    let title = format!("Overview · last {}", since_label(store));
+    f.render_widget(Paragraph::new(lines).block(block(&title, theme, false)), top);
+
+    // Models, worst-first by cost
+    let cols = visible_columns(bottom.width.saturating_sub(2), store.identity.regions.len() > 1, Column::OVERVIEW);
+    let header = header_row(&cols, None, theme);
+    let n = models.len();
+    state.selected = state.selected.min(n.saturating_sub(1));
+    let rows: Vec<Row> = models.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
+    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
+    let models_title = format!("Models ({n}) · by cost · Enter opens");
+    let t = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(block(&models_title, theme, true))
+        .row_highlight_style(theme.selected())
+        .style(Style::default());
+    let mut ts = TableState::default().with_selected(Some(state.selected));
+    f.render_stateful_widget(t, bottom, &mut ts);
+}
+
+pub fn since_label(store: &Store) -> String {
+    let secs = store.window.secs();
+    if secs <= 0 { "1h".into() } else { crate::domain::window::Since::from_secs(secs).to_string() }
+}

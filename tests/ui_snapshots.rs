@@ -1,0 +1,198 @@
+//! Snapshot tests of the panes on ratatui's TestBackend, in several sizes and states.
+
+use nightjar::domain::pricing::PriceTable;
+use nightjar::domain::window::Since;
+use nightjar::engine::demo_identity;
+use nightjar::sources::demo::DemoWorkload;
+use nightjar::store::{ErrorKind, Identity, MetricsUpdate, SeriesKey, SourceError, SourceHealth, Store, Update};
+use nightjar::ui::action::Action;
+use nightjar::ui::app::App;
+use nightjar::ui::keymap::Keymap;
+use nightjar::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// A fixed launch time, so every snapshot is the same on every run (2026-11-25 03:00 UTC).
+const LAUNCH: i64 = 1_795_575_600;
+
+fn demo_store(minutes_after_launch: i64) -> (Store, i64) {
+    let now = LAUNCH + minutes_after_launch * 60 + 30;
+    let mut store = Store::new(PriceTable::default(), vec![]);
+    store.apply(demo_identity());
+    let mut w = DemoWorkload::new(7, LAUNCH);
+    store.apply(Update::Metrics(w.poll(now, Since::default())));
+    let mut h = SourceHealth::new("demo", Some("us-east-1"));
+    h.record_ok(now - 4);
+    h.newest_data = Some(now - 30);
+    h.calls = 12;
+    store.apply(Update::Health(h));
+    (store, now)
+}
+
+fn render(store: &Store, app: &mut App, w: u16, h: u16, now: i64) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.draw(f, store, now)).unwrap();
+    t.backend().to_string()
+}
+
+fn app() -> App {
+    App::new(Keymap::default(), Theme::default())
+}
+
+#[test]
+fn overview_demo_80x24() {
+    let (store, now) = demo_store(5);
+    let screen = render(&store, &mut app(), 80, 24, now);
+    // the first screen answers "what is wrong": models with p99, throttles and cost
+    assert!(screen.contains("p99"), "{screen}");
+    assert!(screen.contains("Thrtl"), "{screen}");
+    assert!(screen.contains("Cost"), "{screen}");
+    assert!(screen.contains("claude-sonnet-4-5"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn overview_demo_160x48() {
+    let (store, now) = demo_store(5);
+    insta::assert_snapshot!(render(&store, &mut app(), 160, 48, now));
+}
+
+#[test]
+fn models_demo_80x24_and_160x48() {
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Pane2, &store);
+    insta::assert_snapshot!("models_80x24", render(&store, &mut a, 80, 24, now));
+    insta::assert_snapshot!("models_160x48", render(&store, &mut a, 160, 48, now));
+}
+
+#[test]
+fn models_sorted_by_p99() {
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Pane2, &store);
+    a.handle(Action::SortNext, &store); // invocations
+    a.handle(Action::SortNext, &store); // p99
+    let rows = a.models.rows(&store);
+    let p99: Vec<f64> = rows.iter().filter_map(|r| r.latency_p99).collect();
+    assert!(p99.windows(2).all(|w| w[0] >= w[1]), "{p99:?}");
+    insta::assert_snapshot!(render(&store, &mut a, 120, 30, now));
+}
+
+#[test]
+fn model_detail_charts() {
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Pane2, &store);
+    a.handle(Action::Select, &store);
+    assert!(a.detail.is_some());
+    insta::assert_snapshot!("detail_80x24", render(&store, &mut a, 80, 24, now));
+    insta::assert_snapshot!("detail_160x48", render(&store, &mut a, 160, 48, now));
+    a.handle(Action::Back, &store);
+    assert!(a.detail.is_none());
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Help, &store);
+    let screen = render(&store, &mut a, 80, 24, now);
+    assert!(screen.contains("Help"));
+    assert!(screen.contains("quit"));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn loading_state() {
+    let mut store = Store::new(PriceTable::default(), vec![]);
+    store.apply(Update::Identity(Identity { profile: Some("prod".into()), regions: vec!["us-east-1".into()], ..Default::default() }));
+    store.apply(Update::Health(SourceHealth::new("cloudwatch", Some("us-east-1"))));
+    let screen = render(&store, &mut app(), 80, 24, LAUNCH);
+    assert!(screen.contains("Loading metrics from cloudwatch us-east-1"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+fn expired() -> SourceError {
+    SourceError {
+        kind: ErrorKind::ExpiredCredentials,
+        code: None,
+        message: "the SSO session has expired".into(),
+        hint: "run `aws sso login --profile prod`; nightjar recovers by itself once you have".into(),
+        at: LAUNCH,
+    }
+}
+
+#[test]
+fn error_state_with_no_data() {
+    let mut store = Store::new(PriceTable::default(), vec![]);
+    store.apply(Update::Identity(Identity { profile: Some("prod".into()), regions: vec!["us-east-1".into()], ..Default::default() }));
+    let mut h = SourceHealth::new("cloudwatch", Some("us-east-1"));
+    h.record_error(expired());
+    store.apply(Update::Health(h));
+    let screen = render(&store, &mut app(), 80, 24, LAUNCH + 10);
+    assert!(screen.contains("aws sso login --profile prod"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn stale_data_stays_on_screen_with_the_error() {
+    let (mut store, now) = demo_store(5);
+    let mut h = SourceHealth::new("demo", Some("us-east-1"));
+    h.record_ok(now - 300);
+    h.newest_data = Some(now - 330);
+    h.record_error(SourceError {
+        kind: ErrorKind::Throttled,
+        code: Some("Throttling".into()),
+        message: "Rate exceeded".into(),
+        hint: "backing off; the last good data stays on screen".into(),
+        at: now - 10,
+    });
+    h.backoff_secs = 120;
+    store.apply(Update::Health(h));
+    let screen = render(&store, &mut app(), 80, 24, now);
+    assert!(screen.contains("claude-sonnet-4-5"), "data kept: {screen}");
+    assert!(screen.contains("stale"), "{screen}");
+    assert!(screen.contains("Throttling: Rate exceeded"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn many_models_scroll() {
+    let mut store = Store::new(PriceTable::default(), vec![]);
+    store.apply(Update::Identity(Identity { account: Some("123456789012".into()), regions: vec!["us-east-1".into(), "us-west-2".into()], ..Default::default() }));
+    let start = LAUNCH - 3600;
+    let mut series = Vec::new();
+    let mut window_values = Vec::new();
+    for i in 0..60 {
+        let model = format!("acme.model-{i:02}-v1:0");
+        let region = if i % 2 == 0 { "us-east-1" } else { "us-west-2" };
+        let k = |m: &str, s: &str| SeriesKey::new(region, "AWS/Bedrock", m, &[("ModelId", &model)], s);
+        series.push((k("Invocations", "Sum"), vec![(start, 10.0 + i as f64)]));
+        series.push((k("InvocationThrottles", "Sum"), vec![(start, i as f64)]));
+        window_values.push((k("InvocationLatency", "p99"), Some(100.0 * i as f64)));
+    }
+    store.apply(Update::Metrics(MetricsUpdate { window: nightjar::domain::window::Window { start, end: LAUNCH }, period: 60, series, window_values }));
+    let mut h = SourceHealth::new("cloudwatch", Some("us-east-1"));
+    h.record_ok(LAUNCH);
+    store.apply(Update::Health(h));
+    let mut a = app();
+    a.handle(Action::Pane2, &store);
+    a.handle(Action::Bottom, &store);
+    let screen = render(&store, &mut a, 80, 24, LAUNCH);
+    assert!(screen.contains("Region"), "two regions show the region column: {screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn no_models_says_why() {
+    let mut store = Store::new(PriceTable::default(), vec![]);
+    store.apply(Update::Identity(Identity { regions: vec!["eu-west-1".into()], ..Default::default() }));
+    store.apply(Update::Metrics(MetricsUpdate { window: nightjar::domain::window::Window { start: LAUNCH - 3600, end: LAUNCH }, period: 60, ..Default::default() }));
+    let mut h = SourceHealth::new("cloudwatch", Some("eu-west-1"));
+    h.record_ok(LAUNCH);
+    store.apply(Update::Health(h));
+    let screen = render(&store, &mut app(), 80, 24, LAUNCH);
+    assert!(screen.contains("No Bedrock model metrics in eu-west-1"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
