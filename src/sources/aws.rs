@@ -141,7 +141,7 @@ pub fn classify_parts(
     {
         (
             ErrorKind::ExpiredCredentials,
-            "the SSO session has expired".to_string(),
+            "no valid SSO session (expired or never logged in)".to_string(),
             format!("run `aws sso login{pf}`; nightjar recovers by itself once you have"),
         )
     } else if matches!(c, "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired") {
@@ -186,7 +186,7 @@ pub fn classify_parts(
             "the request timed out".to_string(),
             "check the network to AWS; retrying with backoff".to_string(),
         )
-    } else if !is_known_region(region) && ctx.endpoint.is_none() {
+    } else if !is_known_region(region) {
         (
             ErrorKind::BadRegion,
             format!("cannot reach AWS in region '{region}'"),

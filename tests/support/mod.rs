@@ -1,0 +1,289 @@
+//! Shared helpers for the integration tests that talk to the local AWS emulator
+//! (moto 5.2.5 behind `tests/emulator/moto_shim.py`, started by `scripts/test.sh`).
+//!
+//! Each integration test file uses these with `mod support;`. Not every file uses every helper,
+//! hence the `dead_code` allowance below.
+//!
+//! # Isolation between tests
+//!
+//! One emulator serves the whole `cargo test` run, and test functions run in parallel threads, so
+//! tests must not see each other's data:
+//!
+//! * **One region per test function.** moto keeps separate state per region (taken from the SigV4
+//!   signature), so give each test function its own *real* region from [`REGIONS`] through
+//!   [`claim_region`], which panics when one test binary claims a region twice. moto rejects
+//!   made-up regions (HTTP 500), because the emulator runs without
+//!   `MOTO_ALLOW_NONEXISTENT_REGION`. Keep the allocation below up to date when adding tests.
+//! * **Unique names inside the region.** State lives as long as the emulator: different test
+//!   binaries share it, and a hand-started emulator (`eval "$(scripts/emulator.sh start)"`)
+//!   keeps it across `cargo test` runs. Name log groups, model ids, etc. with [`unique_name`] so a
+//!   rerun never trips over `ResourceAlreadyExistsException` or doubled datapoints.
+//! * **No reset helper on purpose.** `POST /moto-api/reset` wipes *every* region and account at
+//!   once, so calling it from one test would delete the data of tests running concurrently in
+//!   other threads (and other binaries' leftovers are harmless thanks to unique names).
+//!
+//! Region allocation (one line per test function; keep it unique across the whole suite):
+//!
+//! | region        | test                                             |
+//! |---------------|--------------------------------------------------|
+//! | ca-west-1     | emulator_smoke::cloudwatch_stats_and_list        |
+//! | il-central-1  | emulator_smoke::sts_caller_identity              |
+//! | me-central-1  | emulator_smoke::logs_insights_fields_sort_limit  |
+//! | mx-central-1  | emulator_smoke::xray_put_summaries_batch_get     |
+//!
+//! # Running
+//!
+//! `scripts/test.sh` starts the emulator and exports `NIGHTJAR_TEST_ENDPOINT` and
+//! `NIGHTJAR_REQUIRE_EMULATOR=1`. A plain `cargo test` without an emulator skips these tests
+//! (see [`endpoint`]).
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+use aws_sdk_sts::config::Credentials;
+
+/// Account id moto uses for every request (no `MOTO_ACCOUNT_ID` override in the emulator).
+pub const ACCOUNT_ID: &str = "123456789012";
+
+/// Regions the emulator accepts for CloudWatch, CloudWatch Logs, X-Ray and STS alike (botocore's
+/// list for moto 5.2.5; 34 of them). Each test function takes its own with [`claim_region`].
+pub const REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-east-1",
+    "ap-east-2",
+    "ca-central-1",
+    "ca-west-1",
+    "sa-east-1",
+    "af-south-1",
+    "me-south-1",
+    "me-central-1",
+    "il-central-1",
+    "mx-central-1",
+];
+
+/// The emulator endpoint, or `None` when the tests should be skipped.
+///
+/// Reads `NIGHTJAR_TEST_ENDPOINT`. When it is missing and `NIGHTJAR_REQUIRE_EMULATOR=1` (set by
+/// `scripts/test.sh` and therefore CI) this panics, so a broken harness can never turn into
+/// silently skipped tests. Otherwise it prints a note to stderr and returns `None`; tests then
+/// return early:
+///
+/// ```ignore
+/// let Some(endpoint) = support::endpoint() else { return };
+/// ```
+pub fn endpoint() -> Option<String> {
+    match std::env::var("NIGHTJAR_TEST_ENDPOINT") {
+        Ok(e) if !e.trim().is_empty() => Some(e.trim().trim_end_matches('/').to_owned()),
+        _ if std::env::var("NIGHTJAR_REQUIRE_EMULATOR").as_deref() == Ok("1") => panic!(
+            "NIGHTJAR_REQUIRE_EMULATOR=1 but NIGHTJAR_TEST_ENDPOINT is not set: the AWS emulator is \
+             not running. Run the tests through scripts/test.sh, or start it by hand with \
+             `eval \"$(scripts/emulator.sh start)\"`."
+        ),
+        _ => {
+            eprintln!("skipping: emulator not running (use scripts/test.sh)");
+            None
+        }
+    }
+}
+
+/// Claims `region` for the calling test function: panics if it is not in [`REGIONS`] or if this
+/// test binary already claimed it (two tests sharing a region would see each other's data).
+pub fn claim_region(region: &'static str) -> &'static str {
+    static CLAIMED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    assert!(
+        REGIONS.contains(&region),
+        "{region} is not in support::REGIONS (moto rejects unknown regions)"
+    );
+    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+    let fresh = claimed.get_or_insert_with(HashSet::new).insert(region);
+    assert!(
+        fresh,
+        "region {region} is claimed by two tests in this binary; give each test its own region"
+    );
+    region
+}
+
+/// `<prefix>-<token>` where the token is unique per process and call (time, pid, counter), so
+/// names never collide with data left in a long-lived emulator by earlier runs.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_nanos();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{prefix}-{:x}-{:x}-{n}",
+        nanos % (1 << 48),
+        std::process::id()
+    )
+}
+
+/// Now, in whole epoch seconds.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// Start of the minute `minutes_ago` minutes before the current one, in epoch seconds. Use an
+/// aligned StartTime with GetMetricData: moto starts buckets at `StartTime + k * Period`, not on
+/// the minute like CloudWatch.
+pub fn minute_start(minutes_ago: i64) -> i64 {
+    (now_secs() / 60 - minutes_ago) * 60
+}
+
+/// An `SdkConfig` pointing every client at the emulator: static credentials `testing/testing`,
+/// the given region, `endpoint` as endpoint URL and an explicit rustls+ring HTTPS client (the
+/// only TLS stack the crate builds).
+///
+/// Nothing is read from the host environment (`empty_test_environment`), so stray
+/// `AWS_ENDPOINT_URL_*`, `AWS_PROFILE` or FIPS/dual-stack settings cannot redirect the tests.
+/// Retries are off, so errors the emulator answers on purpose (for example HTTP 500 for
+/// `StopQuery`) come back at once instead of after back-off; override with
+/// `aws_sdk_xxx::config::Builder::from(&conf).retry_config(..)` if a test needs them.
+pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(BehaviorVersion::latest())
+        .empty_test_environment()
+        .region(Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "nightjar-tests",
+        ))
+        .http_client(http)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(120))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+fn dimensions(dims: &[(&str, &str)]) -> Vec<Dimension> {
+    dims.iter()
+        .map(|(name, value)| Dimension::builder().name(*name).value(*value).build())
+        .collect()
+}
+
+/// Sends `data` with PutMetricData in calls of at most 1000 items (the CloudWatch limit; moto does
+/// not enforce it, but product code must). Panics on error.
+async fn put_data(cw: &aws_sdk_cloudwatch::Client, namespace: &str, data: Vec<MetricDatum>) {
+    for chunk in data.chunks(1000) {
+        cw.put_metric_data()
+            .namespace(namespace)
+            .set_metric_data(Some(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PutMetricData to {namespace}: {}",
+                    aws_sdk_cloudwatch::error::DisplayErrorContext(e)
+                )
+            });
+    }
+}
+
+/// Puts one datapoint per `(epoch seconds, value)` for `namespace`/`metric` with the dimensions
+/// `dims` (name, value), in PutMetricData calls of at most 1000 points. Panics on error.
+pub async fn put_metric(
+    cw: &aws_sdk_cloudwatch::Client,
+    namespace: &str,
+    metric: &str,
+    dims: &[(&str, &str)],
+    points: &[(i64, f64)],
+) {
+    let dims = dimensions(dims);
+    let data = points
+        .iter()
+        .map(|&(ts, value)| {
+            MetricDatum::builder()
+                .metric_name(metric)
+                .set_dimensions(Some(dims.clone()))
+                .timestamp(DateTime::from_secs(ts))
+                .value(value)
+                .build()
+        })
+        .collect();
+    put_data(cw, namespace, data).await;
+}
+
+/// Puts many raw values at one timestamp (for percentile tests) as `Values` + `Counts`: equal
+/// values are folded into one entry with a count, at most 150 distinct values per datum (the
+/// CloudWatch limit) and 1000 datums per call. moto stores each value `count` times, so percentiles
+/// over these are exact nearest-rank with the emulator's `--percentiles`. Panics on error.
+pub async fn put_metric_values(
+    cw: &aws_sdk_cloudwatch::Client,
+    namespace: &str,
+    metric: &str,
+    dims: &[(&str, &str)],
+    timestamp: i64,
+    values: &[f64],
+) {
+    let mut counts: BTreeMap<u64, f64> = BTreeMap::new();
+    for v in values {
+        assert!(v.is_finite(), "CloudWatch rejects non-finite values: {v}");
+        *counts.entry(v.to_bits()).or_default() += 1.0;
+    }
+    let folded: Vec<(f64, f64)> = counts
+        .into_iter()
+        .map(|(bits, n)| (f64::from_bits(bits), n))
+        .collect();
+    let dims = dimensions(dims);
+    let data = folded
+        .chunks(150)
+        .map(|chunk| {
+            MetricDatum::builder()
+                .metric_name(metric)
+                .set_dimensions(Some(dims.clone()))
+                .timestamp(DateTime::from_secs(timestamp))
+                .set_values(Some(chunk.iter().map(|&(v, _)| v).collect()))
+                .set_counts(Some(chunk.iter().map(|&(_, n)| n).collect()))
+                .build()
+        })
+        .collect();
+    put_data(cw, namespace, data).await;
+}
