@@ -57,15 +57,15 @@ pub fn parse_file(text: &str, origin: &str) -> Result<FileConfig, String> {
     if let Some(s) = &f.since {
         s.parse::<Since>().map_err(|e| format!("{origin}: since: {e}"))?;
     }
-    if let Some(r) = f.refresh {
-        if !(5..=3600).contains(&r) {
-            return Err(format!("{origin}: refresh: {r} is out of range (5 to 3600 seconds)"));
-        }
+    if let Some(r) = f.refresh
+        && !(5..=3600).contains(&r)
+    {
+        return Err(format!("{origin}: refresh: {r} is out of range (5 to 3600 seconds)"));
     }
-    if let Some(ns) = &f.custom_namespaces {
-        if let Some(bad) = ns.iter().find(|n| n.trim().is_empty()) {
-            return Err(format!("{origin}: custom_namespaces: empty namespace '{bad}'"));
-        }
+    if let Some(ns) = &f.custom_namespaces
+        && let Some(bad) = ns.iter().find(|n| n.trim().is_empty())
+    {
+        return Err(format!("{origin}: custom_namespaces: empty namespace '{bad}'"));
     }
     Ok(f)
 }

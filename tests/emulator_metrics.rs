@@ -28,9 +28,23 @@ async fn seed_bedrock(cw: &aws_sdk_cloudwatch::Client) {
     let tout: Vec<(i64, f64)> = minutes.iter().map(|t| (*t, 200.0)).collect();
     support::put_metric(cw, ns, "InputTokenCount", &[("ModelId", SONNET)], &tin).await;
     support::put_metric(cw, ns, "OutputTokenCount", &[("ModelId", SONNET)], &tout).await;
-    support::put_metric(cw, ns, "InvocationClientErrors", &[("ModelId", SONNET)], &[(minutes[0], 3.0), (minutes[5], 4.0)]).await;
+    support::put_metric(
+        cw,
+        ns,
+        "InvocationClientErrors",
+        &[("ModelId", SONNET)],
+        &[(minutes[0], 3.0), (minutes[5], 4.0)],
+    )
+    .await;
     support::put_metric(cw, ns, "InvocationServerErrors", &[("ModelId", SONNET)], &[(minutes[1], 1.0)]).await;
-    support::put_metric(cw, ns, "InvocationThrottles", &[("ModelId", SONNET)], &[(minutes[2], 30.0), (minutes[3], 40.0)]).await;
+    support::put_metric(
+        cw,
+        ns,
+        "InvocationThrottles",
+        &[("ModelId", SONNET)],
+        &[(minutes[2], 30.0), (minutes[3], 40.0)],
+    )
+    .await;
     // the blog spelling of the cache metric
     support::put_metric(cw, ns, "CacheReadInputTokenCount", &[("ModelId", SONNET)], &[(minutes[0], 5000.0)]).await;
     // latency: 1..=100 ms in one minute and 101..=200 in another → window p50 100, p90 180, p99 198
@@ -53,9 +67,23 @@ async fn seed_bedrock(cw: &aws_sdk_cloudwatch::Client) {
 
 async fn seed_genai(cw: &aws_sdk_cloudwatch::Client) {
     let m = |i| support::minute_start(i);
-    support::put_metric(cw, "GenAI/Quality", "Faithfulness", &[], &[(m(3), 0.9), (m(4), 0.7), (m(5), 0.8), (m(6), 0.6)]).await;
+    support::put_metric(
+        cw,
+        "GenAI/Quality",
+        "Faithfulness",
+        &[],
+        &[(m(3), 0.9), (m(4), 0.7), (m(5), 0.8), (m(6), 0.6)],
+    )
+    .await;
     support::put_metric(cw, "GenAI/Cost", "TotalCost", &[], &[(m(3), 1.25), (m(4), 2.5)]).await;
-    support::put_metric(cw, "GenAI/Behavior", "StopReason", &[("Reason", "max_tokens")], &[(m(3), 1.0), (m(4), 1.0), (m(5), 1.0)]).await;
+    support::put_metric(
+        cw,
+        "GenAI/Behavior",
+        "StopReason",
+        &[("Reason", "max_tokens")],
+        &[(m(3), 1.0), (m(4), 1.0), (m(5), 1.0)],
+    )
+    .await;
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {

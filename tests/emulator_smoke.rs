@@ -43,37 +43,21 @@ async fn cloudwatch_stats_and_list() {
         .metric_name(metric)
         .dimensions(Dimension::builder().name("ModelId").value(&model).build())
         .build();
-    let mut req = cw
-        .get_metric_data()
-        .start_time(DateTime::from_secs(minute))
-        .end_time(DateTime::from_secs(minute + 60));
+    let mut req =
+        cw.get_metric_data().start_time(DateTime::from_secs(minute)).end_time(DateTime::from_secs(minute + 60));
     for (id, stat, _) in stats {
         req = req.metric_data_queries(
             MetricDataQuery::builder()
                 .id(id)
-                .metric_stat(
-                    MetricStat::builder()
-                        .metric(the_metric.clone())
-                        .period(60)
-                        .stat(stat)
-                        .build(),
-                )
+                .metric_stat(MetricStat::builder().metric(the_metric.clone()).period(60).stat(stat).build())
                 .build(),
         );
     }
-    let out = req
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GetMetricData: {}", ctx(e)));
-    let got: BTreeMap<&str, (&[DateTime], &[f64])> = out
-        .metric_data_results()
-        .iter()
-        .map(|r| (r.id().unwrap_or_default(), (r.timestamps(), r.values())))
-        .collect();
+    let out = req.send().await.unwrap_or_else(|e| panic!("GetMetricData: {}", ctx(e)));
+    let got: BTreeMap<&str, (&[DateTime], &[f64])> =
+        out.metric_data_results().iter().map(|r| (r.id().unwrap_or_default(), (r.timestamps(), r.values()))).collect();
     for (id, stat, want) in stats {
-        let (ts, vals) = got
-            .get(id)
-            .unwrap_or_else(|| panic!("no result for {stat}: {got:?}"));
+        let (ts, vals) = got.get(id).unwrap_or_else(|| panic!("no result for {stat}: {got:?}"));
         assert_eq!(*vals, &[want][..], "{stat}");
         assert_eq!(*ts, &[DateTime::from_secs(minute)][..], "{stat} bucket");
     }
@@ -82,21 +66,14 @@ async fn cloudwatch_stats_and_list() {
         .list_metrics()
         .namespace(namespace)
         .metric_name(metric)
-        .dimensions(
-            DimensionFilter::builder()
-                .name("ModelId")
-                .value(&model)
-                .build(),
-        )
+        .dimensions(DimensionFilter::builder().name("ModelId").value(&model).build())
         .send()
         .await
         .unwrap_or_else(|e| panic!("ListMetrics: {}", ctx(e)));
     let found = listed.metrics().iter().any(|m| {
         m.namespace() == Some(namespace)
             && m.metric_name() == Some(metric)
-            && m.dimensions()
-                .iter()
-                .any(|d| d.value() == Some(model.as_str()))
+            && m.dimensions().iter().any(|d| d.value() == Some(model.as_str()))
     });
     assert!(found, "ListMetrics misses {model}: {listed:?}");
 }
@@ -108,11 +85,7 @@ async fn sts_caller_identity() {
     };
     let region = support::claim_region("il-central-1");
     let sts = aws_sdk_sts::Client::new(&support::sdk_config(&endpoint, region).await);
-    let me = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GetCallerIdentity: {}", ctx(e)));
+    let me = sts.get_caller_identity().send().await.unwrap_or_else(|e| panic!("GetCallerIdentity: {}", ctx(e)));
     assert_eq!(me.account(), Some(support::ACCOUNT_ID));
 }
 
@@ -138,23 +111,12 @@ async fn logs_insights_fields_sort_limit() {
         .unwrap_or_else(|e| panic!("CreateLogStream: {}", ctx(e)));
     let now_ms = support::now_secs() * 1000;
     let messages = ["first event", "second event", "third event"];
-    let mut put = logs
-        .put_log_events()
-        .log_group_name(&group)
-        .log_stream_name("s");
+    let mut put = logs.put_log_events().log_group_name(&group).log_stream_name("s");
     for (i, m) in messages.iter().enumerate() {
         let ts = now_ms - 3000 + 1000 * i as i64;
-        put = put.log_events(
-            InputLogEvent::builder()
-                .timestamp(ts)
-                .message(*m)
-                .build()
-                .unwrap(),
-        );
+        put = put.log_events(InputLogEvent::builder().timestamp(ts).message(*m).build().unwrap());
     }
-    put.send()
-        .await
-        .unwrap_or_else(|e| panic!("PutLogEvents: {}", ctx(e)));
+    put.send().await.unwrap_or_else(|e| panic!("PutLogEvents: {}", ctx(e)));
 
     let now = support::now_secs();
     let query_id = logs
@@ -194,20 +156,14 @@ async fn logs_insights_fields_sort_limit() {
         .results()
         .iter()
         .map(|row| {
-            row.iter()
-                .find(|f| f.field() == Some("@message"))
-                .and_then(|f| f.value())
-                .expect("@message in every row")
+            row.iter().find(|f| f.field() == Some("@message")).and_then(|f| f.value()).expect("@message in every row")
         })
         .collect();
     assert_eq!(got, ["third event", "second event", "first event"]);
 
     // Emulator quirk the product must survive: moto has no StopQuery (HTTP 500 InternalFailure).
     let stop = logs.stop_query().query_id(&query_id).send().await;
-    assert!(
-        stop.is_err(),
-        "moto 5.2.5 answers StopQuery with an error: {stop:?}"
-    );
+    assert!(stop.is_err(), "moto 5.2.5 answers StopQuery with an error: {stop:?}");
 }
 
 #[tokio::test]
@@ -259,10 +215,7 @@ async fn xray_put_summaries_batch_get() {
         .send()
         .await
         .unwrap_or_else(|e| panic!("PutTraceSegments: {}", ctx(e)));
-    assert!(
-        put.unprocessed_trace_segments().is_empty(),
-        "unprocessed: {put:?}"
-    );
+    assert!(put.unprocessed_trace_segments().is_empty(), "unprocessed: {put:?}");
 
     let summaries = xray
         .get_trace_summaries()
@@ -272,10 +225,7 @@ async fn xray_put_summaries_batch_get() {
         .await
         .unwrap_or_else(|e| panic!("GetTraceSummaries: {}", ctx(e)));
     assert!(
-        summaries
-            .trace_summaries()
-            .iter()
-            .any(|s| s.id() == Some(trace_id.as_str())),
+        summaries.trace_summaries().iter().any(|s| s.id() == Some(trace_id.as_str())),
         "trace {trace_id} not in summaries: {summaries:?}"
     );
 

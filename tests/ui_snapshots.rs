@@ -106,7 +106,11 @@ fn help_overlay_80x24() {
 #[test]
 fn loading_state() {
     let mut store = Store::new(PriceTable::default(), vec![]);
-    store.apply(Update::Identity(Identity { profile: Some("prod".into()), regions: vec!["us-east-1".into()], ..Default::default() }));
+    store.apply(Update::Identity(Identity {
+        profile: Some("prod".into()),
+        regions: vec!["us-east-1".into()],
+        ..Default::default()
+    }));
     store.apply(Update::Health(SourceHealth::new("cloudwatch", Some("us-east-1"))));
     let screen = render(&store, &mut app(), 80, 24, LAUNCH);
     assert!(screen.contains("Loading metrics from cloudwatch us-east-1"), "{screen}");
@@ -126,7 +130,11 @@ fn expired() -> SourceError {
 #[test]
 fn error_state_with_no_data() {
     let mut store = Store::new(PriceTable::default(), vec![]);
-    store.apply(Update::Identity(Identity { profile: Some("prod".into()), regions: vec!["us-east-1".into()], ..Default::default() }));
+    store.apply(Update::Identity(Identity {
+        profile: Some("prod".into()),
+        regions: vec!["us-east-1".into()],
+        ..Default::default()
+    }));
     let mut h = SourceHealth::new("cloudwatch", Some("us-east-1"));
     h.record_error(expired());
     store.apply(Update::Health(h));
@@ -160,7 +168,11 @@ fn stale_data_stays_on_screen_with_the_error() {
 #[test]
 fn many_models_scroll() {
     let mut store = Store::new(PriceTable::default(), vec![]);
-    store.apply(Update::Identity(Identity { account: Some("123456789012".into()), regions: vec!["us-east-1".into(), "us-west-2".into()], ..Default::default() }));
+    store.apply(Update::Identity(Identity {
+        account: Some("123456789012".into()),
+        regions: vec!["us-east-1".into(), "us-west-2".into()],
+        ..Default::default()
+    }));
     let start = LAUNCH - 3600;
     let mut series = Vec::new();
     let mut window_values = Vec::new();
@@ -172,7 +184,12 @@ fn many_models_scroll() {
         series.push((k("InvocationThrottles", "Sum"), vec![(start, i as f64)]));
         window_values.push((k("InvocationLatency", "p99"), Some(100.0 * i as f64)));
     }
-    store.apply(Update::Metrics(MetricsUpdate { window: nightjar::domain::window::Window { start, end: LAUNCH }, period: 60, series, window_values }));
+    store.apply(Update::Metrics(MetricsUpdate {
+        window: nightjar::domain::window::Window { start, end: LAUNCH },
+        period: 60,
+        series,
+        window_values,
+    }));
     let mut h = SourceHealth::new("cloudwatch", Some("us-east-1"));
     h.record_ok(LAUNCH);
     store.apply(Update::Health(h));
@@ -188,7 +205,11 @@ fn many_models_scroll() {
 fn no_models_says_why() {
     let mut store = Store::new(PriceTable::default(), vec![]);
     store.apply(Update::Identity(Identity { regions: vec!["eu-west-1".into()], ..Default::default() }));
-    store.apply(Update::Metrics(MetricsUpdate { window: nightjar::domain::window::Window { start: LAUNCH - 3600, end: LAUNCH }, period: 60, ..Default::default() }));
+    store.apply(Update::Metrics(MetricsUpdate {
+        window: nightjar::domain::window::Window { start: LAUNCH - 3600, end: LAUNCH },
+        period: 60,
+        ..Default::default()
+    }));
     let mut h = SourceHealth::new("cloudwatch", Some("eu-west-1"));
     h.record_ok(LAUNCH);
     store.apply(Update::Health(h));

@@ -110,24 +110,64 @@ pub fn is_additive(stat: &str) -> bool {
     matches!(stat, "Sum" | "SampleCount")
 }
 
+/// Split `CostPerQuery` / `avg_session_duration` into lower-case words.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// The statistic that answers "what is this custom metric doing": Average for scores, latencies,
-/// ratios and durations; Sum for counts, tokens and costs.
+/// rates, ratios and durations; Sum for counts, tokens and costs. Matched on whole words, so
+/// `GenerationCost` is a cost (Sum), not a "ratio".
 pub fn custom_stat(namespace: &str, metric: &str) -> &'static str {
-    let m = metric.to_ascii_lowercase();
-    let ns = namespace.to_ascii_lowercase();
-    let averaged = [
-        "latency", "duration", "score", "rate", "avg", "faithfulness", "relevancy", "precision",
-        "recall", "quality", "similarity", "perquery", "per_query", "turns", "time", "ratio",
-        "percent", "usage",
-    ];
-    if ns.ends_with("/quality") && m != "requestsuccess" {
+    let w = words(metric);
+    let has = |x: &str| w.iter().any(|v| v == x);
+    if namespace.eq_ignore_ascii_case("GenAI/Quality") && metric != "RequestSuccess" {
         return "Average";
     }
-    if averaged.iter().any(|w| m.contains(w)) {
-        "Average"
-    } else {
-        "Sum"
-    }
+    const AVERAGED: &[&str] = &[
+        "latency",
+        "duration",
+        "score",
+        "rate",
+        "avg",
+        "average",
+        "mean",
+        "faithfulness",
+        "relevancy",
+        "precision",
+        "recall",
+        "quality",
+        "similarity",
+        "turns",
+        "time",
+        "ratio",
+        "percent",
+        "pct",
+        "usage",
+        "ttft",
+        "retrieved",
+    ];
+    if AVERAGED.iter().any(|a| has(a)) || has("per") || metric.ends_with("Ms") { "Average" } else { "Sum" }
 }
 
 /// Strip the cross-region inference prefixes and ARN wrapping from a Bedrock model id, giving the
@@ -182,7 +222,10 @@ mod tests {
     #[test]
     fn strips_inference_prefixes_and_arns() {
         assert_eq!(base_model_id("us.anthropic.claude-sonnet-4-6"), "anthropic.claude-sonnet-4-6");
-        assert_eq!(base_model_id("global.anthropic.claude-haiku-4-5-20251001-v1:0"), "anthropic.claude-haiku-4-5-20251001-v1:0");
+        assert_eq!(
+            base_model_id("global.anthropic.claude-haiku-4-5-20251001-v1:0"),
+            "anthropic.claude-haiku-4-5-20251001-v1:0"
+        );
         assert_eq!(
             base_model_id("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"),
             "amazon.nova-pro-v1:0"
@@ -207,5 +250,10 @@ mod tests {
         assert_eq!(custom_stat("GenAI/Tokens", "InputTokens"), "Sum");
         assert_eq!(custom_stat("GenAI/Errors", "ErrorRate"), "Average");
         assert_eq!(custom_stat("GenAI/Sessions", "AvgSessionDuration"), "Average");
+        assert_eq!(custom_stat("GenAI/Cost", "GenerationCost"), "Sum");
+        assert_eq!(custom_stat("GenAI/Errors", "GenerationErrors"), "Sum");
+        assert_eq!(custom_stat("GenAI/RAG/Retrieval", "DocumentsRetrieved"), "Average");
+        assert_eq!(custom_stat("GenAI/Models", "AvgLatency"), "Average");
+        assert_eq!(custom_stat("App", "time_to_first_token_ms"), "Average");
     }
 }

@@ -101,7 +101,10 @@ mod tests {
         let t = PriceTable::default();
         assert!(t.len() > 30);
         let c = t
-            .cost("us.anthropic.claude-sonnet-4-5-20250929-v1:0", Tokens { input: 1e6, output: 1e6, ..Default::default() })
+            .cost(
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                Tokens { input: 1e6, output: 1e6, ..Default::default() },
+            )
             .unwrap();
         assert!((c - 18.0).abs() < 1e-9);
     }
@@ -128,7 +131,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nightjar-pricing-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let good = dir.join("p.toml");
-        std::fs::write(&good, "[models.\"amazon.nova-pro-v1:0\"]\ninput = 1.0\noutput = 2.0\n[models.\"acme.x\"]\ninput = 5.0\n").unwrap();
+        std::fs::write(
+            &good,
+            "[models.\"amazon.nova-pro-v1:0\"]\ninput = 1.0\noutput = 2.0\n[models.\"acme.x\"]\ninput = 5.0\n",
+        )
+        .unwrap();
         let t = PriceTable::default().with_overrides(&good).unwrap();
         assert_eq!(t.price("amazon.nova-pro-v1:0").unwrap().input, 1.0);
         assert_eq!(t.price("acme.x").unwrap().output, 0.0);

@@ -94,10 +94,16 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
 pub fn text(store: &Store, generated_at: i64) -> String {
     let mut out = String::new();
     let id = &store.identity;
-    let when = chrono::DateTime::from_timestamp(generated_at, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+    let when = chrono::DateTime::from_timestamp(generated_at, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
     let account = id.account.clone().unwrap_or_else(|| if id.demo { "demo".into() } else { "account ?".into() });
     out.push_str(&format::clip(
-        &format!("nightjar {when} · {account} · {} · last {}", id.regions.join(","), crate::ui::panes::overview::since_label(store)),
+        &format!(
+            "nightjar {when} · {account} · {} · last {}",
+            id.regions.join(","),
+            crate::ui::panes::overview::since_label(store)
+        ),
         80,
     ));
     out.push('\n');
@@ -163,7 +169,11 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     }
     if !ov.quality.is_empty() {
         out.push('\n');
-        let q: Vec<String> = ov.quality.iter().map(|q| format!("{} {}", q.key.label(), format::opt(q.value, |v| format!("{v:.2}")))).collect();
+        let q: Vec<String> = ov
+            .quality
+            .iter()
+            .map(|q| format!("{} {}", q.key.label(), format::opt(q.value, |v| format!("{v:.2}"))))
+            .collect();
         for line in wrap(&format!("Quality: {}", q.join(", ")), 80) {
             out.push_str(&line);
             out.push('\n');
@@ -176,7 +186,13 @@ pub fn text(store: &Store, generated_at: i64) -> String {
         } else {
             "ok".into()
         };
-        let line = format!("Source {}: {state} ({} calls, {} metrics, {})", h.label(), h.calls, h.metrics_requested, format::usd(h.spend_usd()));
+        let line = format!(
+            "Source {}: {state} ({} calls, {} metrics, {})",
+            h.label(),
+            h.calls,
+            h.metrics_requested,
+            format::usd(h.spend_usd())
+        );
         for l in wrap(&line, 80) {
             out.push_str(&l);
             out.push('\n');

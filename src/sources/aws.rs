@@ -22,12 +22,43 @@ pub struct AwsOptions {
 
 /// Commercial regions known when this was written; others are still tried, with a warning.
 pub const KNOWN_REGIONS: &[&str] = &[
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2", "ap-south-1",
-    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
-    "ap-southeast-7", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ca-central-1", "ca-west-1",
-    "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2",
-    "eu-north-1", "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1", "us-gov-east-1",
-    "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
 ];
 
 pub fn is_known_region(r: &str) -> bool {
@@ -116,8 +147,8 @@ where
     let code = err.code().map(str::to_string);
     let service_msg = err.message().map(str::to_string);
     let full = DisplayErrorContext(err).to_string();
-    let timeout = matches!(err, SdkError::TimeoutError(_))
-        || matches!(err, SdkError::DispatchFailure(d) if d.is_timeout());
+    let timeout =
+        matches!(err, SdkError::TimeoutError(_)) || matches!(err, SdkError::DispatchFailure(d) if d.is_timeout());
     classify_parts(code, service_msg, &full, timeout, ctx, at)
 }
 
@@ -163,23 +194,39 @@ pub fn classify_parts(
             "no AWS credentials were found".to_string(),
             "set AWS_PROFILE or pass --profile, run `aws configure` or `aws sso login`, or try --demo".to_string(),
         )
-    } else if matches!(c, "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "IncompleteSignature")
-    {
+    } else if matches!(
+        c,
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "IncompleteSignature"
+    ) {
         (
             ErrorKind::NoCredentials,
             "AWS rejected the credentials".to_string(),
-            format!("check the access key for{} (`aws sts get-caller-identity{pf}`)", if pf.is_empty() { " the default profile".to_string() } else { pf.clone() }),
+            format!(
+                "check the access key for{} (`aws sts get-caller-identity{pf}`)",
+                if pf.is_empty() { " the default profile".to_string() } else { pf.clone() }
+            ),
         )
-    } else if c.contains("AccessDenied") || c == "UnauthorizedOperation" || lower.contains("not authorized to perform") {
+    } else if c.contains("AccessDenied") || c == "UnauthorizedOperation" || lower.contains("not authorized to perform")
+    {
         (
             ErrorKind::AccessDenied,
             format!("access denied to {}", ctx.action),
             format!("allow {} for this role (README: read-only IAM policy)", ctx.action),
         )
-    } else if matches!(c, "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" | "LimitExceededException")
-        || lower.contains("rate exceeded")
+    } else if matches!(
+        c,
+        "Throttling"
+            | "ThrottlingException"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "LimitExceededException"
+    ) || lower.contains("rate exceeded")
     {
-        (ErrorKind::Throttled, "AWS is throttling requests".to_string(), "backing off; the last good data stays on screen".to_string())
+        (
+            ErrorKind::Throttled,
+            "AWS is throttling requests".to_string(),
+            "backing off; the last good data stays on screen".to_string(),
+        )
     } else if timeout {
         (
             ErrorKind::Timeout,
@@ -192,7 +239,10 @@ pub fn classify_parts(
             format!("cannot reach AWS in region '{region}'"),
             format!("'{region}' is not a known region; check --region"),
         )
-    } else if lower.contains("dns error") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
         (
             ErrorKind::Unreachable,
             format!("cannot resolve the {} endpoint", ctx.endpoint.as_deref().unwrap_or(region)),
@@ -205,9 +255,17 @@ pub fn classify_parts(
         || lower.contains("io error")
     {
         let target = ctx.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
-        (ErrorKind::Unreachable, format!("cannot connect to {target}"), "check the network, proxy or --endpoint-url".to_string())
+        (
+            ErrorKind::Unreachable,
+            format!("cannot connect to {target}"),
+            "check the network, proxy or --endpoint-url".to_string(),
+        )
     } else if code.is_some() {
-        (ErrorKind::Service, service_msg.clone().unwrap_or_else(|| first_line(full)), "retrying with backoff".to_string())
+        (
+            ErrorKind::Service,
+            service_msg.clone().unwrap_or_else(|| first_line(full)),
+            "retrying with backoff".to_string(),
+        )
     } else {
         (ErrorKind::Other, first_line(full), "retrying with backoff".to_string())
     };
@@ -259,13 +317,26 @@ mod tests {
 
     #[test]
     fn throttling_and_expired_tokens() {
-        assert_eq!(classify_parts(Some("Throttling".into()), Some("Rate exceeded".into()), "", false, &ctx(), 0).kind, ErrorKind::Throttled);
-        assert_eq!(classify_parts(Some("ExpiredToken".into()), None, "", false, &ctx(), 0).kind, ErrorKind::ExpiredCredentials);
+        assert_eq!(
+            classify_parts(Some("Throttling".into()), Some("Rate exceeded".into()), "", false, &ctx(), 0).kind,
+            ErrorKind::Throttled
+        );
+        assert_eq!(
+            classify_parts(Some("ExpiredToken".into()), None, "", false, &ctx(), 0).kind,
+            ErrorKind::ExpiredCredentials
+        );
     }
 
     #[test]
     fn no_credentials_suggests_demo() {
-        let e = classify_parts(None, None, "dispatch failure: no credentials in the chain: CredentialsNotLoaded", false, &ctx(), 0);
+        let e = classify_parts(
+            None,
+            None,
+            "dispatch failure: no credentials in the chain: CredentialsNotLoaded",
+            false,
+            &ctx(),
+            0,
+        );
         assert_eq!(e.kind, ErrorKind::NoCredentials);
         assert!(e.hint.contains("--demo"));
     }
@@ -277,7 +348,14 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::BadRegion);
         assert!(e.hint.contains("--region"));
         let c = ErrorContext::new("cloudwatch:ListMetrics", None, Some("us-east-1"), Some("http://127.0.0.1:9"));
-        let e = classify_parts(None, None, "dispatch failure: io error: tcp connect error: Connection refused", false, &c, 0);
+        let e = classify_parts(
+            None,
+            None,
+            "dispatch failure: io error: tcp connect error: Connection refused",
+            false,
+            &c,
+            0,
+        );
         assert_eq!(e.kind, ErrorKind::Unreachable);
         assert!(e.message.contains("127.0.0.1:9"));
         let e = classify_parts(None, None, "timeout", true, &c, 0);

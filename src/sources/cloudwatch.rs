@@ -57,7 +57,13 @@ pub struct MetricsPoller {
 }
 
 impl MetricsPoller {
-    pub fn new(client: Client, region: &str, custom_namespaces: Vec<String>, profile: Option<&str>, endpoint: Option<&str>) -> Self {
+    pub fn new(
+        client: Client,
+        region: &str,
+        custom_namespaces: Vec<String>,
+        profile: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Self {
         Self {
             client,
             region: region.into(),
@@ -129,7 +135,9 @@ impl MetricsPoller {
         if !window_q.is_empty() {
             let figures = self.fetch(&window_q, window.start, window.end, window.secs(), now).await?;
             for (i, (key, _)) in window_q.iter().enumerate() {
-                let v = figures.get(&i).and_then(|p| p.iter().find(|(t, _)| *t == window.start).or(p.first()).map(|(_, v)| *v));
+                let v = figures
+                    .get(&i)
+                    .and_then(|p| p.iter().find(|(t, _)| *t == window.start).or(p.first()).map(|(_, v)| *v));
                 update.window_values.push((key.clone(), v));
             }
         }
@@ -145,13 +153,7 @@ impl MetricsPoller {
         for ns in namespaces {
             let mut token: Option<String> = None;
             loop {
-                let out = self
-                    .client
-                    .list_metrics()
-                    .namespace(&ns)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await;
+                let out = self.client.list_metrics().namespace(&ns).set_next_token(token.clone()).send().await;
                 self.health.calls += 1;
                 self.health.other_requests += 1;
                 let out = out.map_err(|e| {
@@ -184,12 +186,17 @@ impl MetricsPoller {
     }
 
     /// The per-period queries and the whole-window queries for everything discovered.
-    pub fn queries(&self) -> (Vec<(SeriesKey, MetricSpec)>, Vec<(SeriesKey, MetricSpec)>) {
+    pub fn queries(&self) -> (Vec<Query>, Vec<Query>) {
         let mut series = Vec::new();
         let mut window = Vec::new();
         for f in &self.found {
             let dims: Vec<(&str, &str)> = f.dims.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let spec = |stat: &str| MetricSpec { namespace: f.namespace.clone(), name: f.name.clone(), dims: f.dims.clone(), stat: stat.to_string() };
+            let spec = |stat: &str| MetricSpec {
+                namespace: f.namespace.clone(),
+                name: f.name.clone(),
+                dims: f.dims.clone(),
+                stat: stat.to_string(),
+            };
             let key = |stat: &str| SeriesKey::new(&self.region, &f.namespace, &f.name, &dims, stat);
             if f.namespace == BEDROCK_NAMESPACE {
                 let Some(m) = BedrockMetric::from_name(&f.name) else { continue };
@@ -214,7 +221,7 @@ impl MetricsPoller {
     /// following NextToken. Returns points per query index, oldest first.
     async fn fetch(
         &mut self,
-        queries: &[(SeriesKey, MetricSpec)],
+        queries: &[Query],
         start: i64,
         end: i64,
         period: i64,
@@ -223,11 +230,8 @@ impl MetricsPoller {
         let mut out: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
         for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
             let base = chunk_no * MAX_QUERIES_PER_CALL;
-            let built: Vec<MetricDataQuery> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, (_, spec))| spec.query(&format!("q{}", base + i), period))
-                .collect();
+            let built: Vec<MetricDataQuery> =
+                chunk.iter().enumerate().map(|(i, (_, spec))| spec.query(&format!("q{}", base + i), period)).collect();
             let mut token: Option<String> = None;
             loop {
                 let res = self
@@ -247,15 +251,20 @@ impl MetricsPoller {
                     classify(&e, &ctx, now)
                 })?;
                 for r in res.metric_data_results() {
-                    let Some(idx) = r.id().and_then(|id| id.strip_prefix('q')).and_then(|n| n.parse::<usize>().ok()) else {
+                    let Some(idx) = r.id().and_then(|id| id.strip_prefix('q')).and_then(|n| n.parse::<usize>().ok())
+                    else {
                         continue;
                     };
                     if matches!(r.status_code(), Some(StatusCode::Forbidden)) {
                         return Err(SourceError {
                             kind: crate::store::ErrorKind::AccessDenied,
                             code: Some("Forbidden".into()),
-                            message: format!("GetMetricData was refused for {}", queries.get(idx).map(|q| q.0.label()).unwrap_or_default()),
-                            hint: "allow cloudwatch:GetMetricData on this account (cross-account: check the OAM link)".into(),
+                            message: format!(
+                                "GetMetricData was refused for {}",
+                                queries.get(idx).map(|q| q.0.label()).unwrap_or_default()
+                            ),
+                            hint: "allow cloudwatch:GetMetricData on this account (cross-account: check the OAM link)"
+                                .into(),
                             at: now,
                         });
                     }
@@ -275,6 +284,9 @@ impl MetricsPoller {
     }
 }
 
+/// A query and the series its result belongs to.
+pub type Query = (SeriesKey, MetricSpec);
+
 /// What one GetMetricData query asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSpec {
@@ -289,7 +301,9 @@ impl MetricSpec {
         let metric = Metric::builder()
             .namespace(&self.namespace)
             .metric_name(&self.name)
-            .set_dimensions(Some(self.dims.iter().map(|(k, v)| Dimension::builder().name(k).value(v).build()).collect()))
+            .set_dimensions(Some(
+                self.dims.iter().map(|(k, v)| Dimension::builder().name(k).value(v).build()).collect(),
+            ))
             .build();
         let stat = MetricStat::builder().metric(metric).period(period as i32).stat(&self.stat).build();
         MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
@@ -398,9 +412,8 @@ mod tests {
                     .next_token("more")
                     .build()
             });
-        let rest = mock!(Client::get_metric_data)
-            .match_requests(|r| r.next_token() == Some("more"))
-            .then_output(|| {
+        let rest =
+            mock!(Client::get_metric_data).match_requests(|r| r.next_token() == Some("more")).then_output(|| {
                 GetMetricDataOutput::builder()
                     .metric_data_results(result("q0", &[(NOW - 3480, 4.0)], StatusCode::Complete))
                     .build()
@@ -499,7 +512,11 @@ mod tests {
             .sequence()
             .output(|| GetMetricDataOutput::builder().build())
             .times(2) // the per-minute call and the window call of the first poll
-            .error(|| GetMetricDataError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build()))
+            .error(|| {
+                GetMetricDataError::generic(
+                    ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build(),
+                )
+            })
             .repeatedly()
             .build();
         let (client, _lm) = bedrock_client(&gmd);

@@ -4,7 +4,7 @@
 //! application's `GenAI/*` metrics; Guardrails, an Agent and a Knowledge Base sit around it.
 //! Relative to the console's launch, the story is:
 //!
-//! * from −20 min haiku's latency tail creeps up (p99 ~2.5 s → ~9 s by +5, p50 barely moves);
+//! * from −20 min haiku's latency tail creeps up (p99 ~2.5 s → ~9 s by +3, p50 barely moves);
 //! * from −10 min answer quality slides (Faithfulness 0.90 → 0.75 at −2 → 0.65 at +4), with
 //!   retrieval errors, slower vector search, more `max_tokens` stops and guardrail interventions;
 //! * +1..+8 min a throttling storm on sonnet (30–60 % of attempts throttled, TPM pinned at quota);
@@ -20,7 +20,8 @@
 mod generate;
 mod rng;
 mod series;
-mod stats;
+/// CloudWatch statistics over samples; `stats::nearest_rank` is the reference percentile.
+pub(crate) mod stats;
 mod story;
 
 use std::collections::BTreeMap;
@@ -29,13 +30,12 @@ use std::ops::Range;
 use self::generate::{MODELS, Minute};
 use self::series::{AggSeries, SampleSeries, SampleStat};
 use self::stats::{Agg, SampleSet};
+// The same points per period as the CloudWatch source: per minute up to a day, 5 minutes beyond.
+use super::cloudwatch::period_for;
 use crate::domain::catalog::is_additive;
 use crate::domain::pricing::PriceTable;
 use crate::domain::window::{Since, Window, align_up};
-use crate::store::MetricsUpdate;
-
-#[cfg(test)]
-pub(crate) use self::stats::nearest_rank;
+use crate::store::{MetricsUpdate, SeriesKey};
 
 /// The region every demo series is in.
 pub const DEMO_REGION: &str = "us-east-1";
@@ -43,11 +43,6 @@ pub const DEMO_REGION: &str = "us-east-1";
 /// Generated minutes kept before the window's start, so a window that moves on doesn't
 /// regenerate what it just had.
 const KEEP_BEFORE_SECS: i64 = 3600;
-
-/// Seconds between points: per minute up to a day, 5 minutes beyond (as the CloudWatch source).
-fn period_for(window: &Window) -> i64 {
-    if window.secs() <= 86_400 { 60 } else { 300 }
-}
 
 /// The synthetic workload. Cheap to poll: generated minutes are cached.
 pub struct DemoWorkload {
@@ -89,41 +84,49 @@ impl DemoWorkload {
     pub fn poll(&mut self, now: i64, since: Since) -> MetricsUpdate {
         let window = since.window_ending(now);
         let period = period_for(&window);
-        let first = align_up(window.start, 60);
-        let last = window.end - 60;
+        let (first, last) = minute_range(&window);
         self.fill(first, last);
         // The current minute has only run for part of its 60 seconds.
         let frac = ((now - last) as f64 / 60.0).clamp(0.0, 1.0);
-        let minutes: Vec<(i64, &Minute, f64)> =
-            self.cache.range(first..=last).map(|(t, m)| (*t, m, if *t == last { frac } else { 1.0 })).collect();
+        let minutes: Vec<(i64, &Minute, f64)> = if first <= last {
+            self.cache.range(first..=last).map(|(t, m)| (*t, m, if *t == last { frac } else { 1.0 })).collect()
+        } else {
+            Vec::new()
+        };
         let buckets = buckets(minutes.iter().map(|(t, _, _)| *t), window.start, period);
 
         let mut update = MetricsUpdate { window, period, ..Default::default() };
         for s in &self.aggs {
-            let per_minute: Vec<Agg> =
-                minutes.iter().map(|(_, m, f)| s.source.get(m).partial(*f, s.stat, s.integral)).collect();
-            let points: Vec<(i64, f64)> = buckets
-                .iter()
-                .filter_map(|(b, r)| merged(&per_minute[r.clone()]).value(s.stat).map(|v| (*b, v)))
-                .collect();
+            let mut points = Vec::with_capacity(buckets.len());
+            let mut whole = Agg::default();
+            for (b, r) in &buckets {
+                let mut period_agg = Agg::default();
+                for (_, m, f) in &minutes[r.clone()] {
+                    period_agg.merge(&s.source.get(m).partial(*f, s.stat, s.integral));
+                }
+                whole.merge(&period_agg);
+                points.extend(period_agg.value(s.stat).map(|v| (*b, v)));
+            }
             if !points.is_empty() {
                 update.series.push((s.key.clone(), points));
             }
             if !is_additive(&s.key.stat) {
-                update.window_values.push((s.key.clone(), merged(&per_minute).value(s.stat)));
+                update.window_values.push((s.key.clone(), whole.value(s.stat)));
             }
         }
         for s in &self.samples {
             let sets: Vec<SampleSet<'_>> = minutes.iter().map(|(_, m, f)| sample_set(m, s).partial(*f)).collect();
-            for (key, stat) in &s.stats {
-                let points: Vec<(i64, f64)> = buckets
-                    .iter()
-                    .filter_map(|(b, r)| sample_stat(&sets[r.clone()], *stat).map(|v| (*b, v)))
-                    .collect();
-                if !points.is_empty() {
-                    update.series.push((key.clone(), points));
+            let mut points: Vec<Vec<(i64, f64)>> = vec![Vec::new(); s.stats.len()];
+            for (b, r) in &buckets {
+                for (pts, v) in points.iter_mut().zip(sample_stats(&sets[r.clone()], &s.stats)) {
+                    pts.extend(v.map(|v| (*b, v)));
                 }
-                update.window_values.push((key.clone(), sample_stat(&sets, *stat)));
+            }
+            for (((key, _), pts), value) in s.stats.iter().zip(points).zip(sample_stats(&sets, &s.stats)) {
+                if !pts.is_empty() {
+                    update.series.push((key.clone(), pts));
+                }
+                update.window_values.push((key.clone(), value));
             }
         }
         update
@@ -131,6 +134,9 @@ impl DemoWorkload {
 
     /// Make sure minutes `first..=last` are generated; forget the ones far outside.
     fn fill(&mut self, first: i64, last: i64) {
+        if first > last {
+            return;
+        }
         self.cache.retain(|t, _| *t >= first - KEEP_BEFORE_SECS && *t <= last);
         for t in (first..=last).step_by(60) {
             if !self.cache.contains_key(&t) {
@@ -145,17 +151,27 @@ impl DemoWorkload {
     #[cfg(test)]
     pub(crate) fn window_samples(&mut self, model: &str, ttft: bool, now: i64, since: Since) -> Vec<(f64, u64)> {
         let window = since.window_ending(now);
-        let (first, last) = (align_up(window.start, 60), window.end - 60);
+        let (first, last) = minute_range(&window);
         self.fill(first, last);
         let frac = ((now - last) as f64 / 60.0).clamp(0.0, 1.0);
         let Some(s) = self.samples.iter().find(|s| MODELS[s.model].id == model && s.ttft == ttft) else {
             return Vec::new();
         };
+        if first > last {
+            return Vec::new();
+        }
         self.cache
             .range(first..=last)
-            .flat_map(|(t, m)| sample_set(m, s).partial(if *t == last { frac } else { 1.0 }).weighted().collect::<Vec<_>>())
+            .flat_map(|(t, m)| {
+                sample_set(m, s).partial(if *t == last { frac } else { 1.0 }).weighted().collect::<Vec<_>>()
+            })
             .collect()
     }
+}
+
+/// The first and last minute starting inside the window (first > last when it holds none).
+fn minute_range(window: &Window) -> (i64, i64) {
+    (align_up(window.start, 60), window.end - 60)
 }
 
 /// Group minute timestamps (ascending) into periods starting at `start`: (period start, index
@@ -172,31 +188,36 @@ fn buckets(minutes: impl Iterator<Item = i64>, start: i64, period: i64) -> Vec<(
     out
 }
 
-fn merged(aggs: &[Agg]) -> Agg {
-    let mut total = Agg::default();
-    for a in aggs {
-        total.merge(a);
-    }
-    total
-}
-
 fn sample_set<'a>(m: &'a Minute, s: &SampleSeries) -> SampleSet<'a> {
     let model = &m.models[s.model];
     if s.ttft { model.ttft_set() } else { model.latency_set() }
 }
 
-fn sample_stat(sets: &[SampleSet<'_>], stat: SampleStat) -> Option<f64> {
-    match stat {
-        SampleStat::Mean => stats::mean(sets),
-        SampleStat::Percentile(p) => stats::percentile(sets, p),
-    }
+/// Each of a latency series' statistics over the given minutes' samples.
+fn sample_stats(sets: &[SampleSet<'_>], wanted: &[(SeriesKey, SampleStat)]) -> Vec<Option<f64>> {
+    let pcts: Vec<u32> = wanted
+        .iter()
+        .filter_map(|(_, s)| match s {
+            SampleStat::Percentile(p) => Some(*p),
+            SampleStat::Mean => None,
+        })
+        .collect();
+    let mut pct_values = stats::percentiles(sets, &pcts).into_iter();
+    wanted
+        .iter()
+        .map(|(_, s)| match s {
+            SampleStat::Mean => stats::mean(sets),
+            SampleStat::Percentile(_) => pct_values.next().flatten(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::stats::nearest_rank;
     use super::*;
     use crate::domain::catalog::{BEDROCK_NAMESPACE, custom_stat};
-    use crate::store::{SeriesKey, Store, Update};
+    use crate::store::{Store, Update};
 
     const LAUNCH: i64 = 1_767_225_600; // 2026-01-01 00:00 UTC
     const MIN: i64 = 60;
@@ -251,7 +272,11 @@ mod tests {
         assert_ne!(ua.window_values, uc.window_values);
         // same models and metrics, different numbers (rare events may be absent in one of them)
         let keys = |u: &MetricsUpdate| {
-            u.series.iter().filter(|(k, _)| k.namespace == BEDROCK_NAMESPACE).map(|(k, _)| k.clone()).collect::<Vec<_>>()
+            u.series
+                .iter()
+                .filter(|(k, _)| k.namespace == BEDROCK_NAMESPACE)
+                .map(|(k, _)| k.clone())
+                .collect::<Vec<_>>()
         };
         assert_eq!(keys(&ua), keys(&uc));
     }
@@ -295,7 +320,8 @@ mod tests {
         for (k, p) in &u.series {
             assert!(!p.is_empty());
             if k.namespace.starts_with("GenAI/") {
-                let expect = if k.metric == "StopReason" { "SampleCount" } else { custom_stat(&k.namespace, &k.metric) };
+                let expect =
+                    if k.metric == "StopReason" { "SampleCount" } else { custom_stat(&k.namespace, &k.metric) };
                 assert_eq!(k.stat, expect, "{}", k.label());
             }
             let has_window_value = u.window_values.iter().any(|(wk, _)| wk == k);
@@ -308,9 +334,11 @@ mod tests {
         for ns in ["AWS/Bedrock", "AWS/Bedrock/Guardrails", "AWS/Bedrock/Agents", "AWS/Bedrock/KnowledgeBases"] {
             assert!(namespaces.contains(ns), "{ns}");
         }
-        let stop = SeriesKey::new(DEMO_REGION, "GenAI/Behavior", "StopReason", &[("Reason", "max_tokens")], "SampleCount");
+        let stop =
+            SeriesKey::new(DEMO_REGION, "GenAI/Behavior", "StopReason", &[("Reason", "max_tokens")], "SampleCount");
         assert!(!points(&u, &stop).is_empty());
-        let models_latency = SeriesKey::new(DEMO_REGION, "GenAI/Models", "AvgLatency", &[("ModelId", "claude-haiku-4-5")], "Average");
+        let models_latency =
+            SeriesKey::new(DEMO_REGION, "GenAI/Models", "AvgLatency", &[("ModelId", "claude-haiku-4-5")], "Average");
         assert!(window_value(&u, &models_latency).unwrap() > 500.0);
     }
 
@@ -367,7 +395,9 @@ mod tests {
         let (early, late) = (p99(&mut w, LAUNCH - 40 * MIN, "15m"), p99(&mut w, LAUNCH + 5 * MIN, "15m"));
         let (early_h, late_h) = (p99(&mut w, LAUNCH - 40 * MIN, "1h"), p99(&mut w, LAUNCH + 5 * MIN, "1h"));
         let (m_early, m_late) = (p50(&mut w, LAUNCH - 40 * MIN, "15m"), p50(&mut w, LAUNCH + 5 * MIN, "15m"));
-        eprintln!("haiku p99 15m: {early:.0} -> {late:.0} ms; 1h: {early_h:.0} -> {late_h:.0} ms; p50 {m_early:.0} -> {m_late:.0} ms");
+        eprintln!(
+            "haiku p99 15m: {early:.0} -> {late:.0} ms; 1h: {early_h:.0} -> {late_h:.0} ms; p50 {m_early:.0} -> {m_late:.0} ms"
+        );
         assert!(late > 2.0 * early);
         assert!(late_h > 1.5 * early_h);
         assert!((1800.0..3500.0).contains(&early), "{early}");
@@ -446,7 +476,9 @@ mod tests {
         let peak = store_at(&mut w, LAUNCH + 10 * MIN, "15m");
         let burn = |s: &Store| s.overview().usd_per_hour.value.unwrap();
         let (burn_b, burn_d, burn_p) = (burn(&before), burn(&during), burn(&peak));
-        eprintln!("opus cost in 15m: ${b:.2} -> ${d:.2}; fleet burn ${burn_b:.0}/h -> ${burn_d:.0}/h -> ${burn_p:.0}/h");
+        eprintln!(
+            "opus cost in 15m: ${b:.2} -> ${d:.2}; fleet burn ${burn_b:.0}/h -> ${burn_d:.0}/h -> ${burn_p:.0}/h"
+        );
         assert!(d > 20.0 * b);
         assert!(burn_d > 2.0 * burn_b);
         assert!(burn_p > 4.0 * burn_b);
@@ -520,6 +552,15 @@ mod tests {
         }
         // every minute of a busy model is there, including the current one
         assert_eq!(points(&u, &bedrock("Invocations", HAIKU, "Sum")).len(), 60);
+    }
+
+    #[test]
+    fn a_window_shorter_than_a_minute_is_empty_not_a_panic() {
+        let mut w = DemoWorkload::new(1, LAUNCH);
+        let u = w.poll(LAUNCH + 10, Since::from_secs(30));
+        assert!(u.series.is_empty());
+        assert!(u.window_values.iter().all(|(_, v)| v.is_none()));
+        assert!(!w.poll(LAUNCH + 10, since("5m")).series.is_empty());
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub fn next_delay(refresh: Duration, health: &SourceHealth) -> Duration {
     let (base, cap) = match kind {
         Some(ErrorKind::Throttled) => (refresh.max(Duration::from_secs(15)), Duration::from_secs(600)),
         // waiting for the operator to log in again: check every 30 s
-        Some(ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials) => (Duration::from_secs(30), Duration::from_secs(30)),
+        Some(ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials) => {
+            (Duration::from_secs(30), Duration::from_secs(30))
+        }
         _ => (Duration::from_secs(5).min(refresh), Duration::from_secs(300)),
     };
     let factor = 2u32.saturating_pow(n.saturating_sub(1).min(10));
@@ -89,10 +91,10 @@ pub fn spawn_metrics(
         let _ = tx.send(Update::Health(poller.health.clone()));
         loop {
             let now = aws::now();
-            if let Ok(u) = poller.poll(since, now).await {
-                if tx.send(Update::Metrics(u)).is_err() {
-                    return;
-                }
+            if let Ok(u) = poller.poll(since, now).await
+                && tx.send(Update::Metrics(u)).is_err()
+            {
+                return;
             }
             let delay = next_delay(refresh, &poller.health);
             poller.health.backoff_secs = if poller.health.consecutive_failures > 0 { delay.as_secs() } else { 0 };
@@ -115,7 +117,11 @@ pub fn spawn_metrics(
 pub const DEMO_TICK: Duration = Duration::from_secs(5);
 
 /// Run the demo workload: a fresh poll every few seconds, like a fast refresh.
-pub fn spawn_demo(mut workload: demo::DemoWorkload, mut since: Since, tx: UnboundedSender<Update>) -> UnboundedSender<Command> {
+pub fn spawn_demo(
+    mut workload: demo::DemoWorkload,
+    mut since: Since,
+    tx: UnboundedSender<Update>,
+) -> UnboundedSender<Command> {
     let (ctx, mut rx) = unbounded_channel();
     tokio::spawn(async move {
         let mut health = SourceHealth::new("demo", Some(demo::DEMO_REGION));

@@ -125,11 +125,7 @@ const BURN_MINUTES: i64 = 15;
 
 impl Store {
     fn window_figure(&self, key: &SeriesKey, s: &Series) -> Option<f64> {
-        if is_additive(&key.stat) {
-            s.sum(self.window.start, self.window.end)
-        } else {
-            s.window_value
-        }
+        if is_additive(&key.stat) { s.sum(self.window.start, self.window.end) } else { s.window_value }
     }
 
     /// Bedrock series keyed by exactly one `ModelId` dimension.
@@ -250,12 +246,8 @@ impl Store {
 
         let inv = sum_of(|m| m.invocations);
         let inv_m = self.fleet_minutes(BedrockMetric::Invocations);
-        ov.requests_per_min = Signal {
-            value: inv.map(|v| v / minutes),
-            worst_model: None,
-            worst_value: None,
-            spark: self.spark(&inv_m),
-        };
+        ov.requests_per_min =
+            Signal { value: inv.map(|v| v / minutes), worst_model: None, worst_value: None, spark: self.spark(&inv_m) };
         if let Some((m, v)) = worst(&|m: &ModelRow| m.invocations) {
             ov.requests_per_min.worst_model = Some(m);
             ov.requests_per_min.worst_value = Some(v / minutes);
@@ -412,7 +404,12 @@ mod tests {
 
     fn store_with(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(SeriesKey, Option<f64>)>) -> Store {
         let mut s = Store::new(PriceTable::default(), vec![]);
-        s.apply(Update::Metrics(MetricsUpdate { window: Window { start: 0, end: 600 }, period: 60, series, window_values }));
+        s.apply(Update::Metrics(MetricsUpdate {
+            window: Window { start: 0, end: 600 },
+            period: 60,
+            series,
+            window_values,
+        }));
         s
     }
 

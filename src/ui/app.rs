@@ -125,7 +125,8 @@ impl App {
     pub fn draw(&mut self, f: &mut Frame, store: &Store, now: i64) {
         let area = f.area();
         let [header, body, status, message] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+            Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+                .areas(area);
         let panes: Vec<(&str, bool)> = PaneId::ALL.iter().map(|p| (p.title(), *p == self.pane)).collect();
         status_bar::draw_header(f, header, store, &panes, &self.theme);
         self.page = body.height.saturating_sub(4) as usize;

@@ -112,6 +112,25 @@ pub fn spark_floor(values: &[Option<f64>], width: usize, floor: f64) -> String {
         .collect()
 }
 
+/// A sparkline scaled between the values' own minimum and maximum (at least `min_span` apart),
+/// for scores that live in a narrow band (0.7–0.9), where a zero-based scale shows nothing.
+pub fn spark_minmax(values: &[Option<f64>], width: usize, min_span: f64) -> String {
+    let buckets = resample(values, width);
+    let lo = buckets.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+    let hi = buckets.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() {
+        return " ".repeat(width);
+    }
+    let span = (hi - lo).max(min_span);
+    buckets
+        .iter()
+        .map(|b| match b {
+            None => ' ',
+            Some(v) => BLOCKS[(((v - lo) / span) * 7.0).round().clamp(0.0, 7.0) as usize],
+        })
+        .collect()
+}
+
 /// Bucket `values` into `width` slots, max per slot; with fewer values than slots, the values
 /// are right-aligned (newest at the right edge).
 pub fn resample(values: &[Option<f64>], width: usize) -> Vec<Option<f64>> {
@@ -175,6 +194,13 @@ mod tests {
         let s = spark(&many, 10);
         assert_eq!(s.chars().count(), 10);
         assert!(s.ends_with('█'));
+    }
+
+    #[test]
+    fn minmax_sparkline_shows_a_slide() {
+        let v: Vec<Option<f64>> = [0.90, 0.88, 0.80, 0.72].iter().map(|x| Some(*x)).collect();
+        assert_eq!(spark_minmax(&v, 4, 0.1), "█▇▄▁");
+        assert_eq!(spark_minmax(&[None, None], 2, 0.1), "  ");
     }
 
     #[test]

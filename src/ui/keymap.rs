@@ -104,7 +104,9 @@ impl Key {
                 let lower = rest.to_ascii_lowercase();
                 if lower == "space" {
                     KeyCodeOrd::Char(' ')
-                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=12).contains(n)) {
+                } else if let Some(n) =
+                    lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=12).contains(n))
+                {
                     KeyCodeOrd::F(n)
                 } else if lower == "tab" && shift {
                     shift = false;
@@ -177,14 +179,17 @@ impl Keymap {
         for (spec, action) in &file.keys {
             let key = Key::parse(spec).map_err(|e| format!("{origin}: keys.\"{spec}\": {e}"))?;
             if let Some(other) = seen.insert(key, spec.clone()) {
-                return Err(format!("{origin}: keys.\"{spec}\": the same key as keys.\"{other}\" (conflicting bindings)"));
+                return Err(format!(
+                    "{origin}: keys.\"{spec}\": the same key as keys.\"{other}\" (conflicting bindings)"
+                ));
             }
             if action == "none" {
                 bindings.remove(&key);
                 continue;
             }
-            let action: Action = serde_json::from_value(serde_json::Value::String(action.clone()))
-                .map_err(|_| format!("{origin}: keys.\"{spec}\": unknown action '{action}' (see `?` in nightjar for the list)"))?;
+            let action: Action = serde_json::from_value(serde_json::Value::String(action.clone())).map_err(|_| {
+                format!("{origin}: keys.\"{spec}\": unknown action '{action}' (see `?` in nightjar for the list)")
+            })?;
             bindings.insert(key, action);
         }
         Ok(Self { bindings })

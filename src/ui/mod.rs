@@ -51,7 +51,12 @@ fn spawn_input() -> UnboundedReceiver<Event> {
     rx
 }
 
-pub async fn run(mut store: Store, mut updates: UnboundedReceiver<Update>, sources: Sources, mut app: App) -> io::Result<()> {
+pub async fn run(
+    mut store: Store,
+    mut updates: UnboundedReceiver<Update>,
+    sources: Sources,
+    mut app: App,
+) -> io::Result<()> {
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     let mut input = spawn_input();
@@ -91,10 +96,7 @@ pub async fn run(mut store: Store, mut updates: UnboundedReceiver<Update>, sourc
                 Some(_) => {}
                 None => break,
             },
-            u = updates.recv() => match u {
-                Some(u) => { store.apply(u); dirty = true; }
-                None => {}
-            },
+            u = updates.recv() => if let Some(u) = u { store.apply(u); dirty = true; },
             _ = tick.tick() => dirty = true,
             _ = term_signal.recv() => break,
         }

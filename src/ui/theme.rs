@@ -36,8 +36,24 @@ struct ThemeFile {
 }
 
 const KEYS: &[&str] = &[
-    "text", "muted", "accent", "title", "header", "border", "border_focus", "selected_fg", "selected_bg", "ok", "warn",
-    "crit", "stale", "chart_1", "chart_2", "chart_3", "chart_4", "status_bg",
+    "text",
+    "muted",
+    "accent",
+    "title",
+    "header",
+    "border",
+    "border_focus",
+    "selected_fg",
+    "selected_bg",
+    "ok",
+    "warn",
+    "crit",
+    "stale",
+    "chart_1",
+    "chart_2",
+    "chart_3",
+    "chart_4",
+    "status_bg",
 ];
 
 impl Default for Theme {
@@ -49,10 +65,10 @@ impl Default for Theme {
 pub fn parse_color(s: &str) -> Result<Color, String> {
     let l = s.trim().to_ascii_lowercase();
     if let Some(hex) = l.strip_prefix('#') {
-        if hex.len() == 6 {
-            if let Ok(v) = u32::from_str_radix(hex, 16) {
-                return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
-            }
+        if hex.len() == 6
+            && let Ok(v) = u32::from_str_radix(hex, 16)
+        {
+            return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
         }
         return Err(format!("'{s}' is not a #rrggbb colour"));
     }
@@ -84,7 +100,7 @@ pub fn parse_color(s: &str) -> Result<Color, String> {
 impl Theme {
     pub fn parse(text: &str, origin: &str, base: Option<&Theme>) -> Result<Self, String> {
         let file: ThemeFile = toml::from_str(text).map_err(|e| format!("{origin}: {}", e.to_string().trim()))?;
-        let mut t = base.cloned().unwrap_or_else(|| Self::blank());
+        let mut t = base.cloned().unwrap_or_else(Self::blank);
         let mut set = std::collections::BTreeSet::new();
         for (k, v) in &file.colors {
             let c = parse_color(v).map_err(|e| format!("{origin}: colors.{k}: {e}"))?;
@@ -112,10 +128,10 @@ impl Theme {
             *slot = c;
             set.insert(k.as_str());
         }
-        if base.is_none() {
-            if let Some(missing) = KEYS.iter().find(|k| !set.contains(**k)) {
-                return Err(format!("{origin}: colors.{missing}: missing"));
-            }
+        if base.is_none()
+            && let Some(missing) = KEYS.iter().find(|k| !set.contains(**k))
+        {
+            return Err(format!("{origin}: colors.{missing}: missing"));
         }
         Ok(t)
     }
@@ -213,7 +229,8 @@ mod tests {
 
     #[test]
     fn user_theme_overrides_and_errors_name_file_and_key() {
-        let t = Theme::parse("[colors]\naccent = \"#ff8800\"\nok = \"34\"\n", "mine.toml", Some(&Theme::default())).unwrap();
+        let t = Theme::parse("[colors]\naccent = \"#ff8800\"\nok = \"34\"\n", "mine.toml", Some(&Theme::default()))
+            .unwrap();
         assert_eq!(t.accent, Color::Rgb(255, 136, 0));
         assert_eq!(t.ok, Color::Indexed(34));
         assert_eq!(t.warn, Theme::default().warn);

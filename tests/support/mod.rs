@@ -121,16 +121,10 @@ pub fn endpoint() -> Option<String> {
 /// test binary already claimed it (two tests sharing a region would see each other's data).
 pub fn claim_region(region: &'static str) -> &'static str {
     static CLAIMED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-    assert!(
-        REGIONS.contains(&region),
-        "{region} is not in support::REGIONS (moto rejects unknown regions)"
-    );
+    assert!(REGIONS.contains(&region), "{region} is not in support::REGIONS (moto rejects unknown regions)");
     let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
     let fresh = claimed.get_or_insert_with(HashSet::new).insert(region);
-    assert!(
-        fresh,
-        "region {region} is claimed by two tests in this binary; give each test its own region"
-    );
+    assert!(fresh, "region {region} is claimed by two tests in this binary; give each test its own region");
     region
 }
 
@@ -138,24 +132,14 @@ pub fn claim_region(region: &'static str) -> &'static str {
 /// names never collide with data left in a long-lived emulator by earlier runs.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos();
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_nanos();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(
-        "{prefix}-{:x}-{:x}-{n}",
-        nanos % (1 << 48),
-        std::process::id()
-    )
+    format!("{prefix}-{:x}-{:x}-{n}", nanos % (1 << 48), std::process::id())
 }
 
 /// Now, in whole epoch seconds.
 pub fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs() as i64
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_secs() as i64
 }
 
 /// Start of the minute `minutes_ago` minutes before the current one, in epoch seconds. Use an
@@ -184,13 +168,7 @@ pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
         .empty_test_environment()
         .region(Region::new(region.to_owned()))
         .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "nightjar-tests",
-        ))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "nightjar-tests"))
         .http_client(http)
         .retry_config(RetryConfig::disabled())
         .timeout_config(
@@ -204,26 +182,16 @@ pub async fn sdk_config(endpoint: &str, region: &str) -> SdkConfig {
 }
 
 fn dimensions(dims: &[(&str, &str)]) -> Vec<Dimension> {
-    dims.iter()
-        .map(|(name, value)| Dimension::builder().name(*name).value(*value).build())
-        .collect()
+    dims.iter().map(|(name, value)| Dimension::builder().name(*name).value(*value).build()).collect()
 }
 
 /// Sends `data` with PutMetricData in calls of at most 1000 items (the CloudWatch limit; moto does
 /// not enforce it, but product code must). Panics on error.
 async fn put_data(cw: &aws_sdk_cloudwatch::Client, namespace: &str, data: Vec<MetricDatum>) {
     for chunk in data.chunks(1000) {
-        cw.put_metric_data()
-            .namespace(namespace)
-            .set_metric_data(Some(chunk.to_vec()))
-            .send()
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PutMetricData to {namespace}: {}",
-                    aws_sdk_cloudwatch::error::DisplayErrorContext(e)
-                )
-            });
+        cw.put_metric_data().namespace(namespace).set_metric_data(Some(chunk.to_vec())).send().await.unwrap_or_else(
+            |e| panic!("PutMetricData to {namespace}: {}", aws_sdk_cloudwatch::error::DisplayErrorContext(e)),
+        );
     }
 }
 
@@ -268,10 +236,7 @@ pub async fn put_metric_values(
         assert!(v.is_finite(), "CloudWatch rejects non-finite values: {v}");
         *counts.entry(v.to_bits()).or_default() += 1.0;
     }
-    let folded: Vec<(f64, f64)> = counts
-        .into_iter()
-        .map(|(bits, n)| (f64::from_bits(bits), n))
-        .collect();
+    let folded: Vec<(f64, f64)> = counts.into_iter().map(|(bits, n)| (f64::from_bits(bits), n)).collect();
     let dims = dimensions(dims);
     let data = folded
         .chunks(150)

@@ -80,7 +80,7 @@ pub(super) const MODELS: [Profile; 6] = [
         sigma: 0.35,
         ttft_ms: None,
         burndown: 5.0,
-        tpm_quota: 2_000_000.0,
+        tpm_quota: 3_000_000.0,
     },
     Profile {
         id: "amazon.nova-pro-v1:0",
@@ -244,7 +244,8 @@ fn diurnal(t: i64) -> f64 {
 fn wobble(seed: u64, model: usize, t: i64) -> f64 {
     let phi = std::f64::consts::TAU * unit(seed, model as u64 + 1);
     let x = t as f64 / 60.0;
-    1.0 + 0.06 * (std::f64::consts::TAU * x / 23.0 + phi).sin() + 0.04 * (std::f64::consts::TAU * x / 7.0 + 2.0 * phi).sin()
+    1.0 + 0.06 * (std::f64::consts::TAU * x / 23.0 + phi).sin()
+        + 0.04 * (std::f64::consts::TAU * x / 7.0 + 2.0 * phi).sin()
 }
 
 fn round(x: f64) -> u64 {
@@ -322,9 +323,8 @@ fn model_minute(p: &Profile, level: f64, story: &Story, rng: &mut Rng, pricing: 
         Some((r, w)) => (round(inv * r * rng.jitter(0.08)), round(inv * w * rng.jitter(0.1))),
         None => (0, 0),
     };
-    let tpm = pinned_tpm.unwrap_or_else(|| {
-        (input_tokens + cache_write) as f64 + output_tokens as f64 * p.burndown * rng.jitter(0.03)
-    });
+    let tpm = pinned_tpm
+        .unwrap_or_else(|| (input_tokens + cache_write) as f64 + output_tokens as f64 * p.burndown * rng.jitter(0.03));
 
     let n = (invocations as usize).min(MAX_SAMPLES);
     let mut latency = Vec::with_capacity(n);
@@ -447,7 +447,10 @@ fn app_minute(models: &[ModelMinute], story: &Story, rng: &mut Rng) -> AppMinute
         feedback_score: score(rng, 4.35 - 0.9 * q, 0.08, 1.0, 5.0, feedback),
         session_duration: score(rng, 185.0 + 70.0 * q, 8.0, 10.0, 3600.0, sessions),
         turns_per_session: score(rng, 4.1 + 1.3 * q, 0.15, 1.0, 50.0, sessions),
-        model_latency: models.iter().map(|m| Agg::mean(mean(&[m.latency_set()]).unwrap_or(0.0), m.invocations)).collect(),
+        model_latency: models
+            .iter()
+            .map(|m| Agg::mean(mean(&[m.latency_set()]).unwrap_or(0.0), m.invocations))
+            .collect(),
         stop_reasons: [Agg::events(end_turn), Agg::events(max_tokens), Agg::events(stop_sequence)],
         retrieval_quality: score(rng, 0.81 - 0.14 * q, 0.01, 0.0, 1.0, ok),
         documents_retrieved: Agg::total(round(ok as f64 * (5.0 - 1.1 * q) * rng.jitter(0.02)) as f64, ok),

@@ -1,82 +1,64 @@
-//! A small counter-seeded generator (SplitMix64) and the few distributions the demo needs.
+//! Seeded randomness for the demo: ChaCha8 (reproducible across platforms and crate versions)
+//! and rand_distr's distributions.
 //!
 //! Every minute gets its own stream derived from (seed, minute), so any minute can be generated
 //! alone, in any order, any number of times, with the same result: that is what lets the demo
 //! cache minutes and still be a pure function of (seed, launch, now, window).
 
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// SplitMix64's output function: a strong 64-bit mixer.
-pub(super) fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use rand_distr::{Distribution, Poisson, StandardNormal};
 
 /// A fixed pseudo-random number in [0, 1) for a (seed, salt) pair.
 pub(super) fn unit(seed: u64, salt: u64) -> f64 {
-    to_unit(mix(mix(seed ^ GOLDEN) ^ salt))
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream(salt);
+    to_unit(r.next_u64())
 }
 
 fn to_unit(x: u64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-pub(super) struct Rng(u64);
+pub(super) struct Rng(ChaCha8Rng);
 
 impl Rng {
-    /// The stream for one minute (`minute` = epoch seconds / 60) of one seed.
+    /// The stream for one minute of one seed.
     pub(super) fn for_minute(seed: u64, minute: i64) -> Self {
-        Self(mix(mix(seed ^ GOLDEN).wrapping_add(minute as u64).wrapping_mul(GOLDEN)))
+        let mut r = ChaCha8Rng::seed_from_u64(seed);
+        r.set_stream(minute as u64);
+        Self(r)
     }
 
     pub(super) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(GOLDEN);
-        mix(self.0)
+        self.0.next_u64()
     }
 
-    /// Uniform in [0, 1).
     pub(super) fn uniform(&mut self) -> f64 {
         to_unit(self.next_u64())
     }
 
-    /// Standard normal (Box–Muller; one of the pair is discarded, which keeps the stream simple).
     pub(super) fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.uniform(); // (0, 1]
-        let u2 = self.uniform();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        StandardNormal.sample(&mut self.0)
     }
 
-    /// `1 + sd·z`, never below 0.05: multiplicative noise around 1.
+    /// A multiplicative wobble around 1 with standard deviation `sd`, never below 0.05.
     pub(super) fn jitter(&mut self, sd: f64) -> f64 {
         (1.0 + sd * self.normal()).max(0.05)
     }
 
-    /// Log-normal with the given median and shape.
     pub(super) fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
         median * (sigma * self.normal()).exp()
     }
 
-    /// Poisson counts: exact (Knuth) for small means, a rounded normal for large ones.
     pub(super) fn poisson(&mut self, lambda: f64) -> u64 {
-        if lambda <= 0.0 || lambda.is_nan() {
-            return 0;
-        }
-        if lambda < 30.0 {
-            let limit = (-lambda).exp();
-            let mut k = 0;
-            let mut p = self.uniform();
-            while p > limit {
-                k += 1;
-                p *= self.uniform();
-            }
-            k
-        } else {
-            (lambda + lambda.sqrt() * self.normal()).round().max(0.0) as u64
+        match Poisson::new(lambda) {
+            Ok(p) => p.sample(&mut self.0) as u64,
+            Err(_) => 0,
         }
     }
 
-    /// Roughly binomial: Poisson with mean `n·p`, capped at `n`.
+    /// Approximately Binomial(n, p) for small p (Poisson), capped at n.
     pub(super) fn binomial(&mut self, n: u64, p: f64) -> u64 {
         self.poisson(n as f64 * p).min(n)
     }
@@ -92,23 +74,21 @@ mod tests {
         assert!(a.windows(2).all(|w| w[0] == w[1]));
         assert_ne!(Rng::for_minute(7, 100).next_u64(), Rng::for_minute(7, 101).next_u64());
         assert_ne!(Rng::for_minute(7, 100).next_u64(), Rng::for_minute(8, 100).next_u64());
+        assert_eq!(unit(3, 9), unit(3, 9));
+        assert_ne!(unit(3, 9), unit(3, 10));
     }
 
     #[test]
     fn distributions_have_the_right_centre() {
         let mut r = Rng::for_minute(1, 1);
         let n = 20_000;
-        let mean_u = (0..n).map(|_| r.uniform()).sum::<f64>() / n as f64;
-        assert!((mean_u - 0.5).abs() < 0.01, "{mean_u}");
-        let mean_z = (0..n).map(|_| r.normal()).sum::<f64>() / n as f64;
-        assert!(mean_z.abs() < 0.03, "{mean_z}");
-        let mean_p = (0..n).map(|_| r.poisson(4.0) as f64).sum::<f64>() / n as f64;
-        assert!((mean_p - 4.0).abs() < 0.1, "{mean_p}");
-        let mean_big = (0..n).map(|_| r.poisson(120.0) as f64).sum::<f64>() / n as f64;
-        assert!((mean_big - 120.0).abs() < 0.5, "{mean_big}");
-        let mut l: Vec<f64> = (0..n).map(|_| r.lognormal(1000.0, 0.4)).collect();
-        l.sort_by(f64::total_cmp);
-        let median = l[n / 2];
+        let mean_p = (0..n).map(|_| r.poisson(12.0) as f64).sum::<f64>() / n as f64;
+        assert!((mean_p - 12.0).abs() < 0.2, "{mean_p}");
+        let mut logs: Vec<f64> = (0..n).map(|_| r.lognormal(1000.0, 0.5)).collect();
+        logs.sort_by(f64::total_cmp);
+        let median = logs[n / 2];
         assert!((median - 1000.0).abs() < 30.0, "{median}");
+        assert_eq!(r.poisson(0.0), 0);
+        assert_eq!(r.binomial(3, 0.9), r.binomial(3, 0.9).min(3));
     }
 }

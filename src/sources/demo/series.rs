@@ -170,7 +170,12 @@ pub(super) fn build() -> (Vec<AggSeries>, Vec<SampleSeries>) {
 
     // Guardrails, Agents and Knowledge Bases around the application.
     let mut service = |namespace: &str, metric: &str, dims: &[(&str, &str)], stat: &str, source: Source| {
-        aggs.push(AggSeries { key: key(namespace, metric, dims, stat), stat: Stat::parse(stat), integral: true, source });
+        aggs.push(AggSeries {
+            key: key(namespace, metric, dims, stat),
+            stat: Stat::parse(stat),
+            integral: true,
+            source,
+        });
     };
     const GUARD: &str = "AWS/Bedrock/Guardrails";
     for (i, src) in ["Input", "Output"].into_iter().enumerate() {

@@ -121,7 +121,7 @@ impl<'a> SampleSet<'a> {
     /// Requests represented by the `k` smallest samples.
     fn weight_upto(&self, k: usize) -> u64 {
         let n = self.values.len() as u64;
-        if n == 0 { 0 } else { k as u64 * self.requests / n }
+        (k as u64 * self.requests).checked_div(n).unwrap_or(0)
     }
 
     /// Each sample with the whole number of requests it stands for.
@@ -143,53 +143,90 @@ pub(super) fn mean(sets: &[SampleSet<'_>]) -> Option<f64> {
     (weight > 0).then(|| sum / weight as f64)
 }
 
-/// Nearest-rank percentile over all requests the sets stand for: the smallest sample value `x`
-/// such that at least `ceil(pct·N/100)` of the N requests are ≤ `x`.
+/// Up to this many samples, percentiles are taken by sorting them all; beyond, by histogram.
+const SORT_LIMIT: usize = 2048;
+/// Histogram bins keep a float's exponent and top 7 mantissa bits (bins < 1 % wide).
+const BIN_SHIFT: u32 = 16;
+
+/// Nearest-rank percentiles over all requests the sets stand for: for each `pct`, the smallest
+/// sample value `x` such that at least `ceil(pct·N/100)` of the N requests are ≤ `x`.
 ///
-/// Found by bisecting on the bit pattern of `x` (positive floats order like their bits), counting
-/// with a binary search in each (sorted) set: O(sets · log n · 32), so a week of minutes does not
-/// need one big sort. Agrees exactly with the sort-based `nearest_rank`, since all weights are
-/// integers.
-pub(super) fn percentile(sets: &[SampleSet<'_>], pct: u32) -> Option<f64> {
+/// Few samples (a minute, a period) are simply sorted. Many (a window of hours or days) go
+/// through a weighted histogram of the values' bit patterns (positive floats order like their
+/// bits): one pass finds the bin holding the rank, and only that bin's samples are sorted. Both
+/// are exact and agree with [`nearest_rank`], since the weights are whole numbers.
+pub(super) fn percentiles(sets: &[SampleSet<'_>], pcts: &[u32]) -> Vec<Option<f64>> {
     let total: u64 = sets.iter().map(|s| s.requests).sum();
+    let samples: usize = sets.iter().map(|s| s.values.len()).sum();
     if total == 0 {
-        return None;
+        return vec![None; pcts.len()];
     }
-    let rank = (u64::from(pct) * total).div_ceil(100).max(1);
-    let at_or_below = |x: f32| -> u64 { sets.iter().map(|s| s.weight_upto(s.values.partition_point(|v| *v <= x))).sum() };
-    let mut lo = sets.iter().filter_map(|s| s.values.first()).map(|v| v.to_bits()).min()?;
-    let mut hi = sets.iter().filter_map(|s| s.values.last()).map(|v| v.to_bits()).max()?;
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if at_or_below(f32::from_bits(mid)) >= rank {
-            hi = mid;
-        } else {
-            lo = mid + 1;
+    if samples <= SORT_LIMIT {
+        let mut flat: Vec<(f64, u64)> = sets.iter().flat_map(SampleSet::weighted).collect();
+        flat.sort_by(|a, b| a.0.total_cmp(&b.0));
+        return pcts.iter().map(|p| nearest_rank(&flat, *p)).collect();
+    }
+    let bin = |v: &f32| v.to_bits() >> BIN_SHIFT;
+    let lo = sets.iter().filter_map(|s| s.values.first()).map(bin).min().unwrap_or(0);
+    let hi = sets.iter().filter_map(|s| s.values.last()).map(bin).max().unwrap_or(0);
+    let mut hist = vec![0u64; (hi - lo + 1) as usize];
+    for s in sets {
+        for (i, v) in s.values.iter().enumerate() {
+            hist[(bin(v) - lo) as usize] += s.weight_upto(i + 1) - s.weight_upto(i);
         }
     }
-    Some(f64::from(f32::from_bits(lo)))
+    pcts.iter()
+        .map(|p| {
+            let rank = (u64::from(*p) * total).div_ceil(100).max(1);
+            let mut below = 0;
+            let b = hist.iter().position(|h| {
+                below += h;
+                below >= rank
+            })?;
+            below -= hist[b];
+            let b = lo + b as u32;
+            let mut in_bin: Vec<(f64, u64)> = Vec::new();
+            for s in sets {
+                let from = s.values.partition_point(|v| bin(v) < b);
+                let to = s.values.partition_point(|v| bin(v) <= b);
+                in_bin.extend((from..to).map(|i| (f64::from(s.values[i]), s.weight_upto(i + 1) - s.weight_upto(i))));
+            }
+            in_bin.sort_by(|a, b| a.0.total_cmp(&b.0));
+            in_bin
+                .into_iter()
+                .find(|(_, w)| {
+                    below += w;
+                    below >= rank
+                })
+                .map(|(v, _)| v)
+        })
+        .collect()
 }
 
 /// Nearest-rank percentile of weighted samples `(value, requests it stands for)`: sort, then the
-/// first value at which the running count reaches `ceil(pct·N/100)`. The plain reference the
-/// window figures are checked against.
-#[cfg(test)]
+/// first value at which the running count of requests reaches `ceil(pct·N/100)`. The reference
+/// the window figures are checked against.
 pub(crate) fn nearest_rank(samples: &[(f64, u64)], pct: u32) -> Option<f64> {
-    let mut s: Vec<(f64, u64)> = samples.iter().copied().filter(|(_, w)| *w > 0).collect();
-    let total: u64 = s.iter().map(|(_, w)| w).sum();
+    let total: u64 = samples.iter().map(|(_, w)| w).sum();
     if total == 0 {
         return None;
     }
-    s.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let sorted: Cow<'_, [(f64, u64)]> = if samples.is_sorted_by(|a, b| a.0 <= b.0) {
+        Cow::Borrowed(samples)
+    } else {
+        let mut v = samples.to_vec();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Cow::Owned(v)
+    };
     let rank = (u64::from(pct) * total).div_ceil(100).max(1);
     let mut seen = 0;
-    for (v, w) in s {
-        seen += w;
-        if seen >= rank {
-            return Some(v);
-        }
-    }
-    None
+    sorted
+        .iter()
+        .find(|(_, w)| {
+            seen += w;
+            seen >= rank
+        })
+        .map(|(v, _)| *v)
 }
 
 #[cfg(test)]
@@ -219,20 +256,48 @@ mod tests {
         assert_eq!(nearest_rank(&[], 50), None);
     }
 
+    const PCTS: [u32; 8] = [1, 10, 50, 90, 95, 99, 100, 0];
+
     #[test]
-    fn bisection_agrees_with_sorting() {
+    fn few_samples_by_sorting() {
         let a = [100.0f32, 250.0, 251.0, 900.0, 3000.0];
         let b = [90.0f32, 250.0, 400.0];
         let c = [5000.0f32];
         let sets = [SampleSet::new(&a, 9), SampleSet::new(&b, 3), SampleSet::new(&c, 1), SampleSet::new(&[], 0)];
         let flat = expand(&sets);
-        for p in [1, 10, 50, 90, 95, 99, 100] {
-            assert_eq!(percentile(&sets, p), nearest_rank(&flat, p), "p{p}");
-        }
+        let expect: Vec<Option<f64>> = PCTS.iter().map(|p| nearest_rank(&flat, *p)).collect();
+        assert_eq!(percentiles(&sets, &PCTS), expect);
+        // by hand: 90·1 100·1 250·3 251·2 400·1 900·2 3000·2 5000·1 (13 requests); rank 7 is 251
+        assert_eq!(percentiles(&sets, &[50, 99]), vec![Some(251.0), Some(5000.0)]);
         let m = mean(&sets).unwrap();
-        let expect = flat.iter().map(|(v, w)| v * *w as f64).sum::<f64>() / 13.0;
-        assert!((m - expect).abs() < 1e-9);
-        assert_eq!(percentile(&[], 50), None);
+        let want = flat.iter().map(|(v, w)| v * *w as f64).sum::<f64>() / 13.0;
+        assert!((m - want).abs() < 1e-9);
+        assert_eq!(percentiles(&[], &[50]), vec![None]);
+    }
+
+    #[test]
+    fn many_samples_by_histogram_agree_with_sorting() {
+        // ~100 minutes of 60 samples, some with ties and values in the same histogram bin
+        let mut r = super::super::rng::Rng::for_minute(5, 5);
+        let minutes: Vec<(Vec<f32>, u64)> = (0..100)
+            .map(|i| {
+                let mut v: Vec<f32> = (0..60).map(|_| (r.lognormal(1000.0, 0.6) as f32).round().max(1.0)).collect();
+                v.sort_by(f32::total_cmp);
+                (v, 60 + (i % 7) * 13)
+            })
+            .collect();
+        let sets: Vec<SampleSet<'_>> = minutes.iter().map(|(v, n)| SampleSet::new(v, *n)).collect();
+        assert!(sets.iter().map(|s| s.values.len()).sum::<usize>() > SORT_LIMIT);
+        let flat = expand(&sets);
+        let pcts: Vec<u32> = (0..=100).collect();
+        let expect: Vec<Option<f64>> = pcts.iter().map(|p| nearest_rank(&flat, *p)).collect();
+        assert_eq!(percentiles(&sets, &pcts), expect);
+        // a partial last minute too
+        let mut with_partial = sets.clone();
+        with_partial.push(sets[3].partial(0.37));
+        let flat = expand(&with_partial);
+        let expect: Vec<Option<f64>> = pcts.iter().map(|p| nearest_rank(&flat, *p)).collect();
+        assert_eq!(percentiles(&with_partial, &pcts), expect);
     }
 
     #[test]
@@ -246,7 +311,7 @@ mod tests {
         let q = s.partial(0.1);
         assert_eq!((q.requests, q.values.len()), (12, 12));
         assert_eq!(s.partial(0.001).requests, 0);
-        assert_eq!(percentile(&[s.partial(0.001)], 99), None);
+        assert_eq!(percentiles(&[s.partial(0.001)], &[99]), vec![None]);
     }
 
     #[test]

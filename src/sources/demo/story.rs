@@ -56,11 +56,11 @@ impl Story {
         // Haiku: the tail grows steadily from -20 to +3, holds, and heals by +35.
         let haiku_tail = curve(p, &[(-20.0, 0.0), (3.0, 1.0), (12.0, 1.0), (35.0, 0.0)]);
         // Sonnet: a throttling storm from +1 to +8 peaking mid-way near 60 %.
-        let sonnet_storm = (1.0..8.0)
-            .contains(&p)
-            .then(|| 0.32 + 0.28 * (std::f64::consts::PI * (p - 1.0) / 7.0).sin());
+        let sonnet_storm =
+            (1.0..8.0).contains(&p).then(|| 0.32 + 0.28 * (std::f64::consts::PI * (p - 1.0) / 7.0).sin());
         // Opus: a runaway agent loop from +2 to +10 (ramping in and out over a minute).
-        let runaway = if (2.0..10.0).contains(&p) { curve(p, &[(2.0, 0.55), (3.0, 1.0), (9.0, 1.0), (10.0, 0.6)]) } else { 0.0 };
+        let runaway =
+            if (2.0..10.0).contains(&p) { curve(p, &[(2.0, 0.55), (3.0, 1.0), (9.0, 1.0), (10.0, 0.6)]) } else { 0.0 };
         let runaway_age = if runaway > 0.0 { p - 2.0 } else { 0.0 };
         // Quality: slides from -10, crosses the 0.75 warning at -2, bottoms out at +4, holds to
         // +15 and recovers slowly by +35.

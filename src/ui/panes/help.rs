@@ -48,11 +48,9 @@ pub fn draw(f: &mut Frame, area: Rect, keymap: &Keymap, panes: &[&str], theme: &
     let mut out: Vec<Line> = Vec::new();
     for i in 0..per_col {
         let mut spans = fmt(&entries[i]);
-        if two_cols {
-            if let Some(e) = entries.get(i + per_col) {
-                spans.push(Span::raw("   "));
-                spans.extend(fmt(e));
-            }
+        if two_cols && let Some(e) = entries.get(i + per_col) {
+            spans.push(Span::raw("   "));
+            spans.extend(fmt(e));
         }
         out.push(Line::from(spans));
     }
@@ -67,7 +65,8 @@ mod tests {
 
     #[test]
     fn help_follows_the_keymap() {
-        let k = Keymap::parse("[keys]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n", "u.toml", Some(&Keymap::default())).unwrap();
+        let k =
+            Keymap::parse("[keys]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n", "u.toml", Some(&Keymap::default())).unwrap();
         let l = lines(&k, &["Overview", "Models"]);
         assert!(l.iter().any(|(k, d)| k == "2" && d == "pane: Models"));
         assert!(!l.iter().any(|(k, _)| k == "3"));

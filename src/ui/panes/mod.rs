@@ -21,10 +21,10 @@ pub fn placeholder(store: &Store) -> Option<(String, bool)> {
         let what = if what.is_empty() { "AWS".to_string() } else { what.join(", ") };
         return Some((format!("Loading metrics from {what}…"), false));
     }
-    if !store.any_source_ok() {
-        if let Some(e) = store.health().find_map(|h| h.last_error.as_ref()) {
-            return Some((e.one_line(), true));
-        }
+    if !store.any_source_ok()
+        && let Some(e) = store.health().find_map(|h| h.last_error.as_ref())
+    {
+        return Some((e.one_line(), true));
     }
     None
 }
@@ -43,6 +43,7 @@ pub fn draw_message(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>
     let pad = inner_h.saturating_sub(lines.len()) / 2;
     let mut all: Vec<Line> = vec![Line::from(""); pad];
     all.extend(lines);
-    let p = Paragraph::new(all).alignment(Alignment::Center).wrap(Wrap { trim: true }).block(block(title, theme, false));
+    let p =
+        Paragraph::new(all).alignment(Alignment::Center).wrap(Wrap { trim: true }).block(block(title, theme, false));
     f.render_widget(p, area);
 }

@@ -63,8 +63,10 @@ fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme) {
-    let title = format!("{} · {} · last {} · Esc back", state.model_id, state.region, super::overview::since_label(store));
-    let Some(row) = store.models().into_iter().find(|r| r.model_id == state.model_id && r.region == state.region) else {
+    let title =
+        format!("{} · {} · last {} · Esc back", state.model_id, state.region, super::overview::since_label(store));
+    let Some(row) = store.models().into_iter().find(|r| r.model_id == state.model_id && r.region == state.region)
+    else {
         draw_message(f, area, &title, vec![Line::styled("No data for this model in the window.", theme.warn())], theme);
         return;
     };
@@ -95,7 +97,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     let specs = specs(store, state);
     let cells: Vec<Rect> = if charts.width >= 60 {
         let rows = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(charts);
-        rows.iter().flat_map(|r| Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(*r).to_vec()).collect()
+        rows.iter()
+            .flat_map(|r| {
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(*r).to_vec()
+            })
+            .collect()
     } else {
         Layout::vertical([Constraint::Ratio(1, 4); 4]).split(charts).to_vec()
     };
@@ -106,7 +112,8 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
 
 fn draw_chart(f: &mut Frame, area: Rect, store: &Store, spec: &ChartSpec, theme: &Theme) {
     let (x0, x1) = (store.window.start as f64, store.window.end as f64);
-    let data: Vec<Vec<(f64, f64)>> = spec.series.iter().map(|(_, s)| s.iter().map(|(t, v)| (*t as f64, *v)).collect()).collect();
+    let data: Vec<Vec<(f64, f64)>> =
+        spec.series.iter().map(|(_, s)| s.iter().map(|(t, v)| (*t as f64, *v)).collect()).collect();
     let ymax = data.iter().flatten().map(|(_, v)| *v).fold(0.0_f64, f64::max);
     if data.iter().all(Vec::is_empty) {
         draw_message(f, area, spec.title, vec![Line::styled("no data in the window", theme.muted())], theme);

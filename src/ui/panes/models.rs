@@ -50,8 +50,16 @@ impl Column {
         Self::Throttles,
     ];
     /// The Overview's compact set.
-    pub const OVERVIEW: &'static [Column] =
-        &[Self::Model, Self::Region, Self::Invocations, Self::P99, Self::ClientErrors, Self::ServerErrors, Self::Throttles, Self::Cost];
+    pub const OVERVIEW: &'static [Column] = &[
+        Self::Model,
+        Self::Region,
+        Self::Invocations,
+        Self::P99,
+        Self::ClientErrors,
+        Self::ServerErrors,
+        Self::Throttles,
+        Self::Cost,
+    ];
     /// Which columns go first when the terminal is narrow (most important first).
     const PRIORITY: &'static [Column] = &[
         Self::Model,
@@ -163,10 +171,10 @@ pub fn visible_columns(width: u16, multi_region: bool, wanted: &[Column]) -> Vec
 pub fn header_row<'a>(cols: &[Column], sort: Option<(Column, bool)>, theme: &Theme) -> Row<'a> {
     Row::new(cols.iter().map(|c| {
         let mut t = c.title().to_string();
-        if let Some((s, desc)) = sort {
-            if s == *c {
-                t.push(if desc { '▼' } else { '▲' });
-            }
+        if let Some((s, desc)) = sort
+            && s == *c
+        {
+            t.push(if desc { '▼' } else { '▲' });
         }
         if *c == Column::Model { t } else { format!("{t:>w$}", w = c.width() as usize) }
     }))
@@ -193,9 +201,14 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
                     None => (NONE.to_string(), Level::None),
                 },
                 Column::ClientErrors => (format::opt(m.client_errors, format::count), Level::None),
-                Column::ServerErrors => (format::opt(m.server_errors, format::count), if m.server_errors.unwrap_or(0.0) > 0.0 { Level::Warn } else { Level::None }),
+                Column::ServerErrors => (
+                    format::opt(m.server_errors, format::count),
+                    if m.server_errors.unwrap_or(0.0) > 0.0 { Level::Warn } else { Level::None },
+                ),
                 Column::Throttles => match (m.throttles, m.throttle_pct()) {
-                    (Some(t), Some(p)) if t > 0.0 => (format!("{} {}", format::count(t), format::pct(p)), error_level(Some(p))),
+                    (Some(t), Some(p)) if t > 0.0 => {
+                        (format!("{} {}", format::count(t), format::pct(p)), error_level(Some(p)))
+                    }
                     (t, _) => (format::opt(t, format::count), Level::None),
                 },
             };
@@ -289,11 +302,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
     state.selected = state.selected.min(rows.len().saturating_sub(1));
     let body: Vec<Row> = rows.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
-    let title = format!(
-        "Models ({}) · sort {} · s/S sort · Enter charts",
-        rows.len(),
-        state.sort.title()
-    );
+    let title = format!("Models ({}) · sort {} · s/S sort · Enter charts", rows.len(), state.sort.title());
     let t = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
@@ -312,7 +321,12 @@ mod tests {
         let multi = visible_columns(78, true, Column::ALL);
         assert_eq!(&multi[..2], &[Column::Model, Column::Region]);
         let cols = visible_columns(78, false, Column::ALL);
-        assert!(cols.contains(&Column::Model) && cols.contains(&Column::P99) && cols.contains(&Column::Throttles) && cols.contains(&Column::Cost));
+        assert!(
+            cols.contains(&Column::Model)
+                && cols.contains(&Column::P99)
+                && cols.contains(&Column::Throttles)
+                && cols.contains(&Column::Cost)
+        );
         assert!(!cols.contains(&Column::Region));
         let wide = visible_columns(200, true, Column::ALL);
         assert_eq!(wide.len(), Column::ALL.len());

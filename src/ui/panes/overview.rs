@@ -100,7 +100,10 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
             area,
             "Overview",
             vec![
-                Line::styled(format!("No Bedrock model metrics in {regions} over the last {}.", since_label(store)), theme.warn()),
+                Line::styled(
+                    format!("No Bedrock model metrics in {regions} over the last {}.", since_label(store)),
+                    theme.warn(),
+                ),
                 Line::styled(
                     "AWS/Bedrock publishes per-model metrics only when models are invoked: check --region, or widen the window.",
                     theme.muted(),
@@ -144,7 +147,13 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
             &ov.requests_per_min,
             worst(&ov.requests_per_min, format::count),
         ),
-        spend_line("Errors", format::opt(ov.error_pct.value, format::pct), error_level(ov.error_pct.value), &ov.error_pct, worst(&ov.error_pct, format::pct)),
+        spend_line(
+            "Errors",
+            format::opt(ov.error_pct.value, format::pct),
+            error_level(ov.error_pct.value),
+            &ov.error_pct,
+            worst(&ov.error_pct, format::pct),
+        ),
         spend_line(
             "Throttles",
             format::opt(ov.throttle_pct.value, format::pct),
@@ -152,7 +161,13 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
             &ov.throttle_pct,
             worst(&ov.throttle_pct, format::pct),
         ),
-        spend_line("p99 latency", format::opt(ov.p99_ms.value, format::ms), latency_level(ov.p99_ms.value), &ov.p99_ms, worst(&ov.p99_ms, format::ms)),
+        spend_line(
+            "p99 latency",
+            format::opt(ov.p99_ms.value, format::ms),
+            latency_level(ov.p99_ms.value),
+            &ov.p99_ms,
+            worst(&ov.p99_ms, format::ms),
+        ),
         spend_line(
             "Tokens/min",
             format::opt(ov.tokens_per_min.value, format::count),
@@ -180,8 +195,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         for q in &quality {
             let name = if q.key.dims.is_empty() { q.key.metric.clone() } else { q.key.label() };
             spans.push(Span::styled(format!("{} ", format::clip(&name, 16)), theme.muted()));
-            spans.push(Span::styled(format!("{} ", format::opt(q.value, |v| format!("{v:.2}"))), theme.level(quality_level(q.value))));
-            spans.push(Span::styled(format::spark(&q.spark, 4), theme.accent()));
+            spans.push(Span::styled(
+                format!("{} ", format::opt(q.value, |v| format!("{v:.2}"))),
+                theme.level(quality_level(q.value)),
+            ));
+            spans.push(Span::styled(format::spark_minmax(&q.spark, 4, 0.1), theme.accent()));
             spans.push(Span::raw("  "));
         }
         lines.push(Line::from(spans));

@@ -73,7 +73,9 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
         .filter_map(|h| h.last_error.as_ref().map(|e| (h.label(), e)))
         .max_by_key(|(_, e)| e.at);
     let line = match err {
-        Some((src, e)) => Line::from(vec![Span::styled(format!(" {src}: "), theme.crit()), Span::styled(e.one_line(), theme.warn())]),
+        Some((src, e)) => {
+            Line::from(vec![Span::styled(format!(" {src}: "), theme.crit()), Span::styled(e.one_line(), theme.warn())])
+        }
         None => Line::styled(format!(" {hints}"), theme.muted()),
     };
     f.render_widget(Paragraph::new(line), area);
