@@ -8,6 +8,7 @@ use nightjar::store::{ErrorKind, Identity, MetricsUpdate, SeriesKey, SourceError
 use nightjar::ui::action::Action;
 use nightjar::ui::app::App;
 use nightjar::ui::keymap::Keymap;
+use nightjar::ui::panes::models::ModelsPane;
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -73,7 +74,7 @@ fn models_sorted_by_p99() {
     a.handle(Action::Pane2, &store);
     a.handle(Action::SortNext, &store); // invocations
     a.handle(Action::SortNext, &store); // p99
-    let rows = a.models.rows(&store);
+    let rows = a.pane::<ModelsPane>().unwrap().state.rows(&store);
     let p99: Vec<f64> = rows.iter().filter_map(|r| r.latency_p99).collect();
     assert!(p99.windows(2).all(|w| w[0] >= w[1]), "{p99:?}");
     insta::assert_snapshot!(render(&store, &mut a, 120, 30, now));
@@ -85,11 +86,11 @@ fn model_detail_charts() {
     let mut a = app();
     a.handle(Action::Pane2, &store);
     a.handle(Action::Select, &store);
-    assert!(a.detail.is_some());
+    assert!(a.pane::<ModelsPane>().unwrap().detail.is_some());
     insta::assert_snapshot!("detail_80x24", render(&store, &mut a, 80, 24, now));
     insta::assert_snapshot!("detail_160x48", render(&store, &mut a, 160, 48, now));
     a.handle(Action::Back, &store);
-    assert!(a.detail.is_none());
+    assert!(a.pane::<ModelsPane>().unwrap().detail.is_none());
 }
 
 #[test]
@@ -216,4 +217,21 @@ fn no_models_says_why() {
     let screen = render(&store, &mut app(), 80, 24, LAUNCH);
     assert!(screen.contains("No Bedrock model metrics in eu-west-1"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn overview_enter_opens_the_model_charts() {
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Down, &store);
+    a.handle(Action::Select, &store);
+    assert_eq!(a.current_kind(), nightjar::ui::pane::PaneKind::Models);
+    let detail = a.pane::<ModelsPane>().unwrap().detail.clone().expect("charts open");
+    let screen = render(&store, &mut a, 120, 30, now);
+    assert!(screen.contains(&detail.model_id), "{screen}");
+    // Esc goes back to the table, and pane keys still work
+    a.handle(Action::Back, &store);
+    assert!(a.pane::<ModelsPane>().unwrap().detail.is_none());
+    a.handle(Action::Pane1, &store);
+    assert_eq!(a.current_kind(), nightjar::ui::pane::PaneKind::Overview);
 }

@@ -1,70 +1,87 @@
-//! The application's view state: which pane is showing, each pane's own state, the help
-//! overlay; turns actions into effects and draws the whole screen from `&Store`.
+//! The application's view state: the registered panes, which one shows, the help overlay; turns
+//! actions into effects and draws the whole screen from `&Store`.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
 use super::action::Action;
 use super::keymap::Keymap;
-use super::panes::model_detail::ModelDetailState;
-use super::panes::models::ModelsState;
-use super::panes::overview::OverviewState;
-use super::panes::{help, model_detail, models, overview, status_bar};
+use super::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use super::panes::models::ModelsPane;
+use super::panes::overview::OverviewPane;
+use super::panes::{help, status_bar};
 use super::theme::Theme;
+use crate::sources::Command;
 use crate::store::Store;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaneId {
-    Overview,
-    Models,
-}
-
-impl PaneId {
-    pub const ALL: [PaneId; 2] = [PaneId::Overview, PaneId::Models];
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Overview => "Overview",
-            Self::Models => "Models",
-        }
-    }
-}
-
 /// What the loop must do after an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     None,
     Redraw,
-    Refresh,
+    /// Send this to the sources, then redraw.
+    Send(Command),
     Quit,
 }
 
 pub struct App {
-    pub pane: PaneId,
+    panes: Vec<Box<dyn Pane>>,
+    current: usize,
     pub help: bool,
-    pub overview: OverviewState,
-    pub models: ModelsState,
-    pub detail: Option<ModelDetailState>,
     pub keymap: Keymap,
     pub theme: Theme,
-    /// Rows visible in the current table (for page up/down).
-    page: usize,
+    flash: Option<String>,
 }
 
 impl App {
     pub fn new(keymap: Keymap, theme: Theme) -> Self {
-        Self {
-            pane: PaneId::Overview,
-            help: false,
-            overview: OverviewState::default(),
-            models: ModelsState::default(),
-            detail: None,
-            keymap,
-            theme,
-            page: 10,
+        let panes: Vec<Box<dyn Pane>> = vec![Box::new(OverviewPane::default()), Box::new(ModelsPane::default())];
+        Self { panes, current: 0, help: false, keymap, theme, flash: None }
+    }
+
+    pub fn current_kind(&self) -> PaneKind {
+        self.panes[self.current].kind()
+    }
+
+    pub fn pane_titles(&self) -> Vec<&'static str> {
+        self.panes.iter().map(|p| p.title()).collect()
+    }
+
+    /// The registered pane of type `T` (for tests and pivots).
+    pub fn pane<T: Pane>(&self) -> Option<&T> {
+        self.panes.iter().find_map(|p| p.as_any().downcast_ref::<T>())
+    }
+
+    pub fn pane_mut<T: Pane>(&mut self) -> Option<&mut T> {
+        self.panes.iter_mut().find_map(|p| p.as_any_mut().downcast_mut::<T>())
+    }
+
+    fn goto(&mut self, kind: PaneKind) -> bool {
+        match self.panes.iter().position(|p| p.kind() == kind) {
+            Some(i) => {
+                self.current = i;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A raw key: to a pane that is editing text, else through the keymap.
+    pub fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Effect {
+        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if !self.help && !ctrl_c && self.panes[self.current].captures_input() {
+            let out = self.panes[self.current].handle_key(key, store);
+            return self.apply(out, store);
+        }
+        match self.keymap.action(&key) {
+            Some(a) => self.handle(a, store),
+            None => Effect::None,
         }
     }
 
     pub fn handle(&mut self, action: Action, store: &Store) -> Effect {
+        self.flash = None;
         if self.help {
             return match action {
                 Action::Quit => Effect::Quit,
@@ -76,50 +93,65 @@ impl App {
             };
         }
         match action {
-            Action::Quit => return Effect::Quit,
-            Action::Help => self.help = true,
-            Action::Refresh => return Effect::Refresh,
+            Action::Quit => Effect::Quit,
+            Action::Help => {
+                self.help = true;
+                Effect::Redraw
+            }
+            Action::Refresh => Effect::Send(Command::Refresh),
             Action::NextPane | Action::PrevPane => {
-                let i = PaneId::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let n = PaneId::ALL.len();
-                let j = if action == Action::NextPane { (i + 1) % n } else { (i + n - 1) % n };
-                self.pane = PaneId::ALL[j];
-                self.detail = None;
+                let n = self.panes.len();
+                self.current =
+                    if action == Action::NextPane { (self.current + 1) % n } else { (self.current + n - 1) % n };
+                Effect::Redraw
             }
-            a if a.pane_number().is_some() => {
-                let Some(p) = a.pane_number().and_then(|n| PaneId::ALL.get(n - 1)) else { return Effect::None };
-                self.pane = *p;
-                self.detail = None;
-            }
-            Action::Back => {
-                if self.detail.take().is_none() {
-                    return Effect::None;
+            a if a.pane_number().is_some() => match a.pane_number().filter(|n| *n <= self.panes.len()) {
+                Some(n) => {
+                    self.current = n - 1;
+                    Effect::Redraw
                 }
-            }
-            _ => match self.pane {
-                PaneId::Overview => {
-                    if let overview::Outcome::OpenModel(region, model_id) = self.overview.handle(action, store) {
-                        self.open_model(region, model_id, store);
-                    }
-                }
-                PaneId::Models if self.detail.is_none() => {
-                    if let models::Outcome::OpenModel(region, model_id) = self.models.handle(action, store, self.page) {
-                        self.detail = Some(ModelDetailState { region, model_id });
-                    }
-                }
-                PaneId::Models => return Effect::None,
+                None => Effect::None,
             },
+            Action::Back => {
+                if self.panes[self.current].back() {
+                    Effect::Redraw
+                } else {
+                    Effect::None
+                }
+            }
+            _ => {
+                let out = self.panes[self.current].handle(action, store);
+                self.apply(out, store)
+            }
         }
-        Effect::Redraw
     }
 
-    /// Jump to the Models pane with `model` selected and its charts open.
-    fn open_model(&mut self, region: String, model_id: String, store: &Store) {
-        self.pane = PaneId::Models;
-        if let Some(i) = self.models.rows(store).iter().position(|m| m.model_id == model_id && m.region == region) {
-            self.models.selected = i;
+    fn apply(&mut self, out: Outcome, store: &Store) -> Effect {
+        match out {
+            Outcome::None | Outcome::Ignored => Effect::None,
+            Outcome::Redraw => Effect::Redraw,
+            Outcome::Send(c) => Effect::Send(c),
+            Outcome::Flash(m) => {
+                self.flash = Some(m);
+                Effect::Redraw
+            }
+            Outcome::Goto(kind, intent) => {
+                if !self.goto(kind) {
+                    self.flash = Some(format!("{kind:?} is not available in this build"));
+                    return Effect::Redraw;
+                }
+                let next = self.panes[self.current].receive(&intent, store);
+                match self.apply(next, store) {
+                    Effect::None => Effect::Redraw,
+                    e => e,
+                }
+            }
         }
-        self.detail = Some(ModelDetailState { region, model_id });
+    }
+
+    /// Hand an intent to a pane directly (used by pivots and tests).
+    pub fn send_intent(&mut self, kind: PaneKind, intent: Intent, store: &Store) -> Effect {
+        self.apply(Outcome::Goto(kind, intent), store)
     }
 
     pub fn draw(&mut self, f: &mut Frame, store: &Store, now: i64) {
@@ -127,33 +159,28 @@ impl App {
         let [header, body, status, message] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
                 .areas(area);
-        let panes: Vec<(&str, bool)> = PaneId::ALL.iter().map(|p| (p.title(), *p == self.pane)).collect();
-        status_bar::draw_header(f, header, store, &panes, &self.theme);
-        self.page = body.height.saturating_sub(4) as usize;
-        match (self.pane, &self.detail) {
-            (PaneId::Overview, _) => overview::draw(f, body, store, &mut self.overview, &self.theme),
-            (PaneId::Models, Some(d)) => model_detail::draw(f, body, store, d, &self.theme),
-            (PaneId::Models, None) => models::draw(f, body, store, &mut self.models, &self.theme),
-        }
+        let titles = self.pane_titles();
+        let tabs: Vec<(&str, bool)> = titles.iter().enumerate().map(|(i, t)| (*t, i == self.current)).collect();
+        status_bar::draw_header(f, header, store, &tabs, &self.theme);
+        let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now };
+        self.panes[self.current].draw(f, body, &ctx);
         status_bar::draw_status(f, status, store, now, None, &self.theme);
-        status_bar::draw_message_line(f, message, store, &self.hints(), &self.theme);
+        let hints = match &self.flash {
+            Some(m) => m.clone(),
+            None => self.hints(),
+        };
+        status_bar::draw_message_line(f, message, store, &hints, &self.theme);
         if self.help {
-            let names: Vec<&str> = PaneId::ALL.iter().map(|p| p.title()).collect();
-            help::draw(f, body, &self.keymap, &names, &self.theme);
+            help::draw(f, body, &self.keymap, &titles, &self.theme);
         }
     }
 
-    /// Footer hints from the active keymap.
+    /// Footer hints from the active keymap and the current pane.
     fn hints(&self) -> String {
         let k = |a| self.keymap.key_for(a).unwrap_or_else(|| "?".into());
         let mut parts = vec![format!("{} help", k(Action::Help)), format!("{} panes", k(Action::NextPane))];
-        if self.detail.is_some() {
-            parts.push(format!("{} back", k(Action::Back)));
-        } else {
-            parts.push(format!("{} open", k(Action::Select)));
-        }
-        if self.pane == PaneId::Models && self.detail.is_none() {
-            parts.push(format!("{} sort", k(Action::SortNext)));
+        for (a, label) in self.panes[self.current].hints() {
+            parts.push(format!("{} {label}", k(a)));
         }
         parts.push(format!("{} refresh", k(Action::Refresh)));
         parts.push(format!("{} quit", k(Action::Quit)));

@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod format;
 pub mod keymap;
+pub mod pane;
 pub mod panes;
 pub mod theme;
 
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event, KeyEventKind};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
-use crate::sources::{Command, Sources};
+use crate::sources::Sources;
 use crate::store::{Store, Update};
 use app::{App, Effect};
 
@@ -83,13 +84,11 @@ pub async fn run(
         tokio::select! {
             ev = input.recv() => match ev {
                 Some(Event::Key(k)) if k.kind != KeyEventKind::Release => {
-                    if let Some(action) = app.keymap.action(&k) {
-                        match app.handle(action, &store) {
-                            Effect::Quit => break,
-                            Effect::Refresh => { sources.send(Command::Refresh); dirty = true; }
-                            Effect::Redraw => dirty = true,
-                            Effect::None => {}
-                        }
+                    match app.handle_key(k, &store) {
+                        Effect::Quit => break,
+                        Effect::Send(c) => { sources.send(c); dirty = true; }
+                        Effect::Redraw => dirty = true,
+                        Effect::None => {}
                     }
                 }
                 Some(Event::Resize(..)) => dirty = true,

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
+use super::model_detail::{self, ModelDetailState};
 use super::overview::{error_level, latency_level};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
@@ -13,6 +14,7 @@ use crate::store::Store;
 use crate::store::views::ModelRow;
 use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
+use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,11 +233,6 @@ impl Default for ModelsState {
     }
 }
 
-pub enum Outcome {
-    None,
-    OpenModel(String, String),
-}
-
 impl ModelsState {
     pub fn rows(&self, store: &Store) -> Vec<ModelRow> {
         let mut rows = store.models();
@@ -252,7 +249,8 @@ impl ModelsState {
         rows
     }
 
-    pub fn handle(&mut self, action: Action, store: &Store, page: usize) -> Outcome {
+    /// Returns the model to open, if the action opens one; `None` when the key is not ours.
+    pub fn handle(&mut self, action: Action, store: &Store, page: usize) -> Option<Option<(String, String)>> {
         let n = store.models().len();
         let last = n.saturating_sub(1);
         match action {
@@ -269,13 +267,75 @@ impl ModelsState {
             }
             Action::SortReverse => self.descending = !self.descending,
             Action::Select => {
-                if let Some(m) = self.rows(store).get(self.selected) {
-                    return Outcome::OpenModel(m.region.clone(), m.model_id.clone());
-                }
+                return Some(self.rows(store).get(self.selected).map(|m| (m.region.clone(), m.model_id.clone())));
             }
-            _ => {}
+            _ => return None,
+        }
+        Some(None)
+    }
+}
+
+/// The Models pane: the table, and one model's charts when opened.
+#[derive(Debug, Default)]
+pub struct ModelsPane {
+    pub state: ModelsState,
+    pub detail: Option<ModelDetailState>,
+    page: usize,
+}
+
+impl Pane for ModelsPane {
+    fn kind(&self) -> PaneKind {
+        PaneKind::Models
+    }
+    fn title(&self) -> &'static str {
+        "Models"
+    }
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        self.page = area.height.saturating_sub(4) as usize;
+        match &self.detail {
+            Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme),
+            None => draw(f, area, ctx.store, &mut self.state, ctx.theme),
+        }
+    }
+    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+        if self.detail.is_some() {
+            return Outcome::Ignored;
+        }
+        match self.state.handle(action, store, self.page.max(1)) {
+            Some(Some((region, model_id))) => {
+                self.detail = Some(ModelDetailState { region, model_id });
+                Outcome::Redraw
+            }
+            Some(None) => Outcome::Redraw,
+            None => Outcome::Ignored,
+        }
+    }
+    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+        if let Intent::OpenModel { region, model_id } = intent {
+            if let Some(i) = self.state.rows(store).iter().position(|m| &m.model_id == model_id && &m.region == region)
+            {
+                self.state.selected = i;
+            }
+            self.detail = Some(ModelDetailState { region: region.clone(), model_id: model_id.clone() });
+            return Outcome::Redraw;
         }
         Outcome::None
+    }
+    fn back(&mut self) -> bool {
+        self.detail.take().is_some()
+    }
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        if self.detail.is_some() {
+            vec![(Action::Back, "back")]
+        } else {
+            vec![(Action::Select, "charts"), (Action::SortNext, "sort")]
+        }
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
     }
 }
 

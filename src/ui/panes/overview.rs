@@ -15,6 +15,7 @@ use crate::store::Store;
 use crate::store::views::{ModelRow, Signal};
 use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
+use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 
 #[derive(Debug, Default, Clone)]
@@ -22,27 +23,51 @@ pub struct OverviewState {
     pub selected: usize,
 }
 
-pub enum Outcome {
-    None,
-    OpenModel(String, String),
+/// The Overview pane.
+#[derive(Debug, Default)]
+pub struct OverviewPane {
+    pub state: OverviewState,
 }
 
-impl OverviewState {
-    pub fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+impl Pane for OverviewPane {
+    fn kind(&self) -> PaneKind {
+        PaneKind::Overview
+    }
+    fn title(&self) -> &'static str {
+        "Overview"
+    }
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        draw(f, area, ctx.store, &mut self.state, ctx.theme);
+    }
+    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         let n = sorted_models(store).len();
+        let s = &mut self.state;
         match action {
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = n.saturating_sub(1),
+            Action::Up => s.selected = s.selected.saturating_sub(1),
+            Action::Down => s.selected = (s.selected + 1).min(n.saturating_sub(1)),
+            Action::Top => s.selected = 0,
+            Action::Bottom => s.selected = n.saturating_sub(1),
             Action::Select => {
-                if let Some(m) = sorted_models(store).get(self.selected) {
-                    return Outcome::OpenModel(m.region.clone(), m.model_id.clone());
-                }
+                return match sorted_models(store).get(s.selected) {
+                    Some(m) => Outcome::Goto(
+                        PaneKind::Models,
+                        Intent::OpenModel { region: m.region.clone(), model_id: m.model_id.clone() },
+                    ),
+                    None => Outcome::None,
+                };
             }
-            _ => {}
+            _ => return Outcome::Ignored,
         }
-        Outcome::None
+        Outcome::Redraw
+    }
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        vec![(Action::Select, "model charts")]
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
     }
 }
 
