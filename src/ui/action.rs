@@ -40,6 +40,30 @@ pub enum Action {
     Refresh,
     SortNext,
     SortReverse,
+    /// Narrow the current list locally (`/`).
+    Filter,
+    /// Expand or collapse the selected node.
+    Toggle,
+    ExpandAll,
+    CollapseAll,
+    /// Jump to the next / previous failing item (span, row).
+    NextFailure,
+    PrevFailure,
+    /// Copy the selection's id over OSC 52; `YankAlt` copies the secondary id.
+    Yank,
+    YankAlt,
+    /// Pivot: the traces of the selection's model and window.
+    ShowTraces,
+    /// Pivot: the log lines of the selection (a trace).
+    ShowLogs,
+    /// Cycle presets (trace filters, saved queries).
+    NextPreset,
+    /// Edit (a query, a filter expression).
+    Edit,
+    /// Cancel what is running (an Insights query).
+    Cancel,
+    /// Hide or show prompt and completion bodies.
+    Redact,
 }
 
 impl Action {
@@ -72,6 +96,20 @@ impl Action {
             Self::Refresh => "refresh now",
             Self::SortNext => "sort: next column",
             Self::SortReverse => "sort: reverse",
+            Self::Filter => "filter the list",
+            Self::Toggle => "expand / collapse",
+            Self::ExpandAll => "expand all",
+            Self::CollapseAll => "collapse all",
+            Self::NextFailure => "next failure",
+            Self::PrevFailure => "previous failure",
+            Self::Yank => "copy id (OSC 52)",
+            Self::YankAlt => "copy other id",
+            Self::ShowTraces => "traces of this",
+            Self::ShowLogs => "logs of this",
+            Self::NextPreset => "next preset",
+            Self::Edit => "edit",
+            Self::Cancel => "cancel",
+            Self::Redact => "redact bodies",
         }
     }
 

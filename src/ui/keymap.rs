@@ -243,7 +243,8 @@ mod tests {
         assert_eq!(k.action(&ev(KeyCode::Enter, KeyModifiers::NONE)), Some(Action::Select));
         assert_eq!(k.action(&ev(KeyCode::Esc, KeyModifiers::NONE)), Some(Action::Back));
         assert_eq!(k.action(&ev(KeyCode::Char('r'), KeyModifiers::NONE)), Some(Action::Refresh));
-        assert_eq!(k.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        assert_eq!(k.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Cancel));
+        assert_eq!(k.action(&ev(KeyCode::Char('z'), KeyModifiers::NONE)), None);
     }
 
     #[test]
