@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::domain::window::Since;
 
@@ -10,6 +10,40 @@ use crate::domain::window::Since;
 pub enum Format {
     Text,
     Json,
+    /// The incident report.
+    Markdown,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Commands {
+    /// Reopen a saved snapshot read-only in the console, every pane on the frozen data.
+    Open {
+        /// A snapshot written by --save or the report key.
+        file: PathBuf,
+    },
+    /// Write or validate a config file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented default config (to the XDG path unless FILE is given).
+    Init {
+        file: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate a config file and everything it names (keymap, theme, rules, prices).
+    Check { file: Option<PathBuf> },
 }
 
 /// A terminal console for GenAI workloads on AWS: Bedrock and GenAI/* metrics, per-model
@@ -17,6 +51,13 @@ pub enum Format {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "nightjar", version, about, long_about = None)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+
+    /// With --once: also save a snapshot of everything polled to FILE (reopen with `nightjar open FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
     /// AWS profile (default: AWS_PROFILE or the default profile).
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
@@ -53,7 +94,28 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// Run a Logs Insights query (a preset or a `[queries.NAME]` from the config) over the window
+    /// and print its rows (text or JSON); implies --once.
+    #[arg(long, value_name = "NAME")]
+    pub query: Option<String>,
+
     /// Config file (default: $XDG_CONFIG_HOME/nightjar/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Theme: default, light, high-contrast, solarized-dark, tty, or a theme file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+
+    /// Keymap: default (k9s-like), vim, emacs, or a keymap file laid over the default.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+
+    /// ASCII only: +-| borders, no braille or block glyphs in charts.
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// For slow links: ASCII, no braille, and fewer redraws (labels tick every 10 s).
+    #[arg(long)]
+    pub low_bandwidth: bool,
 }

@@ -25,10 +25,105 @@ pub struct FileConfig {
     pub custom_namespaces: Option<Vec<String>>,
     /// A TOML price table laid over the built-in one.
     pub pricing_file: Option<PathBuf>,
-    /// A user keymap file laid over the default keymap.
+    /// A shipped keymap (default, vim, emacs) or a keymap file laid over the default.
     pub keymap: Option<PathBuf>,
-    /// A user theme file laid over the default theme.
+    /// A shipped theme (default, light, high-contrast, solarized-dark, tty) or a theme file.
     pub theme: Option<PathBuf>,
+    /// Alert rules laid over the built-in ones (rules/default.toml), by name.
+    pub rules_file: Option<PathBuf>,
+    /// Ring the terminal bell once when a rule starts firing.
+    pub bell: Option<bool>,
+    /// ASCII borders and charts.
+    pub ascii: Option<bool>,
+    /// Slow links: ASCII and fewer redraws.
+    pub low_bandwidth: Option<bool>,
+    /// Logs Insights: log groups, price per GB scanned, concurrent queries.
+    pub logs: Option<LogsFile>,
+    /// Named Logs Insights queries laid over the built-in presets: `[queries.<name>]`.
+    pub queries: Option<std::collections::BTreeMap<String, crate::domain::insights::QueryDef>>,
+    /// The X-Ray annotation that holds the model id (default `model_id`, as the seed app sets).
+    pub trace_model_annotation: Option<String>,
+}
+
+/// `[logs]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsFile {
+    /// Bedrock invocation log groups (skips discovery).
+    pub invocation_log_groups: Option<Vec<String>>,
+    /// The application's log groups (`app-errors`, trace → logs).
+    pub app_log_groups: Option<Vec<String>>,
+    /// The span log group (default `aws/spans`).
+    pub spans_log_group: Option<String>,
+    /// DescribeLogGroups prefixes searched for invocation log groups (default `/aws/bedrock`).
+    pub discovery_prefixes: Option<Vec<String>>,
+    /// USD per GB scanned (default 0.005).
+    pub usd_per_gb: Option<f64>,
+    /// Queries this console runs at once (default 4); more wait in a queue.
+    pub max_concurrent_queries: Option<usize>,
+    /// Rows asked for per query (default 1000, at most 10000).
+    pub row_limit: Option<i32>,
+}
+
+impl LogsFile {
+    fn check(&self, origin: &str) -> Result<(), String> {
+        let lists = [
+            ("invocation_log_groups", &self.invocation_log_groups),
+            ("app_log_groups", &self.app_log_groups),
+            ("discovery_prefixes", &self.discovery_prefixes),
+        ];
+        for (key, list) in lists {
+            if let Some(bad) = list.iter().flatten().find(|g| g.trim().is_empty() || g.len() > 512) {
+                return Err(format!("{origin}: logs.{key}: '{bad}' is not a log group name"));
+            }
+        }
+        if self.spans_log_group.as_deref().is_some_and(|g| g.trim().is_empty()) {
+            return Err(format!("{origin}: logs.spans_log_group: empty log group name"));
+        }
+        if let Some(p) = self.usd_per_gb
+            && !(p.is_finite() && p >= 0.0)
+        {
+            return Err(format!("{origin}: logs.usd_per_gb: {p} is not a price (a number, 0 or more)"));
+        }
+        if let Some(n) = self.max_concurrent_queries
+            && !(1..=30).contains(&n)
+        {
+            return Err(format!("{origin}: logs.max_concurrent_queries: {n} is out of range (1 to 30)"));
+        }
+        if let Some(n) = self.row_limit
+            && !(1..=10_000).contains(&n)
+        {
+            return Err(format!("{origin}: logs.row_limit: {n} is out of range (1 to 10000)"));
+        }
+        Ok(())
+    }
+
+    /// The settings with this file's values laid over the defaults.
+    pub fn settings(&self) -> crate::domain::insights::InsightsSettings {
+        let mut s = crate::domain::insights::InsightsSettings::default();
+        if let Some(g) = &self.invocation_log_groups {
+            s.invocation_groups = g.iter().map(|x| x.trim().to_string()).collect();
+        }
+        if let Some(g) = &self.app_log_groups {
+            s.app_groups = g.iter().map(|x| x.trim().to_string()).collect();
+        }
+        if let Some(g) = &self.spans_log_group {
+            s.spans_group = g.trim().to_string();
+        }
+        if let Some(p) = &self.discovery_prefixes {
+            s.discovery_prefixes = p.clone();
+        }
+        if let Some(p) = self.usd_per_gb {
+            s.usd_per_gb = p;
+        }
+        if let Some(n) = self.max_concurrent_queries {
+            s.max_concurrent = n;
+        }
+        if let Some(n) = self.row_limit {
+            s.row_limit = n;
+        }
+        s
+    }
 }
 
 /// Everything resolved.
@@ -46,7 +141,22 @@ pub struct Config {
     pub demo: bool,
     pub demo_seed: u64,
     pub source_file: Option<PathBuf>,
+    pub rules: crate::domain::rules::RuleSet,
+    pub bell: bool,
+    /// Slow links: fewer redraws.
+    pub low_bandwidth: bool,
+    /// Logs Insights settings (`[logs]`).
+    pub insights: crate::domain::insights::InsightsSettings,
+    /// The built-in presets with the config's `[queries.*]` laid over them.
+    pub presets: crate::domain::insights::Presets,
+    /// `--query NAME` for `--once`.
+    pub query: Option<String>,
+    /// The X-Ray annotation that holds the model id.
+    pub trace_model_annotation: String,
 }
+
+/// The commented default config `nightjar config init` writes.
+pub const TEMPLATE: &str = include_str!("config_template.toml");
 
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "nightjar").map(|d| d.config_dir().join("config.toml"))
@@ -67,6 +177,19 @@ pub fn parse_file(text: &str, origin: &str) -> Result<FileConfig, String> {
     {
         return Err(format!("{origin}: custom_namespaces: empty namespace '{bad}'"));
     }
+    if let Some(l) = &f.logs {
+        l.check(origin)?;
+    }
+    if let Some(k) = &f.trace_model_annotation
+        && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return Err(format!(
+            "{origin}: trace_model_annotation: '{k}' is not an X-Ray annotation key (letters, digits and _ only)"
+        ));
+    }
+    if let Some(q) = &f.queries {
+        crate::domain::insights::Presets::default().with_user(q, origin)?;
+    }
     Ok(f)
 }
 
@@ -77,7 +200,7 @@ fn relative_to(base: &Path, p: &Path) -> PathBuf {
 impl Config {
     /// Resolve from the CLI, reading the config file it names (or the default one, if present).
     pub fn resolve(cli: &Cli) -> Result<Self, String> {
-        let (file, path) = match &cli.config {
+        let (mut file, path) = match &cli.config {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
                 (parse_file(&text, &p.display().to_string())?, Some(p.clone()))
@@ -95,13 +218,34 @@ impl Config {
         if let Some(p) = &file.pricing_file {
             pricing = pricing.with_overrides(&relative_to(&base, p))?;
         }
-        let keymap = match &file.keymap {
-            Some(p) => Keymap::load_user(&relative_to(&base, p))?,
-            None => Keymap::default(),
+        // a name of a shipped keymap/theme, or a path (relative to the config file)
+        let named = |v: &str| -> String {
+            let p = Path::new(v);
+            if p.is_relative() && (v.contains('/') || v.ends_with(".toml")) {
+                relative_to(&base, p).display().to_string()
+            } else {
+                v.to_string()
+            }
         };
-        let theme = match &file.theme {
-            Some(p) => Theme::load_user(&relative_to(&base, p))?,
-            None => Theme::default(),
+        let keymap = match (&cli.keymap, &file.keymap) {
+            (Some(k), _) => Keymap::resolve(k)?,
+            (None, Some(p)) => Keymap::resolve(&named(&p.display().to_string()))?,
+            (None, None) => Keymap::default(),
+        };
+        let mut theme = match (&cli.theme, &file.theme) {
+            (Some(t), _) => Theme::resolve(t)?,
+            (None, Some(p)) => Theme::resolve(&named(&p.display().to_string()))?,
+            (None, None) => Theme::default(),
+        };
+        theme = theme.for_depth(crate::ui::theme::ColorDepth::from_env());
+        let ascii = cli.ascii || cli.low_bandwidth || file.ascii.unwrap_or(false);
+        if ascii {
+            theme.ascii = true;
+            theme.ascii_charts = true;
+        }
+        let rules = match &file.rules_file {
+            Some(p) => crate::domain::rules::RuleSet::load_user(&relative_to(&base, p))?,
+            None => crate::domain::rules::RuleSet::builtin(),
         };
         let since = match (cli.since, &file.since) {
             (Some(s), _) => s,
@@ -119,6 +263,15 @@ impl Config {
                 dedup.push(r);
             }
         }
+        let origin = path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "config".into());
+        let presets =
+            crate::domain::insights::Presets::default().with_user(&file.queries.take().unwrap_or_default(), &origin)?;
+        let insights = file.logs.as_ref().map(LogsFile::settings).unwrap_or_default();
+        if let Some(q) = &cli.query
+            && presets.get(q).is_none()
+        {
+            return Err(format!("--query: no query named '{q}' (known: {})", presets.names().join(", ")));
+        }
         Ok(Self {
             profile: cli.profile.clone().or(file.profile),
             regions: dedup,
@@ -134,6 +287,13 @@ impl Config {
             demo: cli.demo,
             demo_seed: cli.demo_seed,
             source_file: path,
+            rules,
+            bell: file.bell.unwrap_or(true),
+            low_bandwidth: cli.low_bandwidth || file.low_bandwidth.unwrap_or(false),
+            insights,
+            presets,
+            query: cli.query.clone(),
+            trace_model_annotation: file.trace_model_annotation.clone().unwrap_or_else(|| "model_id".into()),
         })
     }
 }
@@ -143,6 +303,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn trace_model_annotation_is_an_annotation_key() {
+        let f = parse_file("trace_model_annotation = \"gen_ai_request_model\"\n", "c.toml").unwrap();
+        assert_eq!(f.trace_model_annotation.as_deref(), Some("gen_ai_request_model"));
+        let e = parse_file("trace_model_annotation = \"gen_ai.request.model\"\n", "c.toml").unwrap_err();
+        assert!(e.starts_with("c.toml: trace_model_annotation: 'gen_ai.request.model'"), "{e}");
+    }
+
+    #[test]
+    fn the_config_template_parses_with_every_key_uncommented() {
+        // "# key = value", "# [section]" and "#   continuation" lines become live lines
+        let mut live = String::new();
+        for line in TEMPLATE.lines() {
+            let t = line.trim_start_matches("# ");
+            let is_setting = t.starts_with('[') || t.contains(" = ") || line.starts_with("#   ");
+            if line.starts_with('#') && is_setting && !t.starts_with("Check") {
+                live.push_str(t.trim_start_matches('#').trim_start());
+            } else if !line.starts_with('#') {
+                live.push_str(line);
+            }
+            live.push('\n');
+        }
+        let f = parse_file(&live, "template").unwrap_or_else(|e| panic!("{e}\n{live}"));
+        assert_eq!(f.profile.as_deref(), Some("prod"));
+        assert_eq!(f.custom_namespaces.unwrap().len(), 11);
+        assert_eq!(f.refresh, Some(60));
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_name_file_and_key() {
         let e = parse_file("refesh = 30\n", "/etc/nj.toml").unwrap_err();
         assert!(e.starts_with("/etc/nj.toml:") && e.contains("refesh"), "{e}");
@@ -150,6 +338,27 @@ mod tests {
         assert!(e.starts_with("c.toml: since: invalid window '2w'"), "{e}");
         let e = parse_file("refresh = 1\n", "c.toml").unwrap_err();
         assert_eq!(e, "c.toml: refresh: 1 is out of range (5 to 3600 seconds)");
+        let e = parse_file("[logs]\nusd_per_gb = -1.0\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: logs.usd_per_gb: -1 is not a price (a number, 0 or more)");
+        let e = parse_file("[logs]\napp_log_grups = [\"/x\"]\n", "c.toml").unwrap_err();
+        assert!(e.starts_with("c.toml:") && e.contains("app_log_grups"), "{e}");
+        let e = parse_file("[queries.mine]\ngroups = \"app\"\n", "c.toml").unwrap_err();
+        assert!(e.starts_with("c.toml:") && e.contains("query"), "{e}");
+        let e = parse_file("[queries.mine]\nquery = \"fields @message\"\ngroups = \"apps\"\n", "c.toml").unwrap_err();
+        assert!(e.starts_with("c.toml:") && e.contains("apps"), "{e}");
+        let e = parse_file("[queries.mine]\nquery = \"\"\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: queries.mine.query: the query is empty");
+        let f = parse_file(
+            "[logs]\napp_log_groups = [\"/ecs/rag\"]\nmax_concurrent_queries = 2\n[queries.slow]\nquery = \"fields @message\"\ngroups = \"app\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let s = f.logs.as_ref().unwrap().settings();
+        assert_eq!(
+            (s.app_groups.clone(), s.max_concurrent, s.spans_group.as_str()),
+            (vec!["/ecs/rag".to_string()], 2, "aws/spans")
+        );
+        assert!(f.queries.unwrap().contains_key("slow"));
         let f = parse_file("custom_namespaces = [\"App/X\"]\nsince = \"3h\"\n", "c.toml").unwrap();
         assert_eq!(f.custom_namespaces.unwrap(), vec!["App/X".to_string()]);
     }

@@ -3,18 +3,84 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use crate::config::Config;
+use crate::sources::alarms::AlarmsPoller;
 use crate::sources::aws::{self, AwsOptions, ErrorContext};
 use crate::sources::cloudwatch::MetricsPoller;
+use crate::sources::demo::logs::DemoInsights;
 use crate::sources::demo::{DEMO_REGION, DemoWorkload};
+use crate::sources::logs::{CwlBackend, LogsRunner};
 use crate::sources::{Sources, spawn_demo, spawn_metrics};
-use crate::store::{Identity, SourceHealth, Store, Update};
+use crate::store::logs::{QueryRun, QuerySpec};
+use crate::store::{Identity, SourceError, SourceHealth, Store, Update};
 
 /// How far into the demo's story `--once --demo` reports (the throttling storm and the cost
 /// spike are both under way by then).
 pub const ONCE_DEMO_OFFSET_SECS: i64 = 6 * 60;
 
 pub fn new_store(cfg: &Config) -> Store {
-    Store::new(cfg.pricing.clone(), cfg.custom_namespaces.clone())
+    let mut s = Store::new(cfg.pricing.clone(), cfg.custom_namespaces.clone());
+    s.rules.rules = cfg.rules.clone();
+    s.logs.presets = cfg.presets.clone();
+    s.logs.usd_per_gb = cfg.insights.usd_per_gb;
+    s.traces = crate::store::traces::TraceStore::new(&cfg.trace_model_annotation);
+    s
+}
+
+/// The trace list the console starts with: the whole window, unfiltered.
+pub fn initial_traces_query(cfg: &Config) -> crate::store::traces::TraceQuery {
+    crate::store::traces::TraceQuery::new(crate::store::traces::TraceRange::Last(cfg.since.secs()), None)
+}
+
+/// An X-Ray source for each region.
+pub async fn xray_sources(cfg: &Config, regions: &[String]) -> Vec<crate::sources::xray::XraySource> {
+    let opts = aws_options(cfg);
+    let ep = endpoint(cfg);
+    let mut out = Vec::new();
+    for r in regions {
+        let sdk = aws::load_config(&opts, Some(r)).await;
+        out.push(crate::sources::xray::XraySource::new(
+            aws_sdk_xray::Client::new(&sdk),
+            r,
+            cfg.pricing.clone(),
+            &cfg.trace_model_annotation,
+            cfg.profile.as_deref(),
+            ep.as_deref(),
+        ));
+    }
+    out
+}
+
+/// How many of the slowest traces `--once` fetches whole (exact durations, root and model).
+pub const ONCE_SLOWEST: usize = 5;
+/// `--once` lists at most this many traces per region (the counts are exact below it).
+pub const ONCE_MAX_TRACES: usize = 100_000;
+
+/// `--once`: list the window's traces in one region and fetch the slowest candidates.
+pub async fn traces_once(src: &mut crate::sources::xray::XraySource, cfg: &Config, now: i64) -> Vec<Update> {
+    use crate::store::traces::TracesUpdate;
+    src.max_summaries = ONCE_MAX_TRACES;
+    let mut out = Vec::new();
+    let q = initial_traces_query(cfg);
+    match src.list(&q, now).await {
+        Ok(list) => {
+            // summaries' durations can be coarse (the emulator truncates them to seconds): fetch
+            // twice as many candidates as are reported and rank them by their exact durations
+            let mut cand: Vec<(f64, String)> =
+                list.summaries.iter().map(|s| (s.duration.unwrap_or(0.0), s.id.clone())).collect();
+            cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let ids: Vec<String> = cand.into_iter().take(ONCE_SLOWEST * 2).map(|(_, id)| id).collect();
+            out.push(Update::Traces(TracesUpdate::Listed(list)));
+            if !ids.is_empty() {
+                match src.fetch(&ids, now).await {
+                    Ok((traces, unprocessed)) => out.push(Update::Traces(TracesUpdate::Fetched { traces, unprocessed })),
+                    Err(error) => out.push(Update::Traces(TracesUpdate::FetchFailed { ids, error })),
+                }
+            }
+        }
+        Err(error) => out.push(Update::Traces(TracesUpdate::ListFailed { query: q, region: src.region().into(), error })),
+    }
+    out.push(Update::Health(src.health.clone()));
+    out
 }
 
 fn aws_options(cfg: &Config) -> AwsOptions {
@@ -53,8 +119,20 @@ pub async fn pollers(cfg: &Config, regions: &[String]) -> Vec<MetricsPoller> {
     out
 }
 
+/// Alarm pollers for each region.
+pub async fn alarm_pollers(cfg: &Config, regions: &[String]) -> Vec<AlarmsPoller> {
+    let opts = aws_options(cfg);
+    let ep = endpoint(cfg);
+    let mut out = Vec::new();
+    for r in regions {
+        let sdk = aws::load_config(&opts, Some(r)).await;
+        out.push(AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(&sdk), r, cfg.profile.as_deref(), ep.as_deref()));
+    }
+    out
+}
+
 /// Look up the account (sts:GetCallerIdentity) and send it; failures become an `sts` source error.
-pub async fn identify(cfg: &Config, regions: &[String], tx: &UnboundedSender<Update>) {
+pub async fn identify(cfg: &Config, regions: &[String], tx: &UnboundedSender<Update>) -> Result<(), SourceError> {
     let mut identity = Identity {
         profile: cfg.profile.clone(),
         regions: regions.to_vec(),
@@ -74,13 +152,36 @@ pub async fn identify(cfg: &Config, regions: &[String], tx: &UnboundedSender<Upd
             health.record_ok(aws::now());
             // sts needs no row in the status bar when it worked
             let _ = tx.send(Update::Identity(identity));
+            Ok(())
         }
         Err(e) => {
             health.calls += 1;
-            health.record_error(e);
+            health.record_error(e.clone());
             let _ = tx.send(Update::Identity(identity));
             let _ = tx.send(Update::Health(health));
+            Err(e)
         }
+    }
+}
+
+/// [`identify`] until it works, waiting as the sources do between tries: a session that had
+/// expired at launch must not leave the account unknown and the `sts` error on screen after the
+/// operator has logged in again.
+pub async fn identify_until_ok(cfg: &Config, regions: &[String], tx: &UnboundedSender<Update>) {
+    let mut health = SourceHealth::new("sts", None);
+    while let Err(e) = identify(cfg, regions, tx).await {
+        health.calls += 1;
+        health.record_error(e);
+        tokio::time::sleep(crate::sources::next_delay(cfg.refresh, &health)).await;
+        if tx.is_closed() {
+            return;
+        }
+    }
+    if health.consecutive_failures > 0 {
+        health.calls += 1;
+        health.other_requests += 1;
+        health.record_ok(aws::now());
+        let _ = tx.send(Update::Health(health));
     }
 }
 
@@ -90,7 +191,12 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     let mut sources = Sources::default();
     if cfg.demo {
         let _ = tx.send(demo_identity());
-        sources.push(spawn_demo(DemoWorkload::new(cfg.demo_seed, aws::now()), cfg.since, tx));
+        let launch = aws::now();
+        let logs = crate::sources::logs::spawn(demo_logs_runner(cfg, launch), tx.clone());
+        sources.push_finishing(logs.commands, logs.done);
+        let traces = crate::sources::demo::traces::DemoTraces::new(cfg.demo_seed, launch);
+        sources.push(crate::sources::demo::traces::spawn(traces, Some(initial_traces_query(cfg)), tx.clone()));
+        sources.push(spawn_demo(DemoWorkload::new(cfg.demo_seed, launch), cfg.since, tx));
         return Ok((rx, sources));
     }
     let regions = resolve_regions(cfg).await?;
@@ -102,12 +208,128 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     }));
     {
         let (cfg, regions, tx) = (cfg.clone(), regions.clone(), tx.clone());
-        tokio::spawn(async move { identify(&cfg, &regions, &tx).await });
+        tokio::spawn(async move { identify_until_ok(&cfg, &regions, &tx).await });
     }
     for p in pollers(cfg, &regions).await {
         sources.push(spawn_metrics(p, cfg.since, cfg.refresh, tx.clone()));
     }
+    for p in alarm_pollers(cfg, &regions).await {
+        sources.push(crate::sources::alarms::spawn(p, cfg.refresh, tx.clone()));
+    }
+    for x in xray_sources(cfg, &regions).await {
+        sources.push(crate::sources::xray::spawn(x, Some(initial_traces_query(cfg)), cfg.refresh, tx.clone()));
+    }
+    // Logs Insights runs in the first region
+    let logs = crate::sources::logs::spawn(logs_runner(cfg, &regions[0]).await, tx.clone());
+    sources.push_finishing(logs.commands, logs.done);
     Ok((rx, sources))
+}
+
+/// The Logs Insights query runner for `region`.
+pub async fn logs_runner(cfg: &Config, region: &str) -> LogsRunner<CwlBackend> {
+    let sdk = aws::load_config(&aws_options(cfg), Some(region)).await;
+    let backend = CwlBackend::new(
+        aws_sdk_cloudwatchlogs::Client::new(&sdk),
+        Some(aws_sdk_xray::Client::new(&sdk)),
+        region,
+        cfg.profile.as_deref(),
+        endpoint(cfg).as_deref(),
+    );
+    LogsRunner::new(backend, cfg.insights.clone(), cfg.pricing.clone(), SourceHealth::new("logs", Some(region)))
+}
+
+/// The demo's query runner (its synthetic logs follow the story anchored at `launch`).
+pub fn demo_logs_runner(cfg: &Config, launch: i64) -> LogsRunner<DemoInsights> {
+    LogsRunner::new(
+        DemoInsights::new(cfg.demo_seed, launch),
+        cfg.insights.clone(),
+        cfg.pricing.clone(),
+        SourceHealth::new("logs", Some(DEMO_REGION)),
+    )
+    .answering_trace_fetches(false)
+}
+
+/// How long `--once --query` waits for a query before stopping it.
+pub const ONCE_QUERY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// `--once --query NAME`: run the query over the window to its end (stopping it on Ctrl-C,
+/// SIGTERM or SIGHUP). Returns the query and the source's health.
+pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, SourceHealth), String> {
+    let preset = cfg.presets.get(name).ok_or_else(|| format!("no query named '{name}'"))?.clone();
+    let spec = |now: i64| {
+        QuerySpec::new(&preset.name, &preset.query, preset.groups, Vec::new(), cfg.since.window_ending(now))
+            .relative(cfg.since)
+    };
+    if cfg.demo {
+        let now = aws::now();
+        let mut r = demo_logs_runner(cfg, now - ONCE_DEMO_OFFSET_SECS);
+        r.init().await;
+        let run = crate::sources::logs::run_to_end(&mut r, spec(now), ONCE_QUERY_DEADLINE).await;
+        return Ok((run, r.health.clone()));
+    }
+    let regions = resolve_regions(cfg).await?;
+    let mut r = logs_runner(cfg, &regions[0]).await;
+    r.init().await;
+    let out = tokio::select! {
+        run = crate::sources::logs::run_to_end(&mut r, spec(aws::now()), ONCE_QUERY_DEADLINE) => Some(run),
+        _ = interrupted() => None,
+    };
+    match out {
+        Some(run) => Ok((run, r.health.clone())),
+        None => {
+            r.stop_all("interrupted").await;
+            Err("interrupted: the query was stopped".into())
+        }
+    }
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `--once --demo`: the demo's traces of the window, and its slowest fetched whole.
+pub fn demo_traces_once(cfg: &Config, now: i64) -> Vec<Update> {
+    use crate::store::traces::TracesUpdate;
+    let mut d = crate::sources::demo::traces::DemoTraces::new(cfg.demo_seed, now - ONCE_DEMO_OFFSET_SECS);
+    let q = initial_traces_query(cfg);
+    let mut h = SourceHealth::new("xray", Some(DEMO_REGION));
+    h.calls = 1;
+    let mut out = Vec::new();
+    match d.list(&q, now) {
+        Ok(list) => {
+            let mut cand: Vec<(f64, String)> =
+                list.summaries.iter().map(|s| (s.duration.unwrap_or(0.0), s.id.clone())).collect();
+            cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let ids: Vec<String> = cand.into_iter().take(ONCE_SLOWEST).map(|(_, id)| id).collect();
+            out.push(Update::Traces(TracesUpdate::Listed(list)));
+            let (traces, unprocessed) = d.fetch(&ids);
+            out.push(Update::Traces(TracesUpdate::Fetched { traces, unprocessed }));
+            h.record_ok(now);
+        }
+        Err(error) => {
+            h.record_error(error.clone());
+            out.push(Update::Traces(TracesUpdate::ListFailed { query: q, region: DEMO_REGION.into(), error }));
+        }
+    }
+    out.push(Update::Health(h));
+    out
 }
 
 pub fn demo_identity() -> Update {
@@ -134,6 +356,9 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
         h.calls = 1;
         h.record_ok(now);
         store.apply(Update::Health(h));
+        for u in demo_traces_once(cfg, now) {
+            store.apply(u);
+        }
         return Ok(store);
     }
     let regions = resolve_regions(cfg).await?;
@@ -145,9 +370,20 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
             let r = p.poll(cfg.since, now).await;
             results.push((r, p.health.clone()));
         }
+        for mut p in alarm_pollers(cfg, &regions).await {
+            if let Ok(a) = p.poll(now).await {
+                let _ = tx.send(Update::Alarms(a));
+            }
+            let _ = tx.send(Update::Health(p.health.clone()));
+        }
+        for mut x in xray_sources(cfg, &regions).await {
+            for u in traces_once(&mut x, cfg, now).await {
+                let _ = tx.send(u);
+            }
+        }
         results
     };
-    let ((), results) = tokio::join!(identify, polls);
+    let (_, results) = tokio::join!(identify, polls);
     drop(tx);
     while let Ok(u) = rx.try_recv() {
         store.apply(u);

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod logging;
 pub mod report;
 pub mod sanitize;
 pub mod sources;

@@ -2,12 +2,36 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use nightjar::cli::{Cli, Format};
+use nightjar::cli::{Cli, Commands, ConfigCommand, Format};
 use nightjar::config::Config;
 use nightjar::{engine, report, ui};
 
 fn main() -> ExitCode {
+    nightjar::logging::mark_start();
     let cli = Cli::parse();
+    if let Err(e) = nightjar::logging::init() {
+        eprintln!("nightjar: {e}");
+        return ExitCode::from(2);
+    }
+    match &cli.command {
+        Some(Commands::Config(c)) => return config_command(&cli, c),
+        Some(Commands::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "nightjar", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Commands::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+                eprintln!("nightjar: {e}");
+                return ExitCode::FAILURE;
+            }
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &out);
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     let cfg = match Config::resolve(&cli) {
         Ok(c) => c,
         Err(e) => {
@@ -22,29 +46,81 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Commands::Open { file }) = &cli.command {
+        return rt.block_on(open(&cfg, file));
+    }
+    if let Some(q) = &cfg.query {
+        return rt.block_on(query_once(&cfg, q, cli.format));
+    }
     if cli.once {
-        return rt.block_on(once(&cfg, cli.format));
+        return rt.block_on(once(&cfg, cli.format, cli.save.as_deref()));
     }
     rt.block_on(async {
-        let (updates, sources) = match engine::start(&cfg).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("nightjar: {e}");
-                return ExitCode::from(2);
+        let mut cfg = cfg.clone();
+        let mut app = ui::app::App::new(cfg.keymap.clone(), cfg.theme.clone());
+        app.bell = cfg.bell;
+        if cfg.low_bandwidth {
+            app.tick = std::time::Duration::from_secs(10);
+        }
+        ui::format::set_ascii(cfg.theme.ascii_charts);
+        loop {
+            let (updates, sources) = match engine::start(&cfg).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("nightjar: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let stopper = sources.clone();
+            let result = ui::catch_panic(ui::run(engine::new_store(&cfg), updates, sources, app)).await;
+            // whatever ended the loop (q, SIGTERM, SIGHUP, :profile, an error): stop every Logs
+            // Insights query this console started before the sources go
+            if !stopper.shutdown(std::time::Duration::from_secs(5)).await {
+                eprintln!("nightjar: could not confirm that every Logs Insights query was stopped");
             }
-        };
-        let app = ui::app::App::new(cfg.keymap.clone(), cfg.theme.clone());
-        match ui::run(engine::new_store(&cfg), updates, sources, app).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("nightjar: terminal error: {e}");
-                ExitCode::FAILURE
+            // a panic in the UI: the terminal is restored and the queries stopped; carry on panicking
+            let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match result {
+                Ok(ui::Exit::Quit) => return ui::exit_code(),
+                Ok(ui::Exit::Restart { app: a, profile, regions }) => {
+                    cfg.profile = profile;
+                    cfg.regions = regions;
+                    cfg.demo = cfg.demo && cfg.profile.is_none();
+                    app = *a;
+                }
+                Err(e) => {
+                    eprintln!("nightjar: terminal error: {e}");
+                    return ExitCode::FAILURE;
+                }
             }
         }
     })
 }
 
-async fn once(cfg: &Config, format: Format) -> ExitCode {
+/// `--query NAME`: run one Logs Insights query over the window and print its rows.
+async fn query_once(cfg: &Config, name: &str, format: Format) -> ExitCode {
+    let (run, health) = match engine::run_query_once(cfg, name).await {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("nightjar: {e}");
+            return ExitCode::from(if e.starts_with("interrupted") { 130 } else { 2 });
+        }
+    };
+    if let Some(e) = health.last_error.as_ref().filter(|_| health.is_stale()) {
+        eprintln!("nightjar: {}: {}", health.label(), e.one_line());
+    }
+    if let Some(e) = &run.error {
+        eprintln!("nightjar: query {name}: {}", e.one_line());
+    }
+    let out = match format {
+        Format::Json => serde_json::to_string_pretty(&report::query::json(&run)).unwrap_or_default() + "\n",
+        _ => report::query::text(&run, 80),
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
+    if run.status == nightjar::domain::insights::QueryStatus::Complete { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> ExitCode {
     let store = match engine::poll_once(cfg).await {
         Ok(s) => s,
         Err(e) => {
@@ -62,11 +138,94 @@ async fn once(cfg: &Config, format: Format) -> ExitCode {
         eprintln!("nightjar: no source could be read; nothing to report");
         return ExitCode::from(1);
     }
+    if let Some(path) = save {
+        if let Err(e) = store.snapshot(now).save(path) {
+            eprintln!("nightjar: {e}");
+            return ExitCode::from(1);
+        }
+        eprintln!("nightjar: saved a snapshot to {} (reopen with `nightjar open {}`)", path.display(), path.display());
+    }
     let out = match format {
         Format::Json => serde_json::to_string_pretty(&report::json(&store, now)).unwrap_or_default() + "\n",
         Format::Text => report::text(&store, now),
+        Format::Markdown => report::markdown::render(&store, now),
     };
     // a closed pipe (`| head`) is not an error worth a panic
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     ExitCode::SUCCESS
+}
+
+/// Reopen a saved snapshot read-only: no sources, ages as of when it was saved.
+async fn open(cfg: &Config, file: &std::path::Path) -> ExitCode {
+    let snap = match nightjar::store::snapshot::Snapshot::load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("nightjar: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let saved_at = snap.saved_at;
+    let store = nightjar::store::Store::from_snapshot(snap);
+    let mut app = ui::app::App::new(cfg.keymap.clone(), cfg.theme.clone());
+    app.bell = false;
+    app.frozen_at = Some(saved_at);
+    let (_tx, updates) = tokio::sync::mpsc::unbounded_channel();
+    match ui::run(store, updates, nightjar::sources::Sources::default(), app).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nightjar: terminal error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `nightjar config init|check`.
+fn config_command(cli: &Cli, c: &ConfigCommand) -> ExitCode {
+    match c {
+        ConfigCommand::Init { file, force } => {
+            let Some(path) = file.clone().or_else(nightjar::config::default_path) else {
+                eprintln!("nightjar: no config directory: pass a FILE");
+                return ExitCode::from(2);
+            };
+            if path.exists() && !force {
+                eprintln!("nightjar: {} exists; pass --force to overwrite it", path.display());
+                return ExitCode::from(1);
+            }
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            match std::fs::write(&path, nightjar::config::TEMPLATE) {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("nightjar: {}: {e}", path.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+        ConfigCommand::Check { file } => {
+            let Some(path) = file.clone().or_else(nightjar::config::default_path) else {
+                eprintln!("nightjar: no config directory: pass a FILE");
+                return ExitCode::from(2);
+            };
+            if !path.exists() {
+                eprintln!("nightjar: {}: no such file (nightjar runs on its defaults)", path.display());
+                return ExitCode::from(1);
+            }
+            let mut probe = cli.clone();
+            probe.config = Some(path.clone());
+            match Config::resolve(&probe) {
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("nightjar: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
 }

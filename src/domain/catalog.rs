@@ -18,6 +18,68 @@ pub const DEFAULT_CUSTOM_NAMESPACES: &[&str] = &[
     "GenAI/RAG/Retrieval",
 ];
 
+/// Bedrock's own namespaces around the model calls (guardrails, agents, knowledge bases, and
+/// AgentCore under each spelling AWS's material uses). Always probed with ListMetrics, in
+/// addition to `custom_namespaces`.
+pub const PLATFORM_NAMESPACES: &[&str] = &[
+    GUARDRAILS_NAMESPACE,
+    AGENTS_NAMESPACE,
+    KNOWLEDGE_BASES_NAMESPACE,
+    "AWS/Bedrock-AgentCore",
+    "Bedrock-AgentCore",
+    "AWS/BedrockAgentCore",
+    "bedrock-agentcore",
+];
+pub const GUARDRAILS_NAMESPACE: &str = "AWS/Bedrock/Guardrails";
+pub const AGENTS_NAMESPACE: &str = "AWS/Bedrock/Agents";
+pub const KNOWLEDGE_BASES_NAMESPACE: &str = "AWS/Bedrock/KnowledgeBases";
+/// The spellings of AgentCore's namespace: real accounts report `AWS/Bedrock-AgentCore`, AWS's
+/// docs and toolkits also say `Bedrock-AgentCore` and `AWS/BedrockAgentCore`, and OTel metrics
+/// from agent code land in `bedrock-agentcore`.
+pub const AGENTCORE_NAMESPACES: &[&str] =
+    &["AWS/Bedrock-AgentCore", "Bedrock-AgentCore", "AWS/BedrockAgentCore", "bedrock-agentcore"];
+
+/// True for one of [`PLATFORM_NAMESPACES`], whatever its case.
+pub fn is_platform_namespace(namespace: &str) -> bool {
+    PLATFORM_NAMESPACES.iter().any(|n| n.eq_ignore_ascii_case(namespace))
+}
+
+/// True for one of the AgentCore spellings, whatever its case.
+pub fn is_agentcore_namespace(namespace: &str) -> bool {
+    AGENTCORE_NAMESPACES.iter().any(|n| n.eq_ignore_ascii_case(namespace))
+}
+
+/// Statistics fetched for a custom metric beyond [`custom_stat`], per minute and over the whole
+/// window: the faithfulness distribution (p50/p90/p99), the p95 cost per query, and the p95
+/// end-to-end latency the latency rule alarms on. Matched on [`normalized`] names.
+pub fn extra_stats(namespace: &str, metric: &str) -> &'static [&'static str] {
+    if is_platform_namespace(namespace) || namespace == BEDROCK_NAMESPACE {
+        return &[];
+    }
+    match normalized(metric).as_str() {
+        "faithfulness" | "faithfulnessscore" => &["p50", "p90", "p99"],
+        "costperquery" | "costperrequest" => &["p95"],
+        "endtoendlatency" | "e2elatency" => &["p95"],
+        _ => &[],
+    }
+}
+
+/// A metric name in one comparable form: lower-case words joined, a trailing unit word (`ms`,
+/// `millis`, `usd`, `seconds`…) dropped. `EndToEndLatencyMs`, `end_to_end_latency` and
+/// `endToEndLatency` all give `endtoendlatency`.
+pub fn normalized(name: &str) -> String {
+    let mut w = words(name);
+    if w.len() > 1
+        && matches!(
+            w.last().map(String::as_str),
+            Some("ms" | "millis" | "milliseconds" | "usd" | "seconds" | "secs" | "sec" | "pct" | "percent")
+        )
+    {
+        w.pop();
+    }
+    w.concat()
+}
+
 /// A per-model Bedrock figure the console shows, independent of how the account spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum BedrockMetric {
@@ -141,6 +203,13 @@ fn words(name: &str) -> Vec<String> {
 pub fn custom_stat(namespace: &str, metric: &str) -> &'static str {
     let w = words(metric);
     let has = |x: &str| w.iter().any(|v| v == x);
+    // Stop reasons are counted (one datum per answer, whatever its value); a session gauge is
+    // averaged.
+    match normalized(metric).as_str() {
+        "stopreason" | "stopreasons" | "finishreason" => return "SampleCount",
+        "activesessioncount" | "activesessions" => return "Average",
+        _ => {}
+    }
     if namespace.eq_ignore_ascii_case("GenAI/Quality") && metric != "RequestSuccess" {
         return "Average";
     }
@@ -255,5 +324,42 @@ mod tests {
         assert_eq!(custom_stat("GenAI/RAG/Retrieval", "DocumentsRetrieved"), "Average");
         assert_eq!(custom_stat("GenAI/Models", "AvgLatency"), "Average");
         assert_eq!(custom_stat("App", "time_to_first_token_ms"), "Average");
+        assert_eq!(custom_stat("GenAI/Behavior", "StopReason"), "SampleCount");
+        assert_eq!(custom_stat("AWS/Bedrock-AgentCore", "ActiveSessionCount"), "Average");
+        assert_eq!(custom_stat("AWS/Bedrock/Guardrails", "InvocationsIntervened"), "Sum");
+        assert_eq!(custom_stat("AWS/Bedrock/Guardrails", "InvocationLatency"), "Average");
+        assert_eq!(custom_stat("AWS/Bedrock/Agents", "TTFT"), "Average");
+        assert_eq!(custom_stat("AWS/Bedrock/Agents", "TotalTime"), "Average");
+        assert_eq!(custom_stat("AWS/Bedrock/Agents", "outputTokenCount"), "Sum");
+    }
+
+    #[test]
+    fn names_normalise_across_spellings() {
+        for n in ["EndToEndLatency", "end_to_end_latency_ms", "endToEndLatencyMs", "END_TO_END_LATENCY"] {
+            assert_eq!(normalized(n), "endtoendlatency", "{n}");
+        }
+        assert_eq!(normalized("CostPerQueryUSD"), "costperquery");
+        // a unit word alone is the name
+        assert_eq!(normalized("ms"), "ms");
+    }
+
+    #[test]
+    fn extra_stats_for_the_distribution_widgets() {
+        assert_eq!(extra_stats("GenAI/Quality", "Faithfulness"), &["p50", "p90", "p99"]);
+        assert_eq!(extra_stats("GenAI/Cost", "cost_per_query"), &["p95"]);
+        assert_eq!(extra_stats("GenAI/Performance", "EndToEndLatencyMs"), &["p95"]);
+        assert!(extra_stats("GenAI/Cost", "TotalCost").is_empty());
+        assert!(extra_stats("AWS/Bedrock/Guardrails", "Faithfulness").is_empty());
+    }
+
+    #[test]
+    fn platform_namespaces_include_every_agentcore_spelling() {
+        for ns in AGENTCORE_NAMESPACES {
+            assert!(PLATFORM_NAMESPACES.contains(ns));
+            assert!(is_agentcore_namespace(ns));
+        }
+        assert!(is_platform_namespace("aws/bedrock/guardrails"));
+        assert!(!is_platform_namespace("GenAI/Quality"));
+        assert!(!is_agentcore_namespace(AGENTS_NAMESPACE));
     }
 }

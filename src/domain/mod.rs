@@ -1,5 +1,10 @@
 //! Pure domain knowledge: metric catalog, prices, time windows. No I/O, no UI, no SDK types.
 
 pub mod catalog;
+pub mod genai;
+pub mod genai_metrics;
+pub mod insights;
+pub mod otel_spans;
 pub mod pricing;
+pub mod rules;
 pub mod window;

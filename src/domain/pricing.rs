@@ -38,7 +38,7 @@ pub struct Tokens {
     pub cache_write: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PriceTable {
     models: BTreeMap<String, Price>,
 }

@@ -1,4 +1,15 @@
-//! `--once` output: the same picture as the console, as text (80 columns) or JSON.
+//! `--once` output: the same picture as the console, as text (80 columns) or JSON, and the
+//! Markdown incident report.
+
+pub mod markdown;
+pub mod query;
+pub mod panels;
+pub mod traces;
+
+/// Report sections contributed by the trace and log stores (empty when they hold nothing).
+pub fn extra_markdown_sections(store: &Store) -> String {
+    traces::markdown(store)
+}
 
 use serde_json::{Value, json};
 
@@ -86,6 +97,35 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         },
         "models": models,
         "namespaces": namespaces,
+        "panels": panels::json(store),
+        "alarms": store.alarms().iter().map(|a| json!({
+            "name": a.name,
+            "region": a.region,
+            "state": a.state.as_str(),
+            "reason": a.reason,
+            "since": a.since.map(format::rfc3339),
+            "condition": a.condition(),
+        })).collect::<Vec<_>>(),
+        "rules": store.rule_statuses().iter().map(|r| json!({
+            "name": r.name,
+            "state": r.state.as_str(),
+            "severity": format!("{:?}", r.severity).to_lowercase(),
+            "value": r.value,
+            "threshold": r.threshold,
+            "condition": r.condition,
+            "since": format::rfc3339(r.since),
+            "description": r.description,
+        })).collect::<Vec<_>>(),
+        "suspects": store.suspects(store.window.end - 1, 10).iter().map(|s| json!({
+            "series": format!("{} {}", s.key.namespace, s.key.label()),
+            "stat": s.key.stat,
+            "score": s.score,
+            "recent": s.recent,
+            "baseline": s.baseline,
+            "since": format::rfc3339(s.since),
+            "summary": s.summary,
+        })).collect::<Vec<_>>(),
+        "traces": store.traces.report(5).map(|r| serde_json::to_value(r).unwrap_or(Value::Null)),
         "sources": sources,
     })
 }
@@ -121,6 +161,28 @@ pub fn text(store: &Store, generated_at: i64) -> String {
         _ => NONE.into(),
     };
     out.push_str(&format!("Burn {burn}  Window cost {}\n", format::opt(ov.window_cost, format::usd)));
+    let firing = store.firing_rules();
+    let alarms: Vec<_> = store.alarms().into_iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).collect();
+    if !firing.is_empty() || !alarms.is_empty() {
+        out.push_str(&format!("FIRING {}:\n", firing.len() + alarms.len()));
+        for r in &firing {
+            let v = r.value.map(|v| format!("{v:.2}")).unwrap_or_default();
+            out.push_str(&format::clip(&format!("  rule {} ({}) {v} {}", r.name, format!("{:?}", r.severity).to_lowercase(), r.condition), 80));
+            out.push('\n');
+        }
+        for a in &alarms {
+            out.push_str(&format::clip(&format!("  alarm {} [{}] {}", a.name, a.region, a.reason), 80));
+            out.push('\n');
+        }
+    }
+    let sus = store.suspects(store.window.end - 1, 3);
+    if !sus.is_empty() {
+        out.push_str("What changed:\n");
+        for s in &sus {
+            out.push_str(&format::clip(&format!("  {}", s.summary), 80));
+            out.push('\n');
+        }
+    }
     for (label, sig, f) in [
         ("worst throttles", &ov.throttle_pct, format::pct as fn(f64) -> String),
         ("worst p99", &ov.p99_ms, format::ms),
@@ -166,6 +228,33 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     }
     if models.is_empty() {
         out.push_str("  (no Bedrock model metrics in this window)\n");
+    }
+    if let Some(t) = store.traces.report(3) {
+        out.push_str(&format!(
+            "\nTraces {}: {} with faults, {} with errors, {} throttled\n",
+            t.total, t.faults, t.errors, t.throttles
+        ));
+        for s in &t.slowest {
+            let line = format!(
+                "  slowest {} {} {} {}",
+                format::ms(s.duration_ms),
+                crate::sanitize::one_line(s.root.as_deref().unwrap_or("?")),
+                s.model.as_deref().map(|m| short_model_name(&crate::sanitize::one_line(m))).unwrap_or_default(),
+                s.id
+            );
+            out.push_str(&format::clip(&line, 80));
+            out.push('\n');
+        }
+    }
+    let pipeline = panels::text_lines(store);
+    if !pipeline.is_empty() {
+        out.push_str("\nPipeline and platform:\n");
+        for l in &pipeline {
+            for w in wrap(l, 80) {
+                out.push_str(&w);
+                out.push('\n');
+            }
+        }
     }
     if !ov.quality.is_empty() {
         out.push('\n');

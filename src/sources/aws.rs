@@ -2,11 +2,14 @@
 //! timeouts) and turning SDK errors into [`SourceError`]s an operator can act on.
 
 use std::error::Error as StdError;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -84,6 +87,11 @@ pub fn timeouts() -> TimeoutConfig {
 /// assume-role, IMDS). `region` overrides the profile's region. `AWS_ENDPOINT_URL` and the
 /// per-service variables are honoured by aws-config itself; `--endpoint-url` wins over them.
 pub async fn load_config(opts: &AwsOptions, region: Option<&str>) -> SdkConfig {
+    finish_config(config_loader(opts, region)).await
+}
+
+/// The loader behind [`load_config`]: HTTP client, retries, timeouts, profile, region, endpoint.
+pub fn config_loader(opts: &AwsOptions, region: Option<&str>) -> aws_config::ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client())
         .retry_config(RetryConfig::standard().with_max_attempts(3))
@@ -97,7 +105,81 @@ pub async fn load_config(opts: &AwsOptions, region: Option<&str>) -> SdkConfig {
     if let Some(e) = &opts.endpoint_url {
         loader = loader.endpoint_url(e);
     }
-    loader.load().await
+    loader
+}
+
+/// Load `loader`, with the credentials cached by [`RecoveringCredentials`] instead of the SDK's
+/// own cache, so credentials AWS has rejected (`ExpiredToken`) are fetched again.
+pub async fn finish_config(loader: aws_config::ConfigLoader) -> SdkConfig {
+    let sdk = loader.load().await;
+    match sdk.credentials_provider() {
+        Some(chain) => sdk
+            .to_builder()
+            .identity_cache(aws_config::identity::IdentityCache::no_cache())
+            .credentials_provider(SharedCredentialsProvider::new(RecoveringCredentials::new(chain)))
+            .build(),
+        None => sdk,
+    }
+}
+
+/// Bumped each time AWS rejects the credentials: every [`RecoveringCredentials`] then fetches
+/// fresh ones on the next call.
+static CREDENTIALS_REJECTED: AtomicU64 = AtomicU64::new(0);
+
+/// AWS said the credentials are expired or invalid: fetch them again before the next call.
+pub fn credentials_rejected() {
+    CREDENTIALS_REJECTED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Credentials from the SDK's provider chain, cached until shortly before they expire (like the
+/// SDK's lazy cache) **or until AWS rejects them** ([`credentials_rejected`]).
+///
+/// The SDK's cache keeps credentials until their stated expiry, so a session that AWS has ended
+/// early (`ExpiredToken` after the operator's SSO session was revoked or re-issued, a role
+/// session cut short, clock skew) would stay broken for up to an hour after `aws sso login`.
+/// With this cache the next poll after such an error runs the chain again (SSO token cache,
+/// `credential_process`, …) and the console recovers by itself.
+#[derive(Debug)]
+pub struct RecoveringCredentials {
+    chain: SharedCredentialsProvider,
+    cached: tokio::sync::Mutex<Option<(Credentials, u64, std::time::SystemTime)>>,
+}
+
+impl RecoveringCredentials {
+    /// Refresh this long before the stated expiry (the SDK's lazy cache uses 10 s).
+    const BUFFER: Duration = Duration::from_secs(10);
+    /// Credentials without an expiry are fetched again after this long (as the SDK does).
+    const NO_EXPIRY_TTL: Duration = Duration::from_secs(15 * 60);
+
+    pub fn new(chain: SharedCredentialsProvider) -> Self {
+        Self { chain, cached: tokio::sync::Mutex::new(None) }
+    }
+
+    async fn get(&self) -> aws_credential_types::provider::Result {
+        let generation = CREDENTIALS_REJECTED.load(Ordering::Relaxed);
+        let now = std::time::SystemTime::now();
+        // one load at a time: concurrent callers wait for it and share the result
+        let mut cached = self.cached.lock().await;
+        if let Some((c, g, until)) = cached.as_ref()
+            && *g == generation
+            && now < *until
+        {
+            return Ok(c.clone());
+        }
+        let fresh = self.chain.provide_credentials().await?;
+        let until = fresh.expiry().map(|e| e.checked_sub(Self::BUFFER).unwrap_or(e)).unwrap_or(now + Self::NO_EXPIRY_TTL);
+        *cached = Some((fresh.clone(), generation, until));
+        Ok(fresh)
+    }
+}
+
+impl ProvideCredentials for RecoveringCredentials {
+    fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(self.get())
+    }
 }
 
 /// The account and caller ARN (sts:GetCallerIdentity needs no permission).
@@ -149,7 +231,63 @@ where
     let full = DisplayErrorContext(err).to_string();
     let timeout =
         matches!(err, SdkError::TimeoutError(_)) || matches!(err, SdkError::DispatchFailure(d) if d.is_timeout());
-    classify_parts(code, service_msg, &full, timeout, ctx, at)
+    let mut e = classify_parts(code, service_msg, &full, timeout, ctx, at);
+    if matches!(e.kind, ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials) {
+        credentials_rejected();
+    }
+    if e.kind == ErrorKind::Other {
+        explain_unreadable(&mut e, err);
+    }
+    e
+}
+
+/// An answer that is not AWS's (an HTML page from a proxy), cut off, or unreadable: say so in
+/// words instead of the decoder's debug output.
+fn explain_unreadable<E, R>(e: &mut SourceError, err: &SdkError<E, R>)
+where
+    E: StdError + 'static,
+    R: std::fmt::Debug,
+{
+    // Sources hand in SDK errors generic over the raw response type, which only promises Debug:
+    // read the status and the content type from that (`status: StatusCode(502)`, the headers).
+    let raw = err.raw_response().map(|r| format!("{r:?}"));
+    let status = raw.as_deref().and_then(|r| {
+        let digits = &r[r.find("StatusCode(")? + "StatusCode(".len()..];
+        digits.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u16>().ok()
+    });
+    let html = raw.as_deref().is_some_and(|r| {
+        let r = r.to_ascii_lowercase();
+        r.contains("text/html") || r.contains("<html")
+    });
+    // the innermost cause, e.g. "unexpected type 0x3c at position 0: expected map"
+    let mut cause: &dyn StdError = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let detail = cause.to_string();
+    let (kind, message, hint) = match (err, status) {
+        (_, Some(s)) if html => (
+            ErrorKind::Unreachable,
+            format!("HTTP {s} with an HTML page instead of an AWS answer"),
+            "something between nightjar and AWS answered (a proxy, captive portal or load balancer): \
+             check HTTPS_PROXY and --endpoint-url; retrying with backoff"
+                .to_string(),
+        ),
+        (SdkError::ResponseError(_), _) => (
+            ErrorKind::Unreachable,
+            format!("the answer was cut off: {detail}"),
+            "check the network or proxy; retrying with backoff".to_string(),
+        ),
+        (SdkError::ServiceError(_), Some(s)) => (
+            ErrorKind::Other,
+            format!("an unreadable answer (HTTP {s}): {detail}"),
+            "retrying with backoff; if it persists, something may be altering AWS's answers (a proxy?)".to_string(),
+        ),
+        _ => return,
+    };
+    e.kind = kind;
+    e.message = truncate(&message, 200);
+    e.hint = hint;
 }
 
 /// The classification itself, on plain strings (unit-testable without the SDK).
@@ -217,6 +355,7 @@ pub fn classify_parts(
         c,
         "Throttling"
             | "ThrottlingException"
+            | "ThrottledException"
             | "TooManyRequestsException"
             | "RequestLimitExceeded"
             | "LimitExceededException"

@@ -9,7 +9,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, 
 use aws_smithy_types::DateTime;
 
 use super::aws::{ErrorContext, classify};
-use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, custom_stat};
+use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, PLATFORM_NAMESPACES, custom_stat, extra_stats};
 use crate::domain::window::{Since, Window};
 use crate::store::{MetricsUpdate, SeriesKey, SourceError, SourceHealth};
 
@@ -92,7 +92,12 @@ impl MetricsPoller {
     pub async fn poll(&mut self, since: Since, now: i64) -> Result<MetricsUpdate, SourceError> {
         self.health.loading = self.fetched.is_none();
         let res = self.poll_inner(since, now).await;
-        match &res {
+        self.finish(&res, now);
+        res
+    }
+
+    fn finish(&mut self, res: &Result<MetricsUpdate, SourceError>, now: i64) {
+        match res {
             Ok(u) => {
                 self.health.record_ok(now);
                 let newest = u.series.iter().filter_map(|(_, p)| p.iter().map(|(t, _)| *t).max()).max();
@@ -102,15 +107,25 @@ impl MetricsPoller {
             }
             Err(e) => self.health.record_error(e.clone()),
         }
+    }
+
+    /// One poll of an explicit window (a fixed past range, or the live one).
+    pub async fn poll_window(&mut self, window: Window, now: i64) -> Result<MetricsUpdate, SourceError> {
+        self.health.loading = self.fetched.is_none();
+        let res = self.poll_inner_window(window, now).await;
+        self.finish(&res, now);
         res
     }
 
     async fn poll_inner(&mut self, since: Since, now: i64) -> Result<MetricsUpdate, SourceError> {
+        self.poll_inner_window(since.window_ending(now), now).await
+    }
+
+    async fn poll_inner_window(&mut self, window: Window, now: i64) -> Result<MetricsUpdate, SourceError> {
         if self.discovered_at.is_none_or(|t| now - t >= DISCOVERY_EVERY_SECS) {
             self.discover(now).await?;
             self.discovered_at = Some(now);
         }
-        let window = since.window_ending(now);
         let period = period_for(&window);
         let from = match self.fetched {
             // Incremental: the window slid forward (or stayed) at the same resolution, so only
@@ -145,11 +160,22 @@ impl MetricsPoller {
         Ok(update)
     }
 
-    /// ListMetrics over AWS/Bedrock and each custom namespace, deduplicated.
+    /// The namespaces discovery lists: AWS/Bedrock, each custom namespace, and Bedrock's platform
+    /// namespaces (guardrails, agents, knowledge bases, every AgentCore spelling), each once.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut namespaces = vec![BEDROCK_NAMESPACE.to_string()];
+        for ns in self.custom_namespaces.iter().map(String::as_str).chain(PLATFORM_NAMESPACES.iter().copied()) {
+            if !namespaces.iter().any(|n| n == ns) {
+                namespaces.push(ns.to_string());
+            }
+        }
+        namespaces
+    }
+
+    /// ListMetrics over [`Self::namespaces`], deduplicated.
     async fn discover(&mut self, now: i64) -> Result<(), SourceError> {
         let mut found = BTreeSet::new();
-        let mut namespaces = vec![BEDROCK_NAMESPACE.to_string()];
-        namespaces.extend(self.custom_namespaces.iter().cloned());
+        let namespaces = self.namespaces();
         for ns in namespaces {
             let mut token: Option<String> = None;
             loop {
@@ -211,6 +237,11 @@ impl MetricsPoller {
                 series.push((key(s), spec(s)));
                 if !crate::domain::catalog::is_additive(s) {
                     window.push((key(s), spec(s)));
+                }
+                // percentiles some widgets draw (faithfulness p50/p90/p99, cost per query p95)
+                for x in extra_stats(&f.namespace, &f.name).iter().filter(|x| **x != s) {
+                    series.push((key(x), spec(x)));
+                    window.push((key(x), spec(x)));
                 }
             }
         }
@@ -367,9 +398,44 @@ mod tests {
         let custom = mock!(Client::list_metrics)
             .match_requests(|r| r.namespace() == Some("GenAI/Quality"))
             .then_output(|| ListMetricsOutput::builder().metrics(metric("GenAI/Quality", "Faithfulness", &[])).build());
+        // the platform namespaces are probed too, AgentCore under every spelling
+        let platform_seen = Arc::new(Mutex::new(Vec::new()));
+        let seen = platform_seen.clone();
+        let platform = mock!(Client::list_metrics)
+            .match_requests(|r| r.namespace().is_some_and(crate::domain::catalog::is_platform_namespace))
+            .then_compute_output(move |r| {
+                let ns = r.namespace().unwrap().to_string();
+                seen.lock().unwrap().push(ns.clone());
+                let b = ListMetricsOutput::builder();
+                match ns.as_str() {
+                    "AWS/Bedrock/Guardrails" => b
+                        .metrics(metric(&ns, "InvocationsIntervened", &[("GuardrailContentSource", "Output")]))
+                        // moto lists a metric with two dimensions once per datapoint
+                        .metrics(metric(
+                            &ns,
+                            "Invocations",
+                            &[("Operation", "ApplyGuardrail"), ("GuardrailVersion", "1")],
+                        ))
+                        .metrics(metric(
+                            &ns,
+                            "Invocations",
+                            &[("GuardrailVersion", "1"), ("Operation", "ApplyGuardrail")],
+                        ))
+                        .build(),
+                    "bedrock-agentcore" => b.metrics(metric(&ns, "Latency", &[])).build(),
+                    _ => b.build(),
+                }
+            });
         let gmd = mock!(Client::get_metric_data).then_output(|| GetMetricDataOutput::builder().build());
-        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&page1, &page2, &custom, &gmd]);
-        let mut p = MetricsPoller::new(client, "us-east-1", vec!["GenAI/Quality".into()], None, None);
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&page1, &page2, &custom, &platform, &gmd]);
+        // a platform namespace configured as custom is not listed twice
+        let mut p = MetricsPoller::new(
+            client,
+            "us-east-1",
+            vec!["GenAI/Quality".into(), "AWS/Bedrock/Guardrails".into()],
+            None,
+            None,
+        );
         p.poll(Since::default(), NOW).await.unwrap();
         let names: Vec<(&str, &str)> = p.found().iter().map(|f| (f.namespace.as_str(), f.name.as_str())).collect();
         assert_eq!(
@@ -378,17 +444,34 @@ mod tests {
                 (BEDROCK_NAMESPACE, "CacheReadInputTokenCount"),
                 (BEDROCK_NAMESPACE, "InvocationLatency"),
                 (BEDROCK_NAMESPACE, "Invocations"),
-                ("GenAI/Quality", "Faithfulness")
+                ("AWS/Bedrock/Guardrails", "Invocations"),
+                ("AWS/Bedrock/Guardrails", "InvocationsIntervened"),
+                ("GenAI/Quality", "Faithfulness"),
+                ("bedrock-agentcore", "Latency"),
             ]
         );
         assert_eq!(page2.num_calls(), 1);
+        let mut probed = platform_seen.lock().unwrap().clone();
+        probed.sort();
+        let mut want: Vec<String> = PLATFORM_NAMESPACES.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(probed, want);
         let (series, window) = p.queries();
-        // Invocations Sum, CacheRead Sum, latency Average+p50+p90+p99, Faithfulness Average
-        assert_eq!(series.len(), 7);
-        // latency 4 stats + Faithfulness average: additive sums get no window query
-        assert_eq!(window.len(), 5);
+        let stats = |qs: &[Query], metric: &str| -> Vec<String> {
+            qs.iter().filter(|(k, _)| k.metric == metric).map(|(k, _)| k.stat.clone()).collect()
+        };
+        // Bedrock: Invocations Sum, CacheRead Sum, latency Average+p50+p90+p99; Faithfulness
+        // Average and its distribution; two guardrail counts Sum; AgentCore latency Average
+        assert_eq!(stats(&series, "Faithfulness"), vec!["Average", "p50", "p90", "p99"]);
+        assert_eq!(stats(&window, "Faithfulness"), vec!["Average", "p50", "p90", "p99"]);
+        assert_eq!(stats(&series, "InvocationsIntervened"), vec!["Sum"]);
+        assert_eq!(stats(&series, "Latency"), vec!["Average"]);
+        assert_eq!(series.len(), 13);
+        // latency 4 stats, Faithfulness 4, AgentCore latency: additive sums get no window query
+        assert_eq!(window.len(), 9);
         assert!(window.iter().all(|(k, _)| k.stat != "Sum"));
-        assert_eq!(p.health.other_requests, 3);
+        // AWS/Bedrock (2 pages), GenAI/Quality and the 7 platform namespaces
+        assert_eq!(p.health.other_requests, 3 + PLATFORM_NAMESPACES.len() as u64);
     }
 
     #[tokio::test]
@@ -442,8 +525,8 @@ mod tests {
         assert!(u.series[..599].iter().filter(|(k, _)| k.metric != "Count0").all(|(_, p)| p.is_empty()));
         // metrics requested: 500 (page 1) + 500 (page 2 of the same batch) + 100
         assert_eq!(p.health.metrics_requested, 1100);
-        // two ListMetrics (AWS/Bedrock, App/Big) and three GetMetricData pages
-        assert_eq!(p.health.calls, 5);
+        // ListMetrics for AWS/Bedrock, App/Big and the platform namespaces; three GetMetricData pages
+        assert_eq!(p.health.calls, 2 + PLATFORM_NAMESPACES.len() as u64 + 3);
     }
 
     fn bedrock_client(gmd: &aws_smithy_mocks::Rule) -> (Client, aws_smithy_mocks::Rule) {
@@ -494,8 +577,9 @@ mod tests {
         assert_eq!(p.last_range, Some((NOW - LATE_PERIODS * 60, NOW + 60)));
         p.poll(Since::default(), NOW + 120).await.unwrap();
         assert_eq!(p.last_range, Some((NOW + 60 - LATE_PERIODS * 60, NOW + 120)));
-        // discovery is not repeated every poll
-        assert_eq!(lm.num_calls(), 1);
+        // discovery (one ListMetrics per namespace) is not repeated every poll
+        let per_discovery = 1 + PLATFORM_NAMESPACES.len();
+        assert_eq!(lm.num_calls(), per_discovery);
         // a longer window is read whole
         p.poll("3h".parse().unwrap(), NOW + 180).await.unwrap();
         assert_eq!(p.last_range, Some((NOW + 180 - 3 * 3600, NOW + 180)));
@@ -503,7 +587,7 @@ mod tests {
         p.reset();
         p.poll("3h".parse().unwrap(), NOW + 240).await.unwrap();
         assert_eq!(p.last_range, Some((NOW + 240 - 3 * 3600, NOW + 240)));
-        assert_eq!(lm.num_calls(), 2);
+        assert_eq!(lm.num_calls(), 2 * per_discovery);
     }
 
     #[tokio::test]

@@ -18,11 +18,16 @@
 //! requests, never an average of per-minute percentiles.
 
 mod generate;
+/// Samples and platform metrics for the Pipeline and Platform panes.
+mod pipeline;
+/// Synthetic invocation logs, app logs and spans for the Logs pane.
+pub mod logs;
 mod rng;
 mod series;
 /// CloudWatch statistics over samples; `stats::nearest_rank` is the reference percentile.
 pub(crate) mod stats;
 mod story;
+pub mod traces;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -51,6 +56,7 @@ pub struct DemoWorkload {
     pricing: PriceTable,
     aggs: Vec<AggSeries>,
     samples: Vec<SampleSeries>,
+    app_samples: Vec<pipeline::AppSampleSeries>,
     cache: BTreeMap<i64, Minute>,
 }
 
@@ -69,7 +75,8 @@ impl DemoWorkload {
     /// to (the console's start time). Region for all series: [`DEMO_REGION`].
     pub fn new(seed: u64, launch: i64) -> Self {
         let (aggs, samples) = series::build();
-        Self { seed, launch, pricing: PriceTable::default(), aggs, samples, cache: BTreeMap::new() }
+        let app_samples = pipeline::sample_series();
+        Self { seed, launch, pricing: PriceTable::default(), aggs, samples, app_samples, cache: BTreeMap::new() }
     }
 
     /// The model ids the demo uses.
@@ -129,6 +136,7 @@ impl DemoWorkload {
                 update.window_values.push((key.clone(), value));
             }
         }
+        pipeline::emit(&self.app_samples, &minutes, &buckets, &mut update);
         update
     }
 
@@ -309,20 +317,25 @@ mod tests {
         assert_eq!(row(&store, "amazon.nova-pro-v1:0").cache_read_tokens, None);
         // believable baseline traffic
         let per_min = |m: &str| row(&store, m).invocations.unwrap() / 60.0;
-        assert!((30.0..55.0).contains(&per_min(SONNET)), "{}", per_min(SONNET));
-        assert!((95.0..150.0).contains(&per_min(HAIKU)), "{}", per_min(HAIKU));
+        assert!((11.0..20.0).contains(&per_min(SONNET)), "{}", per_min(SONNET));
+        assert!((40.0..62.0).contains(&per_min(HAIKU)), "{}", per_min(HAIKU));
     }
 
     #[test]
     fn every_series_uses_the_consoles_statistics() {
         let mut w = DemoWorkload::new(1, LAUNCH);
         let u = w.poll(LAUNCH, since("1h"));
+        use crate::domain::catalog::extra_stats;
         for (k, p) in &u.series {
             assert!(!p.is_empty());
-            if k.namespace.starts_with("GenAI/") {
-                let expect =
-                    if k.metric == "StopReason" { "SampleCount" } else { custom_stat(&k.namespace, &k.metric) };
-                assert_eq!(k.stat, expect, "{}", k.label());
+            // the statistics the CloudWatch source reads: custom_stat, plus the catalog's extras
+            if k.namespace != BEDROCK_NAMESPACE {
+                let main = custom_stat(&k.namespace, &k.metric);
+                let extra = extra_stats(&k.namespace, &k.metric);
+                assert!(k.stat == main || extra.contains(&k.stat.as_str()), "{} {}", k.label(), k.stat);
+                for x in extra {
+                    assert!(u.series.iter().any(|(o, _)| *o == k.with_stat(x)), "{} has no {x}", k.label());
+                }
             }
             let has_window_value = u.window_values.iter().any(|(wk, _)| wk == k);
             assert_eq!(has_window_value, !is_additive(&k.stat), "{} {}", k.label(), k.stat);
@@ -331,7 +344,13 @@ mod tests {
         for ns in crate::domain::catalog::DEFAULT_CUSTOM_NAMESPACES {
             assert!(namespaces.contains(ns), "{ns}");
         }
-        for ns in ["AWS/Bedrock", "AWS/Bedrock/Guardrails", "AWS/Bedrock/Agents", "AWS/Bedrock/KnowledgeBases"] {
+        for ns in [
+            "AWS/Bedrock",
+            "AWS/Bedrock/Guardrails",
+            "AWS/Bedrock/Agents",
+            "AWS/Bedrock/KnowledgeBases",
+            "AWS/Bedrock-AgentCore",
+        ] {
             assert!(namespaces.contains(ns), "{ns}");
         }
         let stop =
@@ -375,7 +394,7 @@ mod tests {
         // the application sees it too
         let thr = SeriesKey::new(DEMO_REGION, "GenAI/Errors", "ThrottlingErrors", &[], "Sum");
         let sum = |s: &Store| s.get(&thr).and_then(|x| x.sum(s.window.start, s.window.end)).unwrap_or(0.0);
-        assert!(sum(&during) > 20.0 * (sum(&before) + 1.0), "{} vs {}", sum(&during), sum(&before));
+        assert!(sum(&during) > 3.0 * (sum(&before) + 1.0), "{} vs {}", sum(&during), sum(&before));
         // and it is over by +9
         let after = store_at(&mut w, LAUNCH + 14 * MIN, "5m");
         assert!(row(&after, SONNET).throttle_pct().unwrap() < 2.0);

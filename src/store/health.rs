@@ -4,6 +4,8 @@
 pub const GET_METRIC_DATA_USD_PER_1000: f64 = 0.01;
 /// USD per 1,000 other CloudWatch API requests (ListMetrics, DescribeAlarms, …).
 pub const CW_REQUEST_USD_PER_1000: f64 = 0.01;
+/// USD per million X-Ray traces scanned (GetTraceSummaries) or retrieved (BatchGetTraces).
+pub const XRAY_TRACES_USD_PER_MILLION: f64 = 0.50;
 
 /// What kind of failure, so the UI can say what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -56,6 +58,9 @@ pub struct SourceHealth {
     pub metrics_requested: u64,
     /// Requests other than GetMetricData (ListMetrics, STS…), billed per request.
     pub other_requests: u64,
+    /// X-Ray traces scanned or retrieved, billed per trace.
+    #[serde(default)]
+    pub traces_scanned: u64,
     /// Timestamp of the newest datapoint this source has delivered.
     pub newest_data: Option<i64>,
     /// Seconds until the next poll after a failure (0 when healthy).
@@ -80,6 +85,7 @@ impl SourceHealth {
     pub fn spend_usd(&self) -> f64 {
         self.metrics_requested as f64 * GET_METRIC_DATA_USD_PER_1000 / 1000.0
             + self.other_requests as f64 * CW_REQUEST_USD_PER_1000 / 1000.0
+            + self.traces_scanned as f64 * XRAY_TRACES_USD_PER_MILLION / 1e6
     }
 
     /// `cloudwatch us-east-1`

@@ -1,8 +1,15 @@
 //! The single-owner, in-memory store: plain data, no ratatui and no AWS SDK types.
 //! Sources send [`Update`]s; the UI loop applies them and panes read from `&Store`.
 
+pub mod alarms;
 pub mod health;
+pub mod logs;
+pub mod pipeline;
+pub mod rules;
+pub mod snapshot;
 pub mod series;
+pub mod traces;
+pub mod triage;
 pub mod update;
 pub mod views;
 
@@ -28,6 +35,14 @@ pub struct Store {
     pub custom_namespaces: Vec<String>,
     series: BTreeMap<SeriesKey, Series>,
     health: BTreeMap<String, SourceHealth>,
+    /// Console alert rules, their states and history.
+    pub rules: rules::RulesState,
+    /// CloudWatch alarms per region.
+    alarms: BTreeMap<String, Vec<alarms::Alarm>>,
+    /// X-Ray trace lists and fetched span trees.
+    pub traces: traces::TraceStore,
+    /// Logs Insights queries, results, log groups.
+    pub logs: logs::LogsState,
     /// Bumped on every change, so the UI knows when to redraw.
     pub generation: u64,
 }
@@ -39,17 +54,33 @@ impl Store {
 
     pub fn apply(&mut self, update: Update) {
         match update {
-            Update::Metrics(m) => self.apply_metrics(m),
+            Update::Metrics(m) => {
+                let end = m.window.end;
+                // rules judge the live window only, not a past range being looked at
+                let live = end >= self.window.end;
+                self.apply_metrics(m);
+                if live && !self.rules.rules.rules.is_empty() {
+                    // the window ends with the minute in progress (`end` is `now` rounded up)
+                    self.evaluate_rules(end - 1);
+                }
+            }
             Update::Health(h) => {
                 self.health.insert(h.label(), h);
             }
             Update::Identity(i) => self.identity = i,
+            Update::Traces(t) => self.traces.apply(t),
+            Update::Logs(l) => self.logs.apply(l),
+            Update::Alarms(a) => {
+                self.alarms.insert(a.region.clone(), a.alarms);
+            }
         }
         self.generation += 1;
     }
 
     fn apply_metrics(&mut self, m: MetricsUpdate) {
-        if m.window.end >= self.window.end {
+        // Take the newest window; a window more than 5 minutes older is a deliberate move to a
+        // past range (`:range`), not a slow region's late answer.
+        if m.window.end >= self.window.end || self.window.end - m.window.end > 300 {
             self.window = m.window;
             self.period = if m.period > 0 { m.period } else { 60 };
         }
@@ -90,6 +121,13 @@ impl Store {
         self.series.values().map(|s| s.points.len()).sum()
     }
 
+    /// Every region's alarms, firing first.
+    pub fn alarms(&self) -> Vec<alarms::Alarm> {
+        let mut v: Vec<alarms::Alarm> = self.alarms.values().flatten().cloned().collect();
+        alarms::sort_alarms(&mut v);
+        v
+    }
+
     pub fn health(&self) -> impl Iterator<Item = &SourceHealth> {
         self.health.values()
     }
@@ -105,7 +143,8 @@ impl Store {
     }
 
     pub fn api_spend_usd(&self) -> f64 {
-        self.health.values().map(SourceHealth::spend_usd).sum()
+        // plus what Logs Insights queries scanned
+        self.health.values().map(SourceHealth::spend_usd).sum::<f64>() + self.logs.spent_usd()
     }
 
     /// At least one source has delivered data or succeeded.

@@ -9,6 +9,9 @@ pub enum Update {
     Metrics(MetricsUpdate),
     Health(SourceHealth),
     Identity(Identity),
+    Alarms(super::alarms::AlarmsUpdate),
+    Traces(super::traces::TracesUpdate),
+    Logs(super::logs::LogsUpdate),
 }
 
 /// One poll's worth of metric data.

@@ -173,6 +173,50 @@ impl Store {
         out
     }
 
+    /// Like [`Store::model_minutes`] but over every point the store holds (the window plus its
+    /// baseline hour), for rules and triage.
+    pub fn model_minutes_all(
+        &self,
+        region: &str,
+        model: &str,
+        metric: BedrockMetric,
+        stat: &str,
+    ) -> BTreeMap<i64, f64> {
+        let mut out = BTreeMap::new();
+        for (k, s, m, id) in self.bedrock_model_series() {
+            if m == metric && id == model && k.region == region && k.stat == stat {
+                for (t, v) in &s.points {
+                    let e = out.entry(*t).or_insert(*v);
+                    *e = e.max(*v);
+                }
+            }
+        }
+        out
+    }
+
+    /// Per-minute cost over every point the store holds.
+    pub fn model_cost_minutes_all(&self, region: &str, model: &str) -> Option<BTreeMap<i64, f64>> {
+        self.pricing.price(model)?;
+        let get = |m| self.model_minutes_all(region, model, m, "Sum");
+        let (i, o, cr, cw) = (
+            get(BedrockMetric::InputTokens),
+            get(BedrockMetric::OutputTokens),
+            get(BedrockMetric::CacheReadTokens),
+            get(BedrockMetric::CacheWriteTokens),
+        );
+        let mut out = BTreeMap::new();
+        for t in i.keys().chain(o.keys()).chain(cr.keys()).chain(cw.keys()) {
+            let tok = Tokens {
+                input: i.get(t).copied().unwrap_or(0.0),
+                output: o.get(t).copied().unwrap_or(0.0),
+                cache_read: cr.get(t).copied().unwrap_or(0.0),
+                cache_write: cw.get(t).copied().unwrap_or(0.0),
+            };
+            out.insert(*t, self.pricing.cost(model, tok).unwrap_or(0.0));
+        }
+        Some(out)
+    }
+
     /// Per-minute cost of one model, from its token series and the price table.
     pub fn model_cost_minutes(&self, region: &str, model: &str) -> Option<BTreeMap<i64, f64>> {
         self.pricing.price(model)?;

@@ -64,6 +64,21 @@ pub enum Action {
     Cancel,
     /// Hide or show prompt and completion bodies.
     Redact,
+    /// Write the incident report (Markdown) and a snapshot (JSON) to the current directory.
+    SaveReport,
+    /// Open the `:` command line.
+    Command,
+    /// Pick the time window (opens the command line with `:since `).
+    TimeRange,
+    /// Stop the view (polling goes on); again to resume.
+    Freeze,
+    /// Times in UTC or local time.
+    ToggleUtc,
+    ZoomIn,
+    ZoomOut,
+    PanLeft,
+    PanRight,
+    ZoomReset,
 }
 
 impl Action {
@@ -110,6 +125,16 @@ impl Action {
             Self::Edit => "edit",
             Self::Cancel => "cancel",
             Self::Redact => "redact bodies",
+            Self::SaveReport => "save incident report + snapshot",
+            Self::Command => "command line (:models, :since 3h, :q)",
+            Self::TimeRange => "time window",
+            Self::Freeze => "freeze / resume the view",
+            Self::ToggleUtc => "UTC / local time",
+            Self::ZoomIn => "chart: zoom in",
+            Self::ZoomOut => "chart: zoom out",
+            Self::PanLeft => "chart: pan left",
+            Self::PanRight => "chart: pan right",
+            Self::ZoomReset => "chart: whole window",
         }
     }
 

@@ -22,6 +22,14 @@ pub enum Effect {
     Redraw,
     /// Send this to the sources, then redraw.
     Send(Command),
+    /// Write the incident report and a snapshot.
+    SaveReport,
+    /// Copy this text to the clipboard (OSC 52), then redraw.
+    Yank(String),
+    /// Freeze the view (true) while polling goes on, or resume (false).
+    Freeze(bool),
+    /// Watch another profile and/or regions: the sources are rebuilt.
+    Restart { profile: Option<String>, regions: Vec<String> },
     Quit,
 }
 
@@ -31,13 +39,197 @@ pub struct App {
     pub help: bool,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Ring the terminal bell when a rule starts firing.
+    pub bell: bool,
+    /// A reopened snapshot: the time it was saved, used as "now"; nothing is polled.
+    pub frozen_at: Option<i64>,
+    /// How often "12 s ago" labels refresh (longer on slow links).
+    pub tick: std::time::Duration,
     flash: Option<String>,
+    /// Commands a pane left behind asked for (see [`App::take_pending`]).
+    pending: Vec<Command>,
+    /// The `:` command line while it is open.
+    pub cmdline: Option<String>,
+    /// The view is frozen (the loop draws from a copy of the store).
+    pub frozen: bool,
+    /// Charts show this fraction of the window: (start, end) in 0..=1.
+    pub zoom: (f64, f64),
+    /// A fixed past range being looked at (`:range`), for the header.
+    pub range: Option<crate::domain::window::Window>,
 }
 
 impl App {
     pub fn new(keymap: Keymap, theme: Theme) -> Self {
-        let panes: Vec<Box<dyn Pane>> = vec![Box::new(OverviewPane::default()), Box::new(ModelsPane::default())];
-        Self { panes, current: 0, help: false, keymap, theme, flash: None }
+        let mut panes: Vec<Box<dyn Pane>> = vec![
+            Box::new(OverviewPane::default()),
+            Box::new(ModelsPane::default()),
+            Box::new(super::panes::pipeline::PipelinePane::default()),
+            Box::new(super::panes::platform::PlatformPane::default()),
+            Box::new(super::panes::alarms::AlarmsPane::default()),
+            Box::new(super::panes::traces::TracesPane::default()),
+            Box::new(super::panes::logs::LogsPane::default()),
+        ];
+        // number keys follow PaneKind's order, whatever the order above
+        panes.sort_by_key(|p| p.kind());
+        Self {
+            panes,
+            current: 0,
+            help: false,
+            keymap,
+            theme,
+            bell: true,
+            frozen_at: None,
+            tick: std::time::Duration::from_secs(1),
+            flash: None,
+            pending: Vec::new(),
+            cmdline: None,
+            frozen: false,
+            zoom: (0.0, 1.0),
+            range: None,
+        }
+    }
+
+    /// The command line: typing, Tab completion, Enter to run, Esc to close.
+    fn command_key(&mut self, key: KeyEvent, store: &Store) -> Effect {
+        let Some(line) = self.cmdline.as_mut() else { return Effect::None };
+        match key.code {
+            KeyCode::Esc => self.cmdline = None,
+            KeyCode::Backspace => {
+                if line.pop().is_none() {
+                    self.cmdline = None;
+                }
+            }
+            KeyCode::Tab => {
+                let options = super::command::complete(line);
+                if let Some(p) = super::command::common_prefix(&options) {
+                    if p.len() > line.len() {
+                        *line = p;
+                    }
+                    if options.len() == 1 && !line.ends_with(' ') && !line.contains(' ') {
+                        line.push(' ');
+                    }
+                }
+            }
+            KeyCode::Enter => {
+                let text = self.cmdline.take().unwrap_or_default();
+                if text.trim().is_empty() {
+                    return Effect::Redraw;
+                }
+                let now = store.window.end;
+                return match super::command::parse(&text, now) {
+                    Ok(cmd) => self.run_command(cmd, store),
+                    Err(e) => {
+                        self.flash = Some(e);
+                        Effect::Redraw
+                    }
+                };
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => line.push(c),
+            _ => {}
+        }
+        Effect::Redraw
+    }
+
+    fn run_command(&mut self, cmd: super::command::Cmd, store: &Store) -> Effect {
+        use super::command::Cmd;
+        match cmd {
+            Cmd::Goto(kind) => {
+                if !self.goto(kind) {
+                    self.flash = Some(format!("{kind:?} is not available"));
+                }
+                Effect::Redraw
+            }
+            Cmd::Since(s) => {
+                self.range = None;
+                self.flash = Some(format!("window: last {s}"));
+                self.zoom = (0.0, 1.0);
+                Effect::Send(Command::SetSince(s))
+            }
+            Cmd::Range(r) => {
+                let w = r.map(|(start, end)| crate::domain::window::Window { start, end });
+                self.range = w;
+                self.flash = Some(match w {
+                    Some(w) => format!("range {} → {} (polling that range)", super::format::hhmm(w.start), super::format::hhmm(w.end)),
+                    None => "back to live".into(),
+                });
+                self.zoom = (0.0, 1.0);
+                Effect::Send(Command::SetRange(w))
+            }
+            Cmd::Region(regions) => Effect::Restart { profile: store.identity.profile.clone(), regions },
+            Cmd::Profile(p) => Effect::Restart { profile: Some(p), regions: store.identity.regions.clone() },
+            Cmd::Theme(t) => {
+                match super::theme::Theme::resolve(&t) {
+                    Ok(th) => {
+                        let (ascii, charts) = (self.theme.ascii, self.theme.ascii_charts);
+                        self.theme = th.for_depth(super::theme::ColorDepth::from_env());
+                        self.theme.ascii = ascii;
+                        self.theme.ascii_charts |= charts;
+                        super::format::set_ascii(self.theme.ascii_charts);
+                        self.flash = Some(format!("theme {t}"));
+                    }
+                    Err(e) => self.flash = Some(e),
+                }
+                Effect::Redraw
+            }
+            Cmd::Keymap(k) => {
+                match super::keymap::Keymap::resolve(&k) {
+                    Ok(km) => {
+                        self.keymap = km;
+                        self.flash = Some(format!("keymap {k}"));
+                    }
+                    Err(e) => self.flash = Some(e),
+                }
+                Effect::Redraw
+            }
+            Cmd::Export => Effect::SaveReport,
+            Cmd::Freeze => self.toggle_freeze(),
+            Cmd::Utc(utc) => {
+                super::format::set_local(!utc);
+                self.flash = Some(if utc { "times in UTC".into() } else { "times in local time".into() });
+                Effect::Redraw
+            }
+            Cmd::Quit => Effect::Quit,
+            Cmd::Help => {
+                self.help = true;
+                Effect::Redraw
+            }
+        }
+    }
+
+    fn toggle_freeze(&mut self) -> Effect {
+        if self.frozen_at.is_some() {
+            self.flash = Some("a reopened snapshot is always frozen".into());
+            return Effect::Redraw;
+        }
+        self.frozen = !self.frozen;
+        self.flash = Some(if self.frozen { "view frozen; polling goes on (F resumes)".into() } else { "live".into() });
+        Effect::Freeze(self.frozen)
+    }
+
+    /// Zoom or pan the charts' time axis.
+    fn zoom_by(&mut self, action: Action) {
+        let (a, b) = self.zoom;
+        let span = b - a;
+        let mid = (a + b) / 2.0;
+        let (na, nb) = match action {
+            Action::ZoomIn => (mid - span / 4.0, mid + span / 4.0),
+            Action::ZoomOut => (mid - span, mid + span),
+            Action::PanLeft => (a - span / 4.0, b - span / 4.0),
+            Action::PanRight => (a + span / 4.0, b + span / 4.0),
+            _ => (0.0, 1.0),
+        };
+        let span = (nb - na).clamp(1.0 / 64.0, 1.0);
+        let start = na.clamp(0.0, 1.0 - span);
+        self.zoom = (start, start + span);
+    }
+
+    /// The time range charts show.
+    pub fn view(&self, store: &Store) -> crate::domain::window::Window {
+        let w = store.window;
+        let len = (w.end - w.start) as f64;
+        let start = w.start + (len * self.zoom.0) as i64;
+        let end = w.start + (len * self.zoom.1) as i64;
+        crate::domain::window::Window { start: start.div_euclid(60) * 60, end: (end.div_euclid(60) * 60).max(start.div_euclid(60) * 60 + 300) }
     }
 
     pub fn current_kind(&self) -> PaneKind {
@@ -69,7 +261,28 @@ impl App {
 
     /// A raw key: to a pane that is editing text, else through the keymap.
     pub fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Effect {
+        let before = self.current;
+        let effect = self.route_key(key, store);
+        // the pane that lost the screen may have something to stop
+        if before != self.current
+            && let Some(p) = self.panes.get_mut(before)
+            && let Outcome::Send(c) = p.leave(store)
+        {
+            self.pending.push(c);
+        }
+        effect
+    }
+
+    /// Commands to send besides the one in an [`Effect`] (a pane left behind stops its query).
+    pub fn take_pending(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.pending)
+    }
+
+    fn route_key(&mut self, key: KeyEvent, store: &Store) -> Effect {
         let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.cmdline.is_some() && !ctrl_c {
+            return self.command_key(key, store);
+        }
         if !self.help && !ctrl_c && self.panes[self.current].captures_input() {
             let out = self.panes[self.current].handle_key(key, store);
             return self.apply(out, store);
@@ -99,6 +312,25 @@ impl App {
                 Effect::Redraw
             }
             Action::Refresh => Effect::Send(Command::Refresh),
+            Action::SaveReport => Effect::SaveReport,
+            Action::Command => {
+                self.cmdline = Some(String::new());
+                Effect::Redraw
+            }
+            Action::TimeRange => {
+                self.cmdline = Some("since ".into());
+                Effect::Redraw
+            }
+            Action::Freeze => self.toggle_freeze(),
+            Action::ToggleUtc => {
+                super::format::set_local(!super::format::is_local());
+                self.flash = Some(if super::format::is_local() { "times in local time".into() } else { "times in UTC".into() });
+                Effect::Redraw
+            }
+            Action::ZoomIn | Action::ZoomOut | Action::PanLeft | Action::PanRight | Action::ZoomReset => {
+                self.zoom_by(action);
+                Effect::Redraw
+            }
             Action::NextPane | Action::PrevPane => {
                 let n = self.panes.len();
                 self.current =
@@ -131,6 +363,10 @@ impl App {
             Outcome::None | Outcome::Ignored => Effect::None,
             Outcome::Redraw => Effect::Redraw,
             Outcome::Send(c) => Effect::Send(c),
+            Outcome::Yank(t) => {
+                self.flash = Some(format!("copied {} characters (OSC 52)", t.chars().count()));
+                Effect::Yank(t)
+            }
             Outcome::Flash(m) => {
                 self.flash = Some(m);
                 Effect::Redraw
@@ -149,6 +385,11 @@ impl App {
         }
     }
 
+    /// Show a short message in the footer until the next key.
+    pub fn flash(&mut self, msg: String) {
+        self.flash = Some(msg);
+    }
+
     /// Hand an intent to a pane directly (used by pivots and tests).
     pub fn send_intent(&mut self, kind: PaneKind, intent: Intent, store: &Store) -> Effect {
         self.apply(Outcome::Goto(kind, intent), store)
@@ -161,10 +402,19 @@ impl App {
                 .areas(area);
         let titles = self.pane_titles();
         let tabs: Vec<(&str, bool)> = titles.iter().enumerate().map(|(i, t)| (*t, i == self.current)).collect();
-        status_bar::draw_header(f, header, store, &tabs, &self.theme);
-        let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now };
+        let when = match self.range {
+            Some(r) => format!("{}–{}", super::format::hhmm(r.start), super::format::hhmm(r.end)),
+            None => format!("last {}", super::panes::overview::since_label(store)),
+        };
+        status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);
+        let view = self.view(store);
+        let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now, view };
         self.panes[self.current].draw(f, body, &ctx);
-        status_bar::draw_status(f, status, store, now, None, &self.theme);
+        let frozen = self
+            .frozen_at
+            .map(|t| format!("REPLAY of {} (read-only)", crate::ui::format::rfc3339(t)))
+            .or_else(|| self.frozen.then(|| "FROZEN (F resumes)".to_string()));
+        status_bar::draw_status(f, status, store, now, frozen.as_deref(), &self.theme);
         let hints = match &self.flash {
             Some(m) => m.clone(),
             None => self.hints(),
@@ -172,6 +422,9 @@ impl App {
         status_bar::draw_message_line(f, message, store, &hints, &self.theme);
         if self.help {
             help::draw(f, body, &self.keymap, &titles, &self.theme);
+        }
+        if let Some(line) = &self.cmdline {
+            super::panes::command_line::draw(f, body, message, line, &self.theme);
         }
     }
 

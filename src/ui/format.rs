@@ -77,8 +77,20 @@ pub fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| NONE.to_string())
 }
 
+static LOCAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Show times in local time (true) or UTC (false, the default).
+pub fn set_local(on: bool) {
+    LOCAL.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn is_local() -> bool {
+    LOCAL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn hhmm(epoch: i64) -> String {
-    chrono::DateTime::from_timestamp(epoch, 0).map(|t| t.format("%H:%M").to_string()).unwrap_or_default()
+    let Some(t) = chrono::DateTime::from_timestamp(epoch, 0) else { return String::new() };
+    if is_local() { t.with_timezone(&chrono::Local).format("%H:%M").to_string() } else { t.format("%H:%M").to_string() }
 }
 
 pub fn rfc3339(epoch: i64) -> String {
@@ -88,6 +100,19 @@ pub fn rfc3339(epoch: i64) -> String {
 }
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// The same eight levels in plain ASCII, for --ascii and the tty theme.
+const ASCII_LEVELS: [char; 8] = ['_', '.', ':', '-', '=', '+', '*', '#'];
+
+static ASCII: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Draw sparklines in ASCII from now on (set once at start-up from the theme).
+pub fn set_ascii(on: bool) {
+    ASCII.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn levels() -> &'static [char; 8] {
+    if ASCII.load(std::sync::atomic::Ordering::Relaxed) { &ASCII_LEVELS } else { &BLOCKS }
+}
 
 /// A text sparkline `width` cells wide: values are bucketed (max per bucket), scaled from 0 to
 /// the maximum; missing buckets are blank.
@@ -106,8 +131,8 @@ pub fn spark_floor(values: &[Option<f64>], width: usize, floor: f64) -> String {
         .iter()
         .map(|b| match b {
             None => ' ',
-            Some(v) if max <= 0.0 || *v <= 0.0 => BLOCKS[0],
-            Some(v) => BLOCKS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
+            Some(v) if max <= 0.0 || *v <= 0.0 => levels()[0],
+            Some(v) => levels()[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
         })
         .collect()
 }
@@ -126,7 +151,7 @@ pub fn spark_minmax(values: &[Option<f64>], width: usize, min_span: f64) -> Stri
         .iter()
         .map(|b| match b {
             None => ' ',
-            Some(v) => BLOCKS[(((v - lo) / span) * 7.0).round().clamp(0.0, 7.0) as usize],
+            Some(v) => levels()[(((v - lo) / span) * 7.0).round().clamp(0.0, 7.0) as usize],
         })
         .collect()
 }

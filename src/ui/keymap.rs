@@ -12,6 +12,13 @@ use super::action::Action;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 
+/// The shipped keymaps, by name; vim and emacs are laid over the default.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", DEFAULT_KEYMAP),
+    ("vim", include_str!("../../keymaps/vim.toml")),
+    ("emacs", include_str!("../../keymaps/emacs.toml")),
+];
+
 /// A normalised key: code plus the modifiers that matter (ctrl, alt; shift only for
 /// non-character keys, since `G` already carries it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -195,6 +202,19 @@ impl Keymap {
         Ok(Self { bindings })
     }
 
+    /// A shipped keymap by name, or a keymap file by path (laid over the default).
+    pub fn resolve(name_or_path: &str) -> Result<Self, String> {
+        if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, &format!("built-in keymaps/{name}.toml"), Some(&Self::default()));
+        }
+        let path = Path::new(name_or_path);
+        if path.exists() || name_or_path.contains('/') || name_or_path.ends_with(".toml") {
+            return Self::load_user(path);
+        }
+        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        Err(format!("unknown keymap '{name_or_path}': use one of {} or a path to a keymap file", names.join(", ")))
+    }
+
     pub fn load_user(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Self::parse(&text, &path.display().to_string(), Some(&Self::default()))
@@ -266,6 +286,27 @@ mod tests {
         assert!(e.contains("conflicting"), "{e}");
         let e = Keymap::parse("[kyes]\n", "k.toml", None).unwrap_err();
         assert!(e.contains("k.toml") && e.contains("kyes"), "{e}");
+    }
+
+    #[test]
+    fn shipped_keymaps_load_and_differ() {
+        let vim = Keymap::resolve("vim").unwrap();
+        assert_eq!(vim.action(&ev(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::PageDown));
+        assert_eq!(vim.action(&ev(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Down));
+        let emacs = Keymap::resolve("emacs").unwrap();
+        assert_eq!(emacs.action(&ev(KeyCode::Char('n'), KeyModifiers::CONTROL)), Some(Action::Down));
+        assert_eq!(emacs.action(&ev(KeyCode::Char('g'), KeyModifiers::CONTROL)), Some(Action::Back));
+        assert_eq!(emacs.action(&ev(KeyCode::Char('s'), KeyModifiers::CONTROL)), Some(Action::Filter));
+        assert_eq!(emacs.action(&ev(KeyCode::Char('s'), KeyModifiers::ALT)), Some(Action::SaveReport));
+        assert_eq!(emacs.action(&ev(KeyCode::Char('<'), KeyModifiers::ALT)), Some(Action::Top));
+        assert!(Keymap::resolve("nano").unwrap_err().contains("unknown keymap 'nano'"));
+        // every shipped keymap still reaches every action that matters
+        for (name, _) in BUILTIN {
+            let k = Keymap::resolve(name).unwrap();
+            for a in [Action::Quit, Action::Help, Action::Back, Action::Select, Action::Up, Action::Down, Action::NextPane] {
+                assert!(k.key_for(a).is_some(), "{name} has no key for {a:?}");
+            }
+        }
     }
 
     #[test]

@@ -3,13 +3,17 @@
 
 pub mod action;
 pub mod app;
+pub mod command;
 pub mod format;
 pub mod keymap;
 pub mod pane;
 pub mod panes;
+pub mod svg;
 pub mod theme;
 
 use std::io;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind};
@@ -30,7 +34,12 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // Unwinding from a panic on this thread: ratatui's hook has restored already and printed
+        // the message. Leaving the alternate screen twice moves the cursor back to where it was
+        // saved, and the shell's next lines would overwrite the message.
+        if !std::thread::panicking() {
+            ratatui::restore();
+        }
     }
 }
 
@@ -52,21 +61,43 @@ fn spawn_input() -> UnboundedReceiver<Event> {
     rx
 }
 
+/// At most one bell this often, however many rules start firing.
+const BELL_MIN_GAP: Duration = Duration::from_secs(10);
+
+/// Why the loop ended.
+pub enum Exit {
+    Quit,
+    /// `:profile` or `:region`: rebuild the sources and run again with this app state.
+    Restart { app: Box<App>, profile: Option<String>, regions: Vec<String> },
+}
+
 pub async fn run(
     mut store: Store,
     mut updates: UnboundedReceiver<Update>,
     sources: Sources,
     mut app: App,
-) -> io::Result<()> {
+) -> io::Result<Exit> {
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
+    install_panic_hook();
+    let test_panic = test_panic_deadline();
     let mut input = spawn_input();
-    let mut tick = tokio::time::interval(TICK);
+    let mut tick = tokio::time::interval(app.tick.max(TICK));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     let mut last_draw = Instant::now() - COALESCE;
     let mut term_signal = signals();
+    let mut frames: u64 = 0;
+    let mut firings_seen = store.rules.firings;
+    let mut last_bell: Option<Instant> = None;
+    let mut first_data_frame = false;
+    // a frozen view draws from this copy while updates keep landing in `store`
+    let mut frozen: Option<Store> = None;
+    let mut exit = Exit::Quit;
     loop {
+        if test_panic.is_some_and(|t| Instant::now() >= t) {
+            panic!("NIGHTJAR_TEST_PANIC_AFTER_MS: a deliberate panic on the UI thread");
+        }
         if dirty {
             let wait = COALESCE.saturating_sub(last_draw.elapsed());
             if !wait.is_zero() {
@@ -76,18 +107,66 @@ pub async fn run(
             while let Ok(u) = updates.try_recv() {
                 store.apply(u);
             }
-            let now = chrono::Utc::now().timestamp();
-            terminal.draw(|f| app.draw(f, &store, now))?;
+            let now = app.frozen_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
+            // ring the bell once for new firings, never more than once per BELL_MIN_GAP
+            if store.rules.firings > firings_seen {
+                firings_seen = store.rules.firings;
+                if app.bell && last_bell.is_none_or(|t| t.elapsed() >= BELL_MIN_GAP) {
+                    use std::io::Write;
+                    let mut out = io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                    last_bell = Some(Instant::now());
+                }
+            }
+            let t0 = Instant::now();
+            let shown = frozen.as_ref().unwrap_or(&store);
+            terminal.draw(|f| app.draw(f, shown, now))?;
+            frames += 1;
+            if frames == 1 || (!first_data_frame && store.any_source_ok()) {
+                first_data_frame = store.any_source_ok();
+                tracing::info!(
+                    frame = frames,
+                    with_data = first_data_frame,
+                    since_start_ms = crate::logging::since_start_ms(),
+                    draw_ms = t0.elapsed().as_secs_f64() * 1000.0,
+                    "frame drawn"
+                );
+            }
             last_draw = Instant::now();
             dirty = false;
         }
         tokio::select! {
             ev = input.recv() => match ev {
                 Some(Event::Key(k)) if k.kind != KeyEventKind::Release => {
-                    match app.handle_key(k, &store) {
+                    let effect = app.handle_key(k, frozen.as_ref().unwrap_or(&store));
+                    for c in app.take_pending() {
+                        sources.send(c);
+                    }
+                    match effect {
                         Effect::Quit => break,
                         Effect::Send(c) => { sources.send(c); dirty = true; }
                         Effect::Redraw => dirty = true,
+                        Effect::SaveReport => {
+                            let now = app.frozen_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
+                            let msg = match save_report(&store, now, std::path::Path::new(".")) {
+                                Ok((md, json)) => format!("saved {} and {}", md.display(), json.display()),
+                                Err(e) => format!("could not save the report: {e}"),
+                            };
+                            app.flash(msg);
+                            dirty = true;
+                        }
+                        Effect::Yank(text) => {
+                            osc52(&text);
+                            dirty = true;
+                        }
+                        Effect::Freeze(on) => {
+                            frozen = on.then(|| store.clone());
+                            dirty = true;
+                        }
+                        Effect::Restart { profile, regions } => {
+                            exit = Exit::Restart { app: Box::new(std::mem::replace(&mut app, App::new(Default::default(), Default::default()))), profile, regions };
+                            break;
+                        }
                         Effect::None => {}
                     }
                 }
@@ -101,7 +180,29 @@ pub async fn run(
         }
     }
     drop(terminal);
-    Ok(())
+    Ok(exit)
+}
+
+/// Put `text` on the clipboard with OSC 52 (works over SSH; in tmux with `set-clipboard on`).
+fn osc52(text: &str) {
+    use std::io::Write;
+    let mut out = io::stdout();
+    let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes())).and_then(|()| out.flush());
+}
+
+/// Standard base64 with padding (all OSC 52 needs; not worth a dependency).
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
+    }
+    out
 }
 
 /// SIGTERM and SIGHUP end the loop like `q` does, so the terminal is restored.
@@ -115,12 +216,105 @@ fn signals() -> UnboundedReceiver<()> {
             if let Ok(mut s) = signal(kind) {
                 tokio::spawn(async move {
                     if s.recv().await.is_some() {
+                        EXIT_SIGNAL.store(kind.as_raw_value(), Ordering::Relaxed);
                         let _ = tx.send(());
                     }
                 });
             }
         }
     }
-    let _ = tx;
+    // a panic on another thread ends the loop the same way (see install_panic_hook)
+    *PANIC_WAKE.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
     rx
+}
+
+/// The signal that ended the loop (SIGTERM, SIGHUP, SIGINT), if one did.
+static EXIT_SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The thread that owns the terminal (the one running [`run`]).
+static UI_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
+/// Wakes the loop when another thread panics.
+static PANIC_WAKE: Mutex<Option<tokio::sync::mpsc::UnboundedSender<()>>> = Mutex::new(None);
+/// What a panic on another thread said.
+static BACKGROUND_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Panics on the UI thread go to ratatui's hook (restore the terminal, then print), and unwind
+/// out of [`run`]. A panic on any other thread (a source task, which tokio would catch and bury)
+/// must not restore the terminal under a UI that keeps drawing, nor print over the screen: it is
+/// logged, and the loop ends as for `q`, so the terminal is restored, Insights queries are
+/// stopped, and [`exit_code`] reports it.
+fn install_panic_hook() {
+    *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let ui = *UI_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+        if ui.is_none_or(|id| id == std::thread::current().id()) {
+            return previous(info);
+        }
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let msg = format!("{what}{at} (thread {})", std::thread::current().name().unwrap_or("?"));
+        tracing::error!(panic = %msg, "a background task panicked; ending the console");
+        BACKGROUND_PANIC.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(msg);
+        if let Some(tx) = PANIC_WAKE.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            let _ = tx.send(());
+        }
+    }));
+}
+
+/// The process exit code for a console that ended without an error: 128 + the signal that ended
+/// it (SIGINT 130, SIGTERM 143, SIGHUP 129), 101 after a panic on another thread (said on
+/// stderr, now that the terminal is back), else 0.
+pub fn exit_code() -> std::process::ExitCode {
+    if let Some(msg) = BACKGROUND_PANIC.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        eprintln!("nightjar: internal error, the console stopped: {msg}");
+        return std::process::ExitCode::from(101);
+    }
+    match EXIT_SIGNAL.load(Ordering::Relaxed) {
+        0 => std::process::ExitCode::SUCCESS,
+        n => std::process::ExitCode::from(128u8.saturating_add(n as u8)),
+    }
+}
+
+/// Await `fut`, turning a panic inside it into `Err` with the payload, so the caller can still
+/// stop what must not outlive the console before the panic resumes.
+pub async fn catch_panic<F: std::future::Future>(fut: F) -> Result<F::Output, Box<dyn std::any::Any + Send>> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    })
+    .await
+}
+
+/// TEST-ONLY trigger for the terminal-safety tests (tests/terminal_safety.rs): with
+/// `NIGHTJAR_TEST_PANIC_AFTER_MS=N` the console panics N ms after start, on the UI thread, or
+/// in a tokio task when `NIGHTJAR_TEST_PANIC_IN=task`. Nothing reads these otherwise.
+fn test_panic_deadline() -> Option<Instant> {
+    let ms: u64 = std::env::var("NIGHTJAR_TEST_PANIC_AFTER_MS").ok()?.parse().ok()?;
+    if std::env::var("NIGHTJAR_TEST_PANIC_IN").as_deref() == Ok("task") {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            panic!("NIGHTJAR_TEST_PANIC_AFTER_MS: a deliberate panic in a background task");
+        });
+        return None;
+    }
+    Some(Instant::now() + Duration::from_millis(ms))
+}
+
+/// Write `nightjar-incident-<time>.md` (the report) and `.json` (a snapshot) into `dir`.
+pub fn save_report(store: &Store, now: i64, dir: &std::path::Path) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let stamp = chrono::DateTime::from_timestamp(now, 0).map(|t| t.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
+    let md = dir.join(format!("nightjar-incident-{stamp}.md"));
+    let json = dir.join(format!("nightjar-incident-{stamp}.json"));
+    std::fs::write(&md, crate::report::markdown::render(store, now)).map_err(|e| format!("{}: {e}", md.display()))?;
+    store.snapshot(now).save(&json)?;
+    Ok((md, json))
 }

@@ -57,6 +57,8 @@ pub enum Outcome {
     Send(Command),
     /// A short message for the status line.
     Flash(String),
+    /// Copy this text to the operator's clipboard (OSC 52).
+    Yank(String),
 }
 
 /// Everything a pane may read while drawing.
@@ -65,6 +67,8 @@ pub struct DrawCtx<'a> {
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
     pub now: i64,
+    /// The part of the window charts show (zoom and pan); the whole window by default.
+    pub view: Window,
 }
 
 pub trait Pane: Any {
@@ -86,6 +90,11 @@ pub trait Pane: Any {
         false
     }
     fn handle_key(&mut self, _key: KeyEvent, _store: &Store) -> Outcome {
+        Outcome::None
+    }
+    /// The app switched away from this pane: stop what only this pane was watching (a running
+    /// Logs Insights query). A [`Outcome::Send`] is sent to the sources; anything else is ignored.
+    fn leave(&mut self, _store: &Store) -> Outcome {
         Outcome::None
     }
     /// `Esc` at this pane: true when the pane went back a level (closed a detail view).

@@ -9,6 +9,51 @@ use serde::Deserialize;
 
 pub const DEFAULT_THEME: &str = include_str!("../../themes/default.toml");
 
+/// The shipped themes, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", DEFAULT_THEME),
+    ("light", include_str!("../../themes/light.toml")),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    ("solarized-dark", include_str!("../../themes/solarized-dark.toml")),
+    ("tty", include_str!("../../themes/tty.toml")),
+];
+
+/// What the terminal can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ColorDepth {
+    /// NO_COLOR, or a dumb terminal: attributes only (bold, reverse).
+    None,
+    Ansi16,
+    Ansi256,
+    TrueColor,
+}
+
+impl ColorDepth {
+    /// From the environment: NO_COLOR wins; then COLORTERM (truecolor/24bit); then TERM
+    /// (`*-256color` → 256, `dumb` → none, anything else → the safe 16).
+    pub fn detect(get: impl Fn(&str) -> Option<String>) -> Self {
+        if get("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return Self::None;
+        }
+        let colorterm = get("COLORTERM").unwrap_or_default().to_ascii_lowercase();
+        if colorterm == "truecolor" || colorterm == "24bit" {
+            return Self::TrueColor;
+        }
+        let term = get("TERM").unwrap_or_default().to_ascii_lowercase();
+        if term == "dumb" {
+            Self::None
+        } else if term.contains("256color") || term.contains("direct") {
+            Self::Ansi256
+        } else {
+            Self::Ansi16
+        }
+    }
+
+    pub fn from_env() -> Self {
+        Self::detect(|k| std::env::var(k).ok())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub text: Color,
@@ -26,6 +71,12 @@ pub struct Theme {
     pub stale: Color,
     pub chart: [Color; 4],
     pub status_bg: Color,
+    /// Charts and sparklines without braille or block glyphs (the tty theme, --ascii).
+    pub ascii_charts: bool,
+    /// ASCII borders and no box-drawing glyphs at all (--ascii, low-bandwidth links).
+    pub ascii: bool,
+    /// No colours at all (NO_COLOR): selection and severity use attributes instead.
+    pub no_color: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +84,7 @@ pub struct Theme {
 struct ThemeFile {
     #[serde(default)]
     colors: BTreeMap<String, String>,
+    ascii_charts: Option<bool>,
 }
 
 const KEYS: &[&str] = &[
@@ -101,6 +153,9 @@ impl Theme {
     pub fn parse(text: &str, origin: &str, base: Option<&Theme>) -> Result<Self, String> {
         let file: ThemeFile = toml::from_str(text).map_err(|e| format!("{origin}: {}", e.to_string().trim()))?;
         let mut t = base.cloned().unwrap_or_else(Self::blank);
+        if let Some(a) = file.ascii_charts {
+            t.ascii_charts = a;
+        }
         let mut set = std::collections::BTreeSet::new();
         for (k, v) in &file.colors {
             let c = parse_color(v).map_err(|e| format!("{origin}: colors.{k}: {e}"))?;
@@ -158,7 +213,53 @@ impl Theme {
             stale: Color::Reset,
             chart: [Color::Reset; 4],
             status_bg: Color::Reset,
+            ascii_charts: false,
+            ascii: false,
+            no_color: false,
         }
+    }
+
+    /// A shipped theme by name, or a theme file by path (laid over the default).
+    pub fn resolve(name_or_path: &str) -> Result<Self, String> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            let base = Self::parse(DEFAULT_THEME, "built-in themes/default.toml", None)?;
+            return Self::parse(text, &format!("built-in themes/{name_or_path}.toml"), Some(&base));
+        }
+        let path = Path::new(name_or_path);
+        if path.exists() || name_or_path.contains('/') || name_or_path.ends_with(".toml") {
+            return Self::load_user(path);
+        }
+        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        Err(format!("unknown theme '{name_or_path}': use one of {} or a path to a theme file", names.join(", ")))
+    }
+
+    /// The same theme as the terminal can show it: true colour is mapped to the nearest of
+    /// 256 or 16 colours, and with no colour at all only attributes remain.
+    pub fn for_depth(mut self, depth: ColorDepth) -> Self {
+        let map = |c: Color| downgrade(c, depth);
+        for c in [
+            &mut self.text,
+            &mut self.muted,
+            &mut self.accent,
+            &mut self.title,
+            &mut self.header,
+            &mut self.border,
+            &mut self.border_focus,
+            &mut self.selected_fg,
+            &mut self.selected_bg,
+            &mut self.ok,
+            &mut self.warn,
+            &mut self.crit,
+            &mut self.stale,
+            &mut self.status_bg,
+        ] {
+            *c = map(*c);
+        }
+        for c in &mut self.chart {
+            *c = map(*c);
+        }
+        self.no_color = depth == ColorDepth::None;
+        self
     }
 
     pub fn text(&self) -> Style {
@@ -180,6 +281,9 @@ impl Theme {
         Style::default().fg(if focused { self.border_focus } else { self.border })
     }
     pub fn selected(&self) -> Style {
+        if self.no_color {
+            return Style::default().add_modifier(Modifier::REVERSED);
+        }
         Style::default().fg(self.selected_fg).bg(self.selected_bg)
     }
     pub fn ok(&self) -> Style {
@@ -190,6 +294,18 @@ impl Theme {
     }
     pub fn crit(&self) -> Style {
         Style::default().fg(self.crit).add_modifier(Modifier::BOLD)
+    }
+    /// `unicode`, or `ascii` in --ascii mode.
+    pub fn glyph(&self, unicode: &'static str, ascii: &'static str) -> &'static str {
+        if self.ascii { ascii } else { unicode }
+    }
+    /// The chart marker: braille (8 dots a cell), or plain dots without braille.
+    pub fn marker(&self) -> ratatui::symbols::Marker {
+        if self.ascii_charts { ratatui::symbols::Marker::Dot } else { ratatui::symbols::Marker::Braille }
+    }
+    /// Borders: box-drawing, or plain ASCII for --ascii.
+    pub fn border_set(&self) -> ratatui::symbols::border::Set<'static> {
+        if self.ascii { ASCII_BORDER } else { ratatui::symbols::border::PLAIN }
     }
     pub fn stale(&self) -> Style {
         Style::default().fg(self.stale)
@@ -202,6 +318,77 @@ impl Theme {
             Level::Crit => self.crit(),
             Level::None => self.text(),
         }
+    }
+}
+
+/// `+-|` borders for terminals and links where box-drawing characters are a problem.
+pub const ASCII_BORDER: ratatui::symbols::border::Set<'static> = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+/// The xterm default RGB values of the 16 ANSI colours.
+const ANSI16: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+fn indexed_rgb(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..=15 => ANSI16[i as usize].1,
+        16..=231 => {
+            let i = i - 16;
+            let level = |v: u8| if v == 0 { 0 } else { 55 + v * 40 };
+            (level(i / 36), level((i / 6) % 6), level(i % 6))
+        }
+        _ => {
+            let g = 8 + (i - 232) * 10;
+            (g, g, g)
+        }
+    }
+}
+
+fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> i32 {
+    let (r, g, bl) = (i32::from(a.0) - i32::from(b.0), i32::from(a.1) - i32::from(b.1), i32::from(a.2) - i32::from(b.2));
+    r * r + g * g + bl * bl
+}
+
+fn nearest16(rgb: (u8, u8, u8)) -> Color {
+    ANSI16.iter().min_by_key(|(_, c)| dist(*c, rgb)).map(|(c, _)| *c).unwrap_or(Color::Reset)
+}
+
+fn nearest256(rgb: (u8, u8, u8)) -> Color {
+    (16..=255u8).min_by_key(|i| dist(indexed_rgb(*i), rgb)).map(Color::Indexed).unwrap_or(Color::Reset)
+}
+
+/// One colour as a terminal of `depth` can show it.
+pub fn downgrade(c: Color, depth: ColorDepth) -> Color {
+    match (c, depth) {
+        (_, ColorDepth::None) => Color::Reset,
+        (Color::Rgb(r, g, b), ColorDepth::Ansi256) => nearest256((r, g, b)),
+        (Color::Rgb(r, g, b), ColorDepth::Ansi16) => nearest16((r, g, b)),
+        (Color::Indexed(i), ColorDepth::Ansi16) => nearest16(indexed_rgb(i)),
+        (c, _) => c,
     }
 }
 
@@ -225,6 +412,47 @@ mod tests {
             assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
         }
         assert_eq!(t.crit, Color::LightRed);
+    }
+
+    #[test]
+    fn every_shipped_theme_loads() {
+        for (name, _) in BUILTIN {
+            let t = Theme::resolve(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_ne!(t.selected_bg, t.selected_fg, "{name}");
+        }
+        assert!(Theme::resolve("tty").unwrap().ascii_charts);
+        assert!(!Theme::resolve("default").unwrap().ascii_charts);
+        let e = Theme::resolve("neon").unwrap_err();
+        assert!(e.contains("unknown theme 'neon'") && e.contains("solarized-dark"), "{e}");
+    }
+
+    #[test]
+    fn colour_depth_detection() {
+        fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        }
+        assert_eq!(ColorDepth::detect(env(&[("NO_COLOR", "1"), ("COLORTERM", "truecolor")])), ColorDepth::None);
+        assert_eq!(ColorDepth::detect(env(&[("COLORTERM", "truecolor"), ("TERM", "xterm")])), ColorDepth::TrueColor);
+        assert_eq!(ColorDepth::detect(env(&[("TERM", "tmux-256color")])), ColorDepth::Ansi256);
+        assert_eq!(ColorDepth::detect(env(&[("TERM", "screen")])), ColorDepth::Ansi16);
+        assert_eq!(ColorDepth::detect(env(&[("TERM", "dumb")])), ColorDepth::None);
+        assert_eq!(ColorDepth::detect(env(&[("NO_COLOR", "")])), ColorDepth::Ansi16);
+    }
+
+    #[test]
+    fn true_colour_falls_back() {
+        let s = Theme::resolve("solarized-dark").unwrap();
+        assert!(matches!(s.crit, Color::Rgb(..)));
+        let s16 = s.clone().for_depth(ColorDepth::Ansi16);
+        for c in [s16.text, s16.crit, s16.ok, s16.selected_bg, s16.chart[0]] {
+            assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
+        }
+        assert_eq!(s16.crit, Color::Red);
+        let s256 = s.clone().for_depth(ColorDepth::Ansi256);
+        assert!(matches!(s256.crit, Color::Indexed(i) if i >= 16));
+        let none = s.for_depth(ColorDepth::None);
+        assert_eq!(none.crit, Color::Reset);
+        assert!(none.selected().add_modifier.contains(Modifier::REVERSED));
     }
 
     #[test]

@@ -30,6 +30,15 @@
 //! | il-central-1  | emulator_smoke::sts_caller_identity              |
 //! | me-central-1  | emulator_smoke::logs_insights_fields_sort_limit  |
 //! | mx-central-1  | emulator_smoke::xray_put_summaries_batch_get     |
+//! | eu-central-1  | emulator_traces::trace_source_reads_back_the_tree |
+//! | eu-central-2  | emulator_traces::once_json_counts_traces_faults_errors_and_throttles |
+//! | eu-north-1    | emulator_traces::the_trace_task_lists_and_fetches_on_command |
+//! | ap-south-1    | emulator_logs::every_preset_runs_end_to_end_through_the_real_client |
+//! | ap-south-2    | emulator_logs::missing_groups_stop_query_and_records_fail_visibly |
+//! | ap-northeast-1 | emulator_logs::the_runner_task_discovers_groups_and_stops_on_exit |
+//! | ap-northeast-2 | emulator_logs::once_query_prints_rows_as_json_and_text |
+//! | eu-west-2     | emulator_pipeline::poller_reads_back_pipeline_and_platform_figures |
+//! | eu-west-3     | emulator_pipeline::once_json_reports_the_genai_namespaces |
 //!
 //! # Running
 //!

@@ -46,8 +46,8 @@ pub(super) const MODELS: [Profile; 6] = [
     Profile {
         id: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         role: Role::Sonnet,
-        rate: 40.0,
-        input: 2600.0,
+        rate: 15.0,
+        input: 1800.0,
         output: 450.0,
         cache: Some((1100.0, 150.0)),
         p50_ms: 2200.0,
@@ -59,7 +59,7 @@ pub(super) const MODELS: [Profile; 6] = [
     Profile {
         id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         role: Role::Haiku,
-        rate: 120.0,
+        rate: 50.0,
         input: 1800.0,
         output: 320.0,
         cache: Some((900.0, 100.0)),
@@ -232,6 +232,8 @@ pub(super) struct AppMinute {
 pub(super) struct Minute {
     pub models: Vec<ModelMinute>,
     pub app: AppMinute,
+    /// Samples and platform metrics for the Pipeline and Platform panes (drawn last).
+    pub pipeline: super::pipeline::PipelineMinute,
 }
 
 /// Traffic level at an absolute time: a gentle day/night swing (quietest ~04:00 UTC).
@@ -265,7 +267,8 @@ pub(super) fn minute(seed: u64, launch: i64, t: i64, pricing: &PriceTable) -> Mi
         })
         .collect();
     let app = app_minute(&models, &story, &mut rng);
-    Minute { models, app }
+    let pipeline = super::pipeline::minute(&app, &story, &mut rng);
+    Minute { models, app, pipeline }
 }
 
 fn model_minute(p: &Profile, level: f64, story: &Story, rng: &mut Rng, pricing: &PriceTable) -> ModelMinute {
@@ -286,7 +289,7 @@ fn model_minute(p: &Profile, level: f64, story: &Story, rng: &mut Rng, pricing: 
         Role::Sonnet => {
             if let Some(share) = story.sonnet_storm {
                 // a long-context batch job joins: more, bigger requests than the quota allows
-                demand *= 1.35;
+                demand *= 1.2;
                 input *= 1.6;
                 p50 *= 1.15;
                 throttle_share = (share + 0.03 * rng.normal()).clamp(0.3, 0.62);

@@ -13,6 +13,8 @@ pub(super) enum Source {
     Model(usize, BedrockMetric),
     App(fn(&AppMinute) -> Agg),
     AppAt(fn(&AppMinute, usize) -> Agg, usize),
+    /// The Pipeline and Platform panes' extra figures.
+    Pipeline(fn(&super::pipeline::PipelineMinute) -> Agg),
 }
 
 impl Source {
@@ -21,6 +23,7 @@ impl Source {
             Self::Model(i, metric) => model_value(&m.models[i], metric),
             Self::App(f) => f(&m.app),
             Self::AppAt(f, i) => f(&m.app, i),
+            Self::Pipeline(f) => f(&m.pipeline),
         }
     }
 }
@@ -200,5 +203,6 @@ pub(super) fn build() -> (Vec<AggSeries>, Vec<SampleSeries>) {
     service(KB, "ServerErrors", &[], "Sum", App(|a| a.kb_server_errors));
     service(KB, "Throttles", &[], "Sum", App(|a| a.kb_throttles));
 
+    super::pipeline::series(&mut aggs);
     (aggs, samples)
 }

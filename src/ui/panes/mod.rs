@@ -1,10 +1,18 @@
 //! One module per pane. Each draws from `&Store` plus its own view state.
 
+pub mod alarms;
+pub mod command_line;
 pub mod help;
+pub mod logs;
 pub mod model_detail;
 pub mod models;
 pub mod overview;
+pub mod panel_board;
+pub mod pipeline;
+pub mod platform;
+pub mod span_tree;
 pub mod status_bar;
+pub mod traces;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
@@ -33,6 +41,7 @@ pub fn placeholder(store: &Store) -> Option<(String, bool)> {
 pub fn block<'a>(title: &'a str, theme: &Theme, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.border_set())
         .border_style(theme.border(focused))
         .title(Span::styled(format!(" {title} "), theme.title()))
 }

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
 use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
+use crate::domain::window::Window;
 use crate::store::Store;
 use crate::ui::format;
 use crate::ui::theme::Theme;
@@ -62,7 +62,7 @@ fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
     ]
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme, view: Window) {
     let title =
         format!("{} · {} · last {} · Esc back", state.model_id, state.region, super::overview::since_label(store));
     let Some(row) = store.models().into_iter().find(|r| r.model_id == state.model_id && r.region == state.region)
@@ -106,14 +106,14 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
         Layout::vertical([Constraint::Ratio(1, 4); 4]).split(charts).to_vec()
     };
     for (spec, cell) in specs.iter().zip(cells) {
-        draw_chart(f, cell, store, spec, theme);
+        draw_chart(f, cell, view, spec, theme);
     }
 }
 
-fn draw_chart(f: &mut Frame, area: Rect, store: &Store, spec: &ChartSpec, theme: &Theme) {
-    let (x0, x1) = (store.window.start as f64, store.window.end as f64);
+fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme) {
+    let (x0, x1) = (view.start as f64, view.end as f64);
     let data: Vec<Vec<(f64, f64)>> =
-        spec.series.iter().map(|(_, s)| s.iter().map(|(t, v)| (*t as f64, *v)).collect()).collect();
+        spec.series.iter().map(|(_, s)| s.range(view.start..view.end).map(|(t, v)| (*t as f64, *v)).collect()).collect();
     let ymax = data.iter().flatten().map(|(_, v)| *v).fold(0.0_f64, f64::max);
     if data.iter().all(Vec::is_empty) {
         draw_message(f, area, spec.title, vec![Line::styled("no data in the window", theme.muted())], theme);
@@ -128,7 +128,7 @@ fn draw_chart(f: &mut Frame, area: Rect, store: &Store, spec: &ChartSpec, theme:
         .map(|(i, ((name, _), d))| {
             Dataset::default()
                 .name(*name)
-                .marker(Marker::Braille)
+                .marker(theme.marker())
                 .graph_type(GraphType::Line)
                 .style(Style::default().fg(theme.chart[i % theme.chart.len()]))
                 .data(d)
@@ -144,10 +144,14 @@ fn draw_chart(f: &mut Frame, area: Rect, store: &Store, spec: &ChartSpec, theme:
     // series names in the title, in their colours (a legend box would cover the data)
     let mut title = vec![Span::styled(format!(" {} ", spec.title), theme.title())];
     for (i, (name, _)) in spec.series.iter().enumerate() {
-        title.push(Span::styled(format!("━{name} "), Style::default().fg(theme.chart[i % theme.chart.len()])));
+        title.push(Span::styled(
+            format!("{}{name} ", theme.glyph("━", "-")),
+            Style::default().fg(theme.chart[i % theme.chart.len()]),
+        ));
     }
     let block = ratatui::widgets::Block::default()
         .borders(ratatui::widgets::Borders::ALL)
+        .border_set(theme.border_set())
         .border_style(theme.border(false))
         .title(Line::from(title));
     let chart = Chart::new(datasets)

@@ -293,11 +293,22 @@ impl Pane for ModelsPane {
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         self.page = area.height.saturating_sub(4) as usize;
         match &self.detail {
-            Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme),
+            Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme, ctx.view),
             None => draw(f, area, ctx.store, &mut self.state, ctx.theme),
         }
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+        if action == Action::ShowTraces {
+            // the traces of the model on screen (the open chart, else the selected row)
+            let model = match &self.detail {
+                Some(d) => Some(d.model_id.clone()),
+                None => self.state.rows(store).get(self.state.selected).map(|m| m.model_id.clone()),
+            };
+            return match model {
+                Some(m) => Outcome::Goto(PaneKind::Traces, Intent::TracesFor { model: Some(m), window: None, filter: None }),
+                None => Outcome::None,
+            };
+        }
         if self.detail.is_some() {
             return Outcome::Ignored;
         }
@@ -326,9 +337,9 @@ impl Pane for ModelsPane {
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
         if self.detail.is_some() {
-            vec![(Action::Back, "back")]
+            vec![(Action::Back, "back"), (Action::ShowTraces, "traces")]
         } else {
-            vec![(Action::Select, "charts"), (Action::SortNext, "sort")]
+            vec![(Action::Select, "charts"), (Action::SortNext, "sort"), (Action::ShowTraces, "traces")]
         }
     }
     fn as_any(&self) -> &dyn std::any::Any {

@@ -12,6 +12,7 @@ use super::models::{Column, header_row, model_cells, visible_columns};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
+use crate::store::triage::Suspect;
 use crate::store::views::{ModelRow, Signal};
 use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
@@ -40,18 +41,49 @@ impl Pane for OverviewPane {
         draw(f, area, ctx.store, &mut self.state, ctx.theme);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        let n = sorted_models(store).len();
+        let sus = suspects(store);
+        let models = sorted_models(store);
+        let n = sus.len() + models.len();
         let s = &mut self.state;
+        // one list: the suspects ("what changed") first, then the models
+        let selected = |i: usize| -> Option<Either<'_>> {
+            if i < sus.len() { sus.get(i).map(Either::Suspect) } else { models.get(i - sus.len()).map(Either::Model) }
+        };
         match action {
             Action::Up => s.selected = s.selected.saturating_sub(1),
             Action::Down => s.selected = (s.selected + 1).min(n.saturating_sub(1)),
             Action::Top => s.selected = 0,
             Action::Bottom => s.selected = n.saturating_sub(1),
             Action::Select => {
-                return match sorted_models(store).get(s.selected) {
-                    Some(m) => Outcome::Goto(
+                return match selected(s.selected) {
+                    Some(Either::Model(m)) => Outcome::Goto(
                         PaneKind::Models,
                         Intent::OpenModel { region: m.region.clone(), model_id: m.model_id.clone() },
+                    ),
+                    Some(Either::Suspect(x)) => match &x.model {
+                        Some(model) => Outcome::Goto(
+                            PaneKind::Models,
+                            Intent::OpenModel { region: x.key.region.clone(), model_id: model.clone() },
+                        ),
+                        None => Outcome::Goto(PaneKind::Pipeline, Intent::OpenSeries { key: x.key.clone() }),
+                    },
+                    None => Outcome::None,
+                };
+            }
+            Action::ShowTraces => {
+                return match selected(s.selected) {
+                    Some(Either::Model(m)) => Outcome::Goto(
+                        PaneKind::Traces,
+                        Intent::TracesFor { model: Some(m.model_id.clone()), window: None, filter: None },
+                    ),
+                    // the traces of the minutes the suspect has been off its baseline
+                    Some(Either::Suspect(x)) => Outcome::Goto(
+                        PaneKind::Traces,
+                        Intent::TracesFor {
+                            model: x.model.clone(),
+                            window: Some(crate::domain::window::Window { start: x.since - 60, end: store.window.end }),
+                            filter: None,
+                        },
                     ),
                     None => Outcome::None,
                 };
@@ -61,7 +93,7 @@ impl Pane for OverviewPane {
         Outcome::Redraw
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
-        vec![(Action::Select, "model charts")]
+        vec![(Action::Select, "open"), (Action::ShowTraces, "traces")]
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -69,6 +101,19 @@ impl Pane for OverviewPane {
     fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
         self
     }
+}
+
+enum Either<'a> {
+    Suspect(&'a Suspect),
+    Model(&'a ModelRow),
+}
+
+/// How many suspects the Overview lists.
+pub const SUSPECTS_SHOWN: usize = 3;
+
+/// The top suspects as of the window's last minute.
+pub fn suspects(store: &Store) -> Vec<Suspect> {
+    store.suspects(store.window.end - 1, SUSPECTS_SHOWN)
 }
 
 /// Models by window cost (unknown last), then invocations.
@@ -141,7 +186,33 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     let ov = store.overview();
     let quality_rows = if ov.quality.is_empty() { 0 } else { 1 };
     let sig_h = (6 + quality_rows + 2) as u16;
-    let [top, bottom] = Layout::vertical([Constraint::Length(sig_h), Constraint::Min(3)]).areas(area);
+    let banner = super::alarms::banner(store, theme);
+    let sus = suspects(store);
+    let sus_h = if sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
+    let [banner_area, top, sus_area, bottom] = Layout::vertical([
+        Constraint::Length(u16::from(banner.is_some())),
+        Constraint::Length(sig_h),
+        Constraint::Length(sus_h),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    if let Some(b) = banner {
+        f.render_widget(Paragraph::new(b), banner_area);
+    }
+    let n_sus = sus.len();
+    state.selected = state.selected.min((n_sus + models.len()).saturating_sub(1));
+    if !sus.is_empty() {
+        let w = sus_area.width.saturating_sub(4) as usize;
+        let lines: Vec<Line> = sus
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let style = if state.selected == i { theme.selected() } else { theme.warn() };
+                Line::from(vec![Span::styled(theme.glyph("▲ ", "^ "), theme.crit()), Span::styled(format::clip(&x.summary, w), style)])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines).block(block("What changed · Enter open · t traces", theme, false)), sus_area);
+    }
 
     // Signals
     let inner_w = top.width.saturating_sub(2) as usize;
@@ -217,6 +288,12 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         // faithfulness first: it is the score the seed application alarms on
         quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
         let mut spans = vec![Span::styled(format!("{:<label_w$}", "Quality"), theme.header())];
+        // the Pipeline pane's sentence first: the score that matters, its line, and since when
+        if let Some(h) = store.panel(crate::store::pipeline::PanelId::Quality).headline {
+            spans.extend(super::panel_board::sentence_spans(&h, theme));
+            spans.push(Span::raw("  "));
+            quality.retain(|q| q.key.metric != "Faithfulness");
+        }
         for q in &quality {
             let name = if q.key.dims.is_empty() { q.key.metric.clone() } else { q.key.label() };
             spans.push(Span::styled(format!("{} ", format::clip(&name, 16)), theme.muted()));
@@ -236,7 +313,6 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     let cols = visible_columns(bottom.width.saturating_sub(2), store.identity.regions.len() > 1, Column::OVERVIEW);
     let header = header_row(&cols, None, theme);
     let n = models.len();
-    state.selected = state.selected.min(n.saturating_sub(1));
     let rows: Vec<Row> = models.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
     let models_title = format!("Models ({n}) · by cost · Enter opens");
@@ -246,7 +322,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         .block(block(&models_title, theme, true))
         .row_highlight_style(theme.selected())
         .style(Style::default());
-    let mut ts = TableState::default().with_selected(Some(state.selected));
+    let mut ts = TableState::default().with_selected(state.selected.checked_sub(n_sus));
     f.render_stateful_widget(t, bottom, &mut ts);
 }
 

@@ -11,13 +11,7 @@ use crate::ui::format;
 use crate::ui::theme::Theme;
 
 /// `nightjar │ 1 Overview  2 Models │ prod · 123456789012 · us-east-1 · 1h`
-pub fn draw_header(f: &mut Frame, area: Rect, store: &Store, panes: &[(&str, bool)], theme: &Theme) {
-    let mut spans = vec![Span::styled(" nightjar ", theme.title()), Span::styled("│", theme.muted())];
-    for (i, (name, active)) in panes.iter().enumerate() {
-        let style = if *active { theme.selected() } else { theme.muted() };
-        spans.push(Span::styled(format!(" {} {name} ", i + 1), style));
-    }
-    spans.push(Span::styled("│ ", theme.muted()));
+pub fn draw_header(f: &mut Frame, area: Rect, store: &Store, panes: &[(&str, bool)], when: &str, theme: &Theme) {
     let id = &store.identity;
     let mut who: Vec<String> = Vec::new();
     if id.demo {
@@ -28,25 +22,42 @@ pub fn draw_header(f: &mut Frame, area: Rect, store: &Store, panes: &[(&str, boo
     }
     who.push(id.account.clone().unwrap_or_else(|| if id.demo { "demo-account".into() } else { "account ?".into() }));
     who.push(if id.regions.is_empty() { "no region".into() } else { id.regions.join(",") });
-    who.push(format!("last {}", super::overview::since_label(store)));
+    who.push(when.to_string());
     if let Some(e) = &id.endpoint {
         who.push(format!("→ {e}"));
     }
-    spans.push(Span::styled(who.join(" · "), theme.accent()));
+    let who = who.join(" · ");
+    // tabs: every name when they fit beside the identity, else numbers and the current name
+    let full: usize = panes.iter().enumerate().map(|(i, (n, _))| format!(" {} {n} ", i + 1).chars().count()).sum();
+    let compact = 11 + full + 2 + who.chars().count() > area.width as usize;
+    let mut spans = vec![Span::styled(" nightjar ", theme.title()), Span::styled(theme.glyph("│", "|"), theme.muted())];
+    for (i, (name, active)) in panes.iter().enumerate() {
+        let style = if *active { theme.selected() } else { theme.muted() };
+        let label = if compact && !*active { format!(" {} ", i + 1) } else { format!(" {} {name} ", i + 1) };
+        spans.push(Span::styled(label, style));
+    }
+    spans.push(Span::styled(theme.glyph("│ ", "| "), theme.muted()));
+    spans.push(Span::styled(who, theme.accent()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// Per source: `cloudwatch us-east-1 ✓ 12s` / `✗ stale 3m`; then API spend.
 pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_note: Option<&str>, theme: &Theme) {
     let mut spans: Vec<Span> = vec![Span::raw(" ")];
+    let firing = store.firing_rules().len()
+        + store.alarms().iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).count();
+    if firing > 0 {
+        spans.push(Span::styled(format!("{} {firing} firing", theme.glyph("●", "*")), theme.crit()));
+        spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
+    }
     for h in store.health() {
         let age = h.newest_data.or(h.last_ok).map(|t| format::age(now - t));
         let (mark, style) = if h.loading && h.last_ok.is_none() && h.last_error.is_none() {
-            ("…", theme.muted())
+            (theme.glyph("…", "..."), theme.muted())
         } else if h.is_stale() {
-            ("✗", theme.crit())
+            (theme.glyph("✗", "x"), theme.crit())
         } else {
-            ("✓", theme.ok())
+            (theme.glyph("✓", "ok"), theme.ok())
         };
         spans.push(Span::styled(format!("{} {mark}", h.label()), style));
         if let Some(a) = age {
@@ -56,7 +67,7 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
         if h.backoff_secs > 0 {
             spans.push(Span::styled(format!(" retry {}", format::age(h.backoff_secs as i64)), theme.muted()));
         }
-        spans.push(Span::styled("  │ ", theme.muted()));
+        spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     spans.push(Span::styled(format!("API {}", format::usd(store.api_spend_usd())), theme.muted()));
     if let Some(n) = frozen_note {

@@ -1,0 +1,103 @@
+//! The traces section of the Markdown incident report: the window's counts, the slowest traces
+//! and the newest failing ones, with their ids (to paste into the X-Ray console or `nightjar`).
+
+use std::fmt::Write as _;
+
+use super::markdown::cell;
+use crate::domain::catalog::short_model_name;
+use crate::store::Store;
+use crate::ui::format;
+
+/// Empty when no trace list has arrived.
+pub fn markdown(store: &Store) -> String {
+    let Some(r) = store.traces.report(5) else { return String::new() };
+    let mut md = String::new();
+    let _ = writeln!(md, "\n## Traces\n");
+    let filter = store.traces.query().and_then(|q| q.filter.clone());
+    let _ = writeln!(
+        md,
+        "{} traces{}: {} with faults, {} with errors, {} throttled.",
+        r.total,
+        filter.map(|f| format!(" matching `{}`", cell(&f))).unwrap_or_default(),
+        r.faults,
+        r.errors,
+        r.throttles
+    );
+    if !r.slowest.is_empty() {
+        let _ = writeln!(md, "\n### Slowest\n\n| Trace | Duration | Root | Model |\n|---|---|---|---|");
+        for s in &r.slowest {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} |",
+                cell(&s.id),
+                format::ms(s.duration_ms),
+                cell(s.root.as_deref().unwrap_or("—")),
+                cell(&s.model.as_deref().map(short_model_name).unwrap_or_else(|| "—".into()))
+            );
+        }
+    }
+    let failing: Vec<_> = store.traces.summaries().into_iter().filter(|s| s.fault || s.error || s.throttle).take(5).collect();
+    if !failing.is_empty() {
+        let _ = writeln!(md, "\n### Failing (newest first)\n\n| Trace | Time | Marks | Root | Model |\n|---|---|---|---|---|");
+        for s in failing {
+            let marks: Vec<&str> =
+                [(s.fault, "fault"), (s.error, "error"), (s.throttle, "throttle")].iter().filter(|(b, _)| *b).map(|(_, m)| *m).collect();
+            let model = store
+                .traces
+                .trace(&s.id)
+                .and_then(|t| t.totals.models.first().cloned())
+                .or_else(|| s.models.first().cloned());
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} | {} |",
+                cell(&s.id),
+                format::rfc3339(s.start as i64),
+                marks.join(", "),
+                cell(&format!("{} {}", s.root.as_deref().unwrap_or("—"), s.operation.as_deref().unwrap_or(""))),
+                cell(&model.as_deref().map(short_model_name).unwrap_or_else(|| "—".into()))
+            );
+        }
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::pricing::PriceTable;
+    use crate::domain::window::Window;
+    use crate::store::Update;
+    use crate::store::traces::{TraceList, TraceQuery, TraceRange, TraceSummary, TracesUpdate};
+
+    #[test]
+    fn counts_slowest_and_failing_with_ids() {
+        let mut store = Store::new(PriceTable::default(), vec![]);
+        assert_eq!(markdown(&store), "", "no list, no section");
+        let s = |id: &str, start: f64, d: f64, throttle: bool| TraceSummary {
+            id: id.into(),
+            region: "us-east-1".into(),
+            start,
+            duration: Some(d),
+            root: Some("rag-api".into()),
+            operation: Some("POST /query".into()),
+            throttle,
+            error: throttle,
+            models: vec!["us.anthropic.claude-sonnet-4-5-20250929-v1:0".into()],
+            ..Default::default()
+        };
+        store.apply(Update::Traces(TracesUpdate::Listed(TraceList {
+            query: TraceQuery::new(TraceRange::Last(3600), Some("service(\"rag-api\")".into())),
+            region: "us-east-1".into(),
+            window: Window { start: 0, end: 3600 },
+            summaries: vec![s("1-a", 100.0, 2.0, false), s("1-b", 200.0, 5.5, true)],
+            processed: 2,
+            truncated: false,
+            listed_at: 3600,
+        })));
+        let md = markdown(&store);
+        assert!(md.contains("2 traces matching `service(\"rag-api\")`: 0 with faults, 1 with errors, 1 throttled."), "{md}");
+        assert!(md.contains("| `1-b` | 5.5s | rag-api | claude-sonnet-4-5 |"), "{md}");
+        assert!(md.contains("| `1-b` | 1970-01-01T00:03:20Z | error, throttle | rag-api POST /query | claude-sonnet-4-5 |"), "{md}");
+        assert!(!md.contains("| `1-a` | 1970"), "1-a did not fail: {md}");
+    }
+}

@@ -1,0 +1,535 @@
+//! Alert-rule evaluation on the store's series, and each rule's state:
+//! ok → pending → firing → resolved, with a history of transitions.
+
+use std::collections::BTreeMap;
+
+use super::Store;
+use crate::domain::catalog::{BedrockMetric, is_additive};
+use crate::domain::rules::{BedrockSignal, Kind, Rule, RuleSet, Severity, Signal};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleState {
+    Firing,
+    Pending,
+    Resolved,
+    Ok,
+}
+
+impl RuleState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Firing => "firing",
+            Self::Pending => "pending",
+            Self::Resolved => "resolved",
+            Self::Ok => "ok",
+        }
+    }
+}
+
+/// A rule's current standing.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RuleStatus {
+    pub name: String,
+    pub description: String,
+    pub severity: Severity,
+    pub state: RuleState,
+    /// The latest period's value (what was compared).
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    /// `<`, `>`, `outside 2σ`, or the composite expression.
+    pub condition: String,
+    /// Since when the rule has been in this state.
+    pub since: i64,
+    /// Breaching periods among the last `evaluation_periods`.
+    pub breaching: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Transition {
+    pub at: i64,
+    pub rule: String,
+    pub from: RuleState,
+    pub to: RuleState,
+    pub value: Option<f64>,
+}
+
+/// Resolved rules go back to ok after this long without breaching.
+pub const RESOLVED_HOLD_SECS: i64 = 300;
+const MAX_HISTORY: usize = 500;
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RulesState {
+    pub rules: RuleSet,
+    pub status: BTreeMap<String, RuleStatus>,
+    pub history: Vec<Transition>,
+    /// Counts transitions into firing, so the UI rings the bell once per new firing.
+    pub firings: u64,
+    pub evaluated_at: Option<i64>,
+}
+
+/// What one evaluation found for one rule.
+struct Eval {
+    breaching_now: bool,
+    fires: bool,
+    value: Option<f64>,
+    breaching: i64,
+}
+
+impl Store {
+    /// Per-period values of a rule's signal, complete periods only (ending at or before `end`).
+    pub fn signal_periods(
+        &self,
+        signal: &Signal,
+        period: i64,
+        reduce: crate::domain::rules::Reduce,
+        end: i64,
+    ) -> BTreeMap<i64, f64> {
+        let minutes = self.signal_minutes(signal);
+        let mut buckets: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+        for (t, v) in minutes {
+            let start = t.div_euclid(period) * period;
+            if start + period <= end {
+                buckets.entry(start).or_default().push(v);
+            }
+        }
+        buckets.into_iter().filter_map(|(t, v)| reduce.apply(&v).map(|x| (t, x))).collect()
+    }
+
+    /// A signal per minute, from every series that matches it.
+    pub fn signal_minutes(&self, signal: &Signal) -> BTreeMap<i64, f64> {
+        match signal {
+            Signal::Series { namespace, metric, stat } => {
+                let mut sums: BTreeMap<i64, (f64, u32)> = BTreeMap::new();
+                for (k, s) in self.series() {
+                    if k.namespace.eq_ignore_ascii_case(namespace)
+                        && k.metric.eq_ignore_ascii_case(metric)
+                        && k.stat == *stat
+                    {
+                        for (t, v) in &s.points {
+                            let e = sums.entry(*t).or_default();
+                            e.0 += v;
+                            e.1 += 1;
+                        }
+                    }
+                }
+                let additive = is_additive(stat);
+                sums.into_iter().map(|(t, (s, n))| (t, if additive { s } else { s / f64::from(n) })).collect()
+            }
+            Signal::Bedrock(b) => self.bedrock_signal(*b),
+        }
+    }
+
+    fn bedrock_signal(&self, b: BedrockSignal) -> BTreeMap<i64, f64> {
+        let models: Vec<(String, String)> = self.models().into_iter().map(|m| (m.region, m.model_id)).collect();
+        let all = |m: BedrockMetric, stat: &str, region: &str, id: &str| self.model_minutes_all(region, id, m, stat);
+        let mut out: BTreeMap<i64, f64> = BTreeMap::new();
+        let mut max_into = |t: i64, v: f64| {
+            let e = out.entry(t).or_insert(v);
+            *e = e.max(v);
+        };
+        match b {
+            BedrockSignal::ErrorPct | BedrockSignal::ThrottlePct => {
+                for (region, id) in &models {
+                    let inv = all(BedrockMetric::Invocations, "Sum", region, id);
+                    let (num, thr) = if b == BedrockSignal::ThrottlePct {
+                        (all(BedrockMetric::Throttles, "Sum", region, id), true)
+                    } else {
+                        let mut e = all(BedrockMetric::ClientErrors, "Sum", region, id);
+                        for (t, v) in all(BedrockMetric::ServerErrors, "Sum", region, id) {
+                            *e.entry(t).or_insert(0.0) += v;
+                        }
+                        (e, false)
+                    };
+                    for (t, n) in &num {
+                        let i = inv.get(t).copied().unwrap_or(0.0);
+                        let total = if thr { i + n } else { i };
+                        // a model with a handful of calls in a minute is noise, not a rate
+                        if total >= 10.0 {
+                            max_into(*t, n / total * 100.0);
+                        }
+                    }
+                }
+            }
+            BedrockSignal::P99Ms => {
+                for (region, id) in &models {
+                    for (t, v) in all(BedrockMetric::Latency, "p99", region, id) {
+                        max_into(t, v);
+                    }
+                }
+            }
+            BedrockSignal::CostUsd | BedrockSignal::UsdPerDay => {
+                let mut cost: BTreeMap<i64, f64> = BTreeMap::new();
+                for (region, id) in &models {
+                    for (t, v) in self.model_cost_minutes_all(region, id).unwrap_or_default() {
+                        *cost.entry(t).or_insert(0.0) += v;
+                    }
+                }
+                if b == BedrockSignal::CostUsd {
+                    return cost;
+                }
+                // rolling 15-minute burn × 96 = projected $/day
+                for t in cost.keys() {
+                    let s: f64 = cost.range(t - 14 * 60..=*t).map(|(_, v)| v).sum();
+                    out.insert(*t, s * 96.0);
+                }
+            }
+        }
+        out
+    }
+
+    /// Evaluate every rule at `now` (epoch seconds; the minute in progress is left out) and
+    /// record transitions. Called after each metrics update.
+    pub fn evaluate_rules(&mut self, now: i64) {
+        // complete minutes only: the one in progress is still filling (and CloudWatch data
+        // arrives late), so a minute counts once it is over
+        let end = now.div_euclid(60) * 60;
+        let rules = self.rules.rules.rules.clone();
+        let mut results: BTreeMap<String, Eval> = BTreeMap::new();
+        for r in rules.iter().filter(|r| r.kind != Kind::Composite) {
+            results.insert(r.name.clone(), self.eval_rule(r, end));
+        }
+        // composites see the other rules' firing state after this evaluation
+        for r in rules.iter().filter(|r| r.kind == Kind::Composite) {
+            let fires = r.expr.as_ref().is_some_and(|e| e.eval(&|n: &str| results.get(n).is_some_and(|x| x.fires)));
+            results
+                .insert(r.name.clone(), Eval { breaching_now: fires, fires, value: None, breaching: i64::from(fires) });
+        }
+        for r in &rules {
+            let Some(e) = results.remove(&r.name) else { continue };
+            self.transition(r, e, now);
+        }
+        self.rules.status.retain(|name, _| rules.iter().any(|r| &r.name == name));
+        self.rules.evaluated_at = Some(now);
+    }
+
+    /// `end`: the end of the last complete minute.
+    fn eval_rule(&self, r: &Rule, end: i64) -> Eval {
+        let Some(signal) = &r.signal else {
+            return Eval { breaching_now: false, fires: false, value: None, breaching: 0 };
+        };
+        let periods = self.signal_periods(signal, r.period, r.reduce, end);
+        match r.kind {
+            Kind::Anomaly => {
+                let Some((&last_t, &last)) = periods.iter().next_back() else {
+                    return Eval { breaching_now: false, fires: false, value: None, breaching: 0 };
+                };
+                let baseline: Vec<f64> = periods.range(last_t - 3600..last_t).map(|(_, v)| *v).collect();
+                if baseline.len() < 4 {
+                    return Eval { breaching_now: false, fires: false, value: Some(last), breaching: 0 };
+                }
+                let (median, sigma) = crate::store::triage::robust_sigma(&baseline);
+                let dev = last - median;
+                let out = if r.two_sided {
+                    dev.abs() > r.band * sigma
+                } else if matches!(r.op, crate::domain::rules::Op::Lt | crate::domain::rules::Op::Le) {
+                    -dev > r.band * sigma
+                } else {
+                    dev > r.band * sigma
+                };
+                Eval { breaching_now: out, fires: out, value: Some(last), breaching: i64::from(out) }
+            }
+            _ => {
+                let threshold = r.threshold.unwrap_or(0.0);
+                let last: Vec<(i64, f64)> =
+                    periods.iter().rev().take(r.evaluation_periods as usize).map(|(t, v)| (*t, *v)).collect();
+                // the newest period must be the one ending at `end`, else its data is missing
+                let newest_expected = end - r.period;
+                let breaching = last
+                    .iter()
+                    .filter(|(t, v)| {
+                        *t > newest_expected - r.evaluation_periods * r.period && r.op.breaches(*v, threshold)
+                    })
+                    .count() as i64;
+                let breaching_now =
+                    last.first().is_some_and(|(t, v)| *t >= newest_expected - r.period && r.op.breaches(*v, threshold));
+                Eval {
+                    breaching_now,
+                    fires: breaching >= r.datapoints,
+                    value: last.first().map(|(_, v)| *v),
+                    breaching,
+                }
+            }
+        }
+    }
+
+    fn transition(&mut self, r: &Rule, e: Eval, now: i64) {
+        let prev = self.rules.status.get(&r.name).cloned();
+        let prev_state = prev.as_ref().map(|p| p.state).unwrap_or(RuleState::Ok);
+        let next = if e.fires {
+            RuleState::Firing
+        } else if e.breaching_now || (e.breaching > 0 && prev_state == RuleState::Pending) {
+            if prev_state == RuleState::Firing { RuleState::Resolved } else { RuleState::Pending }
+        } else {
+            match prev_state {
+                RuleState::Firing => RuleState::Resolved,
+                RuleState::Resolved if now - prev.as_ref().map(|p| p.since).unwrap_or(now) < RESOLVED_HOLD_SECS => {
+                    RuleState::Resolved
+                }
+                _ => RuleState::Ok,
+            }
+        };
+        let since = match &prev {
+            Some(p) if p.state == next => p.since,
+            _ => now,
+        };
+        if next != prev_state || prev.is_none() && next != RuleState::Ok {
+            if next == RuleState::Firing {
+                self.rules.firings += 1;
+            }
+            self.rules.history.push(Transition {
+                at: now,
+                rule: r.name.clone(),
+                from: prev_state,
+                to: next,
+                value: e.value,
+            });
+            if self.rules.history.len() > MAX_HISTORY {
+                self.rules.history.remove(0);
+            }
+        }
+        let condition = match r.kind {
+            Kind::Threshold => format!("{} {}", r.op.symbol(), r.threshold.unwrap_or_default()),
+            Kind::Anomaly if r.two_sided => format!("outside {}σ of the previous hour", r.band),
+            Kind::Anomaly if r.op.symbol().starts_with('<') => format!("more than {}σ below the previous hour", r.band),
+            Kind::Anomaly => format!("more than {}σ above the previous hour", r.band),
+            Kind::Composite => r.expr.as_ref().map(|_| "composite".to_string()).unwrap_or_default(),
+        };
+        self.rules.status.insert(
+            r.name.clone(),
+            RuleStatus {
+                name: r.name.clone(),
+                description: r.description.clone(),
+                severity: r.severity,
+                state: next,
+                value: e.value,
+                threshold: r.threshold,
+                condition,
+                since,
+                breaching: e.breaching,
+            },
+        );
+    }
+
+    /// Rules by urgency: firing (critical first), pending, resolved, ok.
+    pub fn rule_statuses(&self) -> Vec<RuleStatus> {
+        let mut v: Vec<RuleStatus> = self.rules.status.values().cloned().collect();
+        v.sort_by(|a, b| a.state.cmp(&b.state).then(b.severity.cmp(&a.severity)).then(a.since.cmp(&b.since)));
+        v
+    }
+
+    pub fn firing_rules(&self) -> Vec<RuleStatus> {
+        self.rule_statuses().into_iter().filter(|r| r.state == RuleState::Firing).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::BEDROCK_NAMESPACE;
+    use crate::domain::pricing::PriceTable;
+    use crate::domain::window::Window;
+    use crate::store::{MetricsUpdate, SeriesKey, Update};
+
+    const T0: i64 = 1_800_000_000; // minute- and 5-minute-aligned
+
+    fn store() -> Store {
+        let mut s = Store::new(PriceTable::default(), vec![]);
+        s.rules.rules = RuleSet::builtin();
+        s
+    }
+
+    /// Feed per-minute values of one series, minute by minute, evaluating after each like the
+    /// console does; returns the state after each minute.
+    fn feed(s: &mut Store, key: &SeriesKey, values: &[f64]) -> Vec<Option<RuleState>> {
+        let name = rule_for(&key.metric);
+        let mut out = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let t = T0 + i as i64 * 60;
+            s.apply(Update::Metrics(MetricsUpdate {
+                window: Window { start: T0 - 3600, end: t + 60 },
+                period: 60,
+                series: vec![(key.clone(), vec![(t, *v)])],
+                window_values: vec![],
+            }));
+            s.evaluate_rules(t + 60);
+            out.push(s.rules.status.get(name).map(|r| r.state));
+        }
+        out
+    }
+
+    fn rule_for(metric: &str) -> &'static str {
+        match metric {
+            "Faithfulness" => "RAG-Quality-Degradation",
+            "EndToEndLatency" => "RAG-High-Latency-P95",
+            "TotalCost" => "RAG-Cost-Spike",
+            "ErrorRate" => "RAG-High-Error-Rate",
+            "RetrievalErrors" => "RAG-Retrieval-Failures",
+            _ => "",
+        }
+    }
+
+    fn key(ns: &str, m: &str, stat: &str) -> SeriesKey {
+        SeriesKey::new("us-east-1", ns, m, &[], stat)
+    }
+
+    #[test]
+    fn faithfulness_fires_after_two_bad_periods_and_resolves() {
+        let mut s = store();
+        let k = key("GenAI/Quality", "Faithfulness", "Average");
+        let mut v = vec![0.9; 5]; // period 1 fine
+        v.extend([0.7; 5]); // period 2 bad → pending
+        v.extend([0.7; 5]); // period 3 bad → firing
+        v.extend([0.9; 5]); // period 4 fine → resolved
+        let states = feed(&mut s, &k, &v);
+        assert_eq!(states[4], Some(RuleState::Ok));
+        assert_eq!(states[9], Some(RuleState::Pending));
+        assert_eq!(states[14], Some(RuleState::Firing));
+        assert_eq!(states[19], Some(RuleState::Resolved));
+        let st = &s.rules.status["RAG-Quality-Degradation"];
+        assert!((st.value.unwrap() - 0.9).abs() < 1e-9);
+        assert_eq!(s.rules.firings, 1);
+        let h: Vec<(RuleState, RuleState)> =
+            s.rules.history.iter().filter(|t| t.rule == "RAG-Quality-Degradation").map(|t| (t.from, t.to)).collect();
+        assert_eq!(
+            h,
+            vec![
+                (RuleState::Ok, RuleState::Pending),
+                (RuleState::Pending, RuleState::Firing),
+                (RuleState::Firing, RuleState::Resolved)
+            ]
+        );
+        // the critical rule (< 0.60) never fired on 0.7
+        assert_eq!(s.rules.status["RAG-Faithfulness-Critical"].state, RuleState::Ok);
+    }
+
+    #[test]
+    fn critical_faithfulness_fires_in_one_period() {
+        let mut s = store();
+        let k = key("GenAI/Quality", "Faithfulness", "Average");
+        feed(&mut s, &k, &[0.5; 5]);
+        assert_eq!(s.rules.status["RAG-Faithfulness-Critical"].state, RuleState::Firing);
+    }
+
+    #[test]
+    fn p95_latency_two_of_three() {
+        let mut s = store();
+        let k = key("GenAI/Performance", "EndToEndLatency", "p95");
+        let mut v = vec![6000.0; 5];
+        v.extend([1000.0; 5]);
+        v.extend([6000.0; 5]);
+        let states = feed(&mut s, &k, &v);
+        assert_eq!(states[4], Some(RuleState::Pending));
+        assert_eq!(states[9], Some(RuleState::Pending), "one of three so far, the latest fine");
+        assert_eq!(states[14], Some(RuleState::Firing), "two of three");
+    }
+
+    #[test]
+    fn cost_spike_retrieval_errors_and_error_rate() {
+        let mut s = store();
+        feed(&mut s, &key("GenAI/Cost", "TotalCost", "Sum"), &[11.0; 5]);
+        assert_eq!(s.rules.status["RAG-Cost-Spike"].state, RuleState::Firing);
+        assert!((s.rules.status["RAG-Cost-Spike"].value.unwrap() - 55.0).abs() < 1e-9);
+        let mut s = store();
+        feed(&mut s, &key("GenAI/Cost", "TotalCost", "Sum"), &[9.0; 5]);
+        assert_eq!(s.rules.status["RAG-Cost-Spike"].state, RuleState::Ok);
+
+        let mut s = store();
+        feed(&mut s, &key("GenAI/Errors", "RetrievalErrors", "Sum"), &[3.0; 5]);
+        assert_eq!(s.rules.status["RAG-Retrieval-Failures"].state, RuleState::Firing);
+
+        let mut s = store();
+        feed(&mut s, &key("GenAI/Errors", "ErrorRate", "Average"), &[6.0; 5]);
+        assert_eq!(s.rules.status["RAG-High-Error-Rate"].state, RuleState::Firing);
+    }
+
+    #[test]
+    fn composite_needs_quality_or_latency_and_errors() {
+        let mut s = store();
+        let mut series = Vec::new();
+        for i in 0..10 {
+            let t = T0 + i * 60;
+            series.push((key("GenAI/Quality", "Faithfulness", "Average"), vec![(t, 0.7)]));
+            series.push((key("GenAI/Errors", "ErrorRate", "Average"), vec![(t, 8.0)]));
+        }
+        s.apply(Update::Metrics(MetricsUpdate {
+            window: Window { start: T0 - 3600, end: T0 + 600 },
+            period: 60,
+            series,
+            window_values: vec![],
+        }));
+        s.evaluate_rules(T0 + 600);
+        assert_eq!(s.rules.status["RAG-System-Degraded"].state, RuleState::Firing);
+        let firing: Vec<String> = s.firing_rules().into_iter().map(|r| r.name).collect();
+        assert_eq!(firing[0], "RAG-High-Error-Rate", "critical first: {firing:?}");
+    }
+
+    #[test]
+    fn latency_anomaly_against_the_previous_hour() {
+        let mut s = store();
+        let k = key("GenAI/Performance", "EndToEndLatency", "Average");
+        let mut v: Vec<f64> = (0..60).map(|i| 1000.0 + (i % 7) as f64 * 20.0).collect();
+        v.extend([4000.0; 5]);
+        feed(&mut s, &k, &v);
+        assert_eq!(s.rules.status["RAG-Latency-Anomaly"].state, RuleState::Firing);
+    }
+
+    #[test]
+    fn quiet_baseline_fires_nothing() {
+        let mut s = store();
+        let mut series = Vec::new();
+        for i in 0..90 {
+            let t = T0 + i * 60;
+            let wob = (i % 5) as f64;
+            series.push((key("GenAI/Quality", "Faithfulness", "Average"), vec![(t, 0.9 + wob * 0.005)]));
+            series.push((key("GenAI/Performance", "EndToEndLatency", "Average"), vec![(t, 1500.0 + wob * 30.0)]));
+            series.push((key("GenAI/Performance", "EndToEndLatency", "p95"), vec![(t, 3000.0 + wob * 50.0)]));
+            series.push((key("GenAI/Cost", "TotalCost", "Sum"), vec![(t, 1.5 + wob * 0.1)]));
+            series.push((key("GenAI/Errors", "ErrorRate", "Average"), vec![(t, 0.5)]));
+            series.push((key("GenAI/Errors", "RetrievalErrors", "Sum"), vec![(t, (i % 2) as f64)]));
+            let m = |metric: &str| {
+                SeriesKey::new("us-east-1", BEDROCK_NAMESPACE, metric, &[("ModelId", "amazon.nova-pro-v1:0")], "Sum")
+            };
+            series.push((m("Invocations"), vec![(t, 100.0)]));
+            series.push((m("InvocationThrottles"), vec![(t, (i % 3) as f64)]));
+            series.push((m("InputTokenCount"), vec![(t, 100_000.0)]));
+        }
+        s.apply(Update::Metrics(MetricsUpdate {
+            window: Window { start: T0, end: T0 + 90 * 60 },
+            period: 60,
+            series,
+            window_values: vec![],
+        }));
+        for i in 60..=90 {
+            s.evaluate_rules(T0 + i * 60);
+        }
+        let noisy: Vec<(String, RuleState)> =
+            s.rules.status.values().filter(|r| r.state != RuleState::Ok).map(|r| (r.name.clone(), r.state)).collect();
+        assert!(noisy.is_empty(), "{noisy:?}");
+        assert_eq!(s.rules.firings, 0);
+    }
+
+    #[test]
+    fn bedrock_throttling_rule() {
+        let mut s = store();
+        let m = |metric: &str| {
+            SeriesKey::new("us-east-1", BEDROCK_NAMESPACE, metric, &[("ModelId", "amazon.nova-pro-v1:0")], "Sum")
+        };
+        let mut series = Vec::new();
+        for i in 0..3 {
+            let t = T0 + i * 60;
+            series.push((m("Invocations"), vec![(t, 60.0)]));
+            series.push((m("InvocationThrottles"), vec![(t, 40.0)]));
+        }
+        s.apply(Update::Metrics(MetricsUpdate {
+            window: Window { start: T0 - 3600, end: T0 + 180 },
+            period: 60,
+            series,
+            window_values: vec![],
+        }));
+        s.evaluate_rules(T0 + 180);
+        let st = &s.rules.status["Bedrock-Throttling"];
+        assert_eq!(st.state, RuleState::Firing);
+        assert!((st.value.unwrap() - 40.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,79 @@
+//! A saved copy of the store, for the retrospective: `--once --save FILE` or the report key
+//! writes one; `nightjar open FILE` reopens it read-only with every pane working.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Identity, Series, SeriesKey, SourceHealth, Store};
+use crate::domain::pricing::PriceTable;
+use crate::domain::window::Window;
+
+pub const FORMAT: &str = "nightjar-snapshot/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format: String,
+    /// When it was saved (epoch seconds): a reopened console shows ages as of then.
+    pub saved_at: i64,
+    pub window: Window,
+    pub period: i64,
+    pub identity: Identity,
+    pub pricing: PriceTable,
+    pub custom_namespaces: Vec<String>,
+    pub series: Vec<(SeriesKey, Series)>,
+    pub health: Vec<SourceHealth>,
+    pub rules: super::rules::RulesState,
+    pub alarms: Vec<super::alarms::Alarm>,
+}
+
+impl Store {
+    pub fn snapshot(&self, saved_at: i64) -> Snapshot {
+        Snapshot {
+            format: FORMAT.into(),
+            saved_at,
+            window: self.window,
+            period: self.period,
+            identity: self.identity.clone(),
+            pricing: self.pricing.clone(),
+            custom_namespaces: self.custom_namespaces.clone(),
+            series: self.series.iter().map(|(k, s)| (k.clone(), s.clone())).collect(),
+            health: self.health.values().cloned().collect(),
+            rules: self.rules.clone(),
+            alarms: self.alarms.values().flatten().cloned().collect(),
+        }
+    }
+
+    pub fn from_snapshot(s: Snapshot) -> Self {
+        let mut store = Store::new(s.pricing, s.custom_namespaces);
+        store.window = s.window;
+        store.period = s.period;
+        store.identity = s.identity;
+        store.series = s.series.into_iter().collect();
+        store.health = s.health.into_iter().map(|h| (h.label(), h)).collect();
+        store.rules = s.rules;
+        for a in s.alarms {
+            store.alarms.entry(a.region.clone()).or_default().push(a);
+        }
+        store
+    }
+}
+
+impl Snapshot {
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_vec(self).map_err(|e| format!("cannot encode the snapshot: {e}"))?;
+        let tmp = path.with_extension("json.partial");
+        std::fs::write(&tmp, json).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let s: Snapshot =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a nightjar snapshot: {e}", path.display()))?;
+        if s.format != FORMAT {
+            return Err(format!("{}: snapshot format '{}' is not '{FORMAT}'", path.display(), s.format));
+        }
+        Ok(s)
+    }
+}

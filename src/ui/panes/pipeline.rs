@@ -1,0 +1,58 @@
+//! Pipeline: the application's own GenAI metrics as panels — quality against its target,
+//! warning and critical lines, latency by stage, throughput, errors, cost, tokens, model
+//! latency, stop reasons, user experience, and every other metric of the custom namespaces.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::panel_board::BoardState;
+use crate::store::Store;
+use crate::store::pipeline::PanelId;
+use crate::ui::action::Action;
+use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+
+#[derive(Debug, Default)]
+pub struct PipelinePane {
+    pub board: BoardState,
+}
+
+impl Pane for PipelinePane {
+    fn kind(&self) -> PaneKind {
+        PaneKind::Pipeline
+    }
+    fn title(&self) -> &'static str {
+        "Pipeline"
+    }
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let panels = ctx.store.panels(&PanelId::PIPELINE);
+        self.board.draw(f, area, ctx, &panels, "Pipeline");
+    }
+    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+        self.board.handle(action, &store.panels(&PanelId::PIPELINE))
+    }
+    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+        match intent {
+            // a series of the other pane's namespaces opens there
+            Intent::OpenSeries { key } if crate::domain::catalog::is_platform_namespace(&key.namespace) => {
+                Outcome::Goto(PaneKind::Platform, intent.clone())
+            }
+            Intent::OpenSeries { key } => {
+                self.board.show_series(key, &store.panels(&PanelId::PIPELINE));
+                Outcome::Redraw
+            }
+            _ => Outcome::None,
+        }
+    }
+    fn back(&mut self) -> bool {
+        self.board.back()
+    }
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        self.board.hints()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}

@@ -1,0 +1,59 @@
+//! Platform: Bedrock's services around the model calls, as panels — guardrail interventions
+//! as a share of invocations by content source and policy, agents by operation and alias,
+//! AgentCore (under whichever spelling of its namespace the account has), knowledge bases, and
+//! every other metric of those namespaces.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::panel_board::BoardState;
+use crate::store::Store;
+use crate::store::pipeline::PanelId;
+use crate::ui::action::Action;
+use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+
+#[derive(Debug, Default)]
+pub struct PlatformPane {
+    pub board: BoardState,
+}
+
+impl Pane for PlatformPane {
+    fn kind(&self) -> PaneKind {
+        PaneKind::Platform
+    }
+    fn title(&self) -> &'static str {
+        "Platform"
+    }
+    fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let panels = ctx.store.panels(&PanelId::PLATFORM);
+        self.board.draw(f, area, ctx, &panels, "Platform");
+    }
+    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+        self.board.handle(action, &store.panels(&PanelId::PLATFORM))
+    }
+    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+        match intent {
+            // a series of the other pane's namespaces opens there
+            Intent::OpenSeries { key } if !crate::domain::catalog::is_platform_namespace(&key.namespace) => {
+                Outcome::Goto(PaneKind::Pipeline, intent.clone())
+            }
+            Intent::OpenSeries { key } => {
+                self.board.show_series(key, &store.panels(&PanelId::PLATFORM));
+                Outcome::Redraw
+            }
+            _ => Outcome::None,
+        }
+    }
+    fn back(&mut self) -> bool {
+        self.board.back()
+    }
+    fn hints(&self) -> Vec<(Action, &'static str)> {
+        self.board.hints()
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
