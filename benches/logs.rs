@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
                 let ctx = DrawCtx { store: &store, theme: &theme, keymap: &keymap, now: 3600, view: store.window };
                 pane.draw(f, f.area(), &ctx)
             })
-            .unwrap()
+            .unwrap();
         })
     });
     g.finish();

@@ -47,13 +47,20 @@ fn bench(c: &mut Criterion) {
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     let mut opened = SpanTreeView::with_trace(trace.clone());
     g.bench_function("render_200x60_opened", |b| {
-        b.iter(|| term.draw(|f| span_tree::draw(f, f.area(), &mut opened, &theme)).unwrap())
+        b.iter(|| {
+            term.draw(|f| span_tree::draw(f, f.area(), &mut opened, &theme)).unwrap();
+        })
     });
     let mut all = SpanTreeView::with_trace(trace.clone());
     all.expand_all();
-    all.move_by(30_000);
+    // row 30,002: a chat span (root, run, then chat/call/tool/search per loop), so it folds
+    all.top();
+    all.move_by(30_002);
+    assert!(all.selected().unwrap().name.starts_with("chat "));
     g.bench_function("render_200x60_all_50k_rows_visible", |b| {
-        b.iter(|| term.draw(|f| span_tree::draw(f, f.area(), &mut all, &theme)).unwrap())
+        b.iter(|| {
+            term.draw(|f| span_tree::draw(f, f.area(), &mut all, &theme)).unwrap();
+        })
     });
     g.bench_function("collapse_and_expand_one_node_mid_50k_rows", |b| {
         b.iter(|| {
@@ -61,6 +68,7 @@ fn bench(c: &mut Criterion) {
             all.toggle();
         })
     });
+    assert_eq!(all.visible_len(), 50_002);
     g.bench_function("expand_all", |b| {
         b.iter_batched(|| SpanTreeView::with_trace(trace.clone()), |mut v| v.expand_all(), BatchSize::LargeInput)
     });

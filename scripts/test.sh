@@ -37,6 +37,16 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-eas
 export AWS_EC2_METADATA_DISABLED=true
 export NIGHTJAR_REQUIRE_EMULATOR=1
 
+# The terminal-safety tests drive the real binary in tmux; on a machine without it, install it
+# (they would otherwise skip, and CI must not skip them).
+if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    printf '\n==> installing tmux for the terminal tests\n' >&2
+    { apt-get install -y -q --no-install-recommends tmux </dev/null >&2 ||
+        { apt-get update -q </dev/null >&2 && apt-get install -y -q --no-install-recommends tmux </dev/null >&2; }; } ||
+        echo "test.sh: warning: could not install tmux; the terminal tests will fail" >&2
+fi
+export NIGHTJAR_REQUIRE_TMUX=1
+
 state=$(mktemp -d "${TMPDIR:-/tmp}/nightjar-test.XXXXXX")
 # Empty shared config/credentials files: a developer's ~/.aws cannot change what tests see.
 : >"$state/aws-config"

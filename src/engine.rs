@@ -72,12 +72,16 @@ pub async fn traces_once(src: &mut crate::sources::xray::XraySource, cfg: &Confi
             out.push(Update::Traces(TracesUpdate::Listed(list)));
             if !ids.is_empty() {
                 match src.fetch(&ids, now).await {
-                    Ok((traces, unprocessed)) => out.push(Update::Traces(TracesUpdate::Fetched { traces, unprocessed })),
+                    Ok((traces, unprocessed)) => {
+                        out.push(Update::Traces(TracesUpdate::Fetched { traces, unprocessed }))
+                    }
                     Err(error) => out.push(Update::Traces(TracesUpdate::FetchFailed { ids, error })),
                 }
             }
         }
-        Err(error) => out.push(Update::Traces(TracesUpdate::ListFailed { query: q, region: src.region().into(), error })),
+        Err(error) => {
+            out.push(Update::Traces(TracesUpdate::ListFailed { query: q, region: src.region().into(), error }))
+        }
     }
     out.push(Update::Health(src.health.clone()));
     out

@@ -113,8 +113,13 @@ async fn query_once(cfg: &Config, name: &str, format: Format) -> ExitCode {
         eprintln!("nightjar: query {name}: {}", e.one_line());
     }
     let out = match format {
-        Format::Json => serde_json::to_string_pretty(&report::query::json(&run)).unwrap_or_default() + "\n",
-        _ => report::query::text(&run, 80),
+        Format::Json => {
+            nightjar::sanitize::json_inert(
+                &serde_json::to_string_pretty(&report::query::json(&run)).unwrap_or_default(),
+            ) + "\n"
+        }
+        // rows are AWS text: nothing in them may drive the terminal
+        _ => nightjar::sanitize::multi_line(&report::query::text(&run, 80)),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
     if run.status == nightjar::domain::insights::QueryStatus::Complete { ExitCode::SUCCESS } else { ExitCode::from(1) }
@@ -146,9 +151,14 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
         eprintln!("nightjar: saved a snapshot to {} (reopen with `nightjar open {}`)", path.display(), path.display());
     }
     let out = match format {
-        Format::Json => serde_json::to_string_pretty(&report::json(&store, now)).unwrap_or_default() + "\n",
-        Format::Text => report::text(&store, now),
-        Format::Markdown => report::markdown::render(&store, now),
+        Format::Json => {
+            nightjar::sanitize::json_inert(
+                &serde_json::to_string_pretty(&report::json(&store, now)).unwrap_or_default(),
+            ) + "\n"
+        }
+        // names, reasons and ids in the reports are AWS text: nothing in them may drive the terminal
+        Format::Text => nightjar::sanitize::multi_line(&report::text(&store, now)),
+        Format::Markdown => nightjar::sanitize::multi_line(&report::markdown::render(&store, now)),
     };
     // a closed pipe (`| head`) is not an error worth a panic
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
@@ -165,7 +175,8 @@ async fn open(cfg: &Config, file: &std::path::Path) -> ExitCode {
         }
     };
     let saved_at = snap.saved_at;
-    let store = nightjar::store::Store::from_snapshot(snap);
+    let mut store = nightjar::store::Store::from_snapshot(snap);
+    store.logs.presets = cfg.presets.clone();
     let mut app = ui::app::App::new(cfg.keymap.clone(), cfg.theme.clone());
     app.bell = false;
     app.frozen_at = Some(saved_at);

@@ -26,6 +26,28 @@ pub fn bytes_one_line(b: &[u8]) -> String {
     one_line(&String::from_utf8_lossy(b))
 }
 
+/// JSON text (as serde_json writes it) that is safe to print on a terminal: serde_json escapes
+/// C0 controls inside strings but writes DEL, C1 controls (U+0080–U+009F, which some terminals
+/// obey even UTF-8 encoded) and bidi/invisible format characters as they are. Escape those as
+/// `\uXXXX` too: the JSON decodes to exactly the same values. Outside strings serde_json's
+/// output is ASCII, so this only ever touches string contents.
+pub fn json_inert(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if matches!(c, '\u{7f}'..='\u{9f}') || is_invisible_format(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Bidi embeddings, overrides, isolates and marks; zero-width and other invisible format characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
+}
+
 fn push_clean(out: &mut String, c: char, keep_newlines: bool) {
     match c {
         '\n' if keep_newlines => out.push('\n'),
@@ -61,6 +83,16 @@ mod tests {
     fn multi_line_keeps_newlines_only() {
         let s = multi_line("a\tb\nc\u{1b}[1m");
         assert_eq!(s, "a    b\nc␛[1m");
+    }
+
+    #[test]
+    fn json_stays_the_same_json_but_inert() {
+        let v = serde_json::json!({"id": "a\u{1b}]0;x\u{7}\u{9b}31m\u{202e}b\u{7f}"});
+        let raw = serde_json::to_string(&v).unwrap();
+        assert!(raw.contains('\u{9b}') && raw.contains('\u{202e}'), "serde_json leaves these raw: {raw:?}");
+        let inert = json_inert(&raw);
+        assert_eq!(inert, r#"{"id":"a\u001b]0;x\u0007\u009b31m\u202eb\u007f"}"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&inert).unwrap(), v);
     }
 
     #[test]

@@ -223,7 +223,11 @@ fn no_models_says_why() {
 fn overview_enter_opens_the_model_charts() {
     let (store, now) = demo_store(5);
     let mut a = app();
-    a.handle(Action::Down, &store);
+    // the list is the suspects ("what changed") first, then the models: go to the 2nd model
+    let suspects = nightjar::ui::panes::overview::suspects(&store).len();
+    for _ in 0..=suspects {
+        a.handle(Action::Down, &store);
+    }
     a.handle(Action::Select, &store);
     assert_eq!(a.current_kind(), nightjar::ui::pane::PaneKind::Models);
     let detail = a.pane::<ModelsPane>().unwrap().detail.clone().expect("charts open");

@@ -258,6 +258,7 @@ pub fn base_model_id(model_id: &str) -> &str {
 }
 
 /// A short display name: `us.anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5`.
+/// Model ids come from AWS (dimension values, trace annotations): the name is sanitised.
 pub fn short_model_name(model_id: &str) -> String {
     let base = base_model_id(model_id);
     let name = base.split_once('.').map(|(_, n)| n).unwrap_or(base);
@@ -273,7 +274,7 @@ pub fn short_model_name(model_id: &str) -> String {
             break;
         }
     }
-    parts.join("-")
+    crate::sanitize::one_line(&parts.join("-"))
 }
 
 #[cfg(test)]

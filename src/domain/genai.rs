@@ -38,7 +38,7 @@ use serde_json::Value;
 use super::pricing::{PriceTable, Tokens};
 
 /// Where a span's cost came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CostSource {
     /// An attribute the application set.
@@ -48,7 +48,7 @@ pub enum CostSource {
 }
 
 /// Which attribute families a span used (for the detail panel).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {
     OtelGenAi,
@@ -69,7 +69,7 @@ impl Dialect {
 }
 
 /// The GenAI facts of one span. `None` means the span did not say.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GenAi {
     pub provider: Option<String>,
     pub operation: Option<String>,
@@ -115,8 +115,7 @@ impl GenAi {
     /// a model or an operation. (Tokens alone are often an estimate, like the seed application's
     /// `prompt_construction.input_tokens`, and are not usage.)
     pub fn has_usage(&self) -> bool {
-        self.cost_usd.is_some()
-            || (self.tokens().is_some() && (self.model().is_some() || self.operation.is_some()))
+        self.cost_usd.is_some() || (self.tokens().is_some() && (self.model().is_some() || self.operation.is_some()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -612,7 +611,8 @@ mod tests {
 
     #[test]
     fn prompts_as_json_strings() {
-        let g = norm(json!({"gen_ai.prompt": "[{\"role\":\"user\",\"content\":\"hi\"}]", "gen_ai.completion": "plain"}));
+        let g =
+            norm(json!({"gen_ai.prompt": "[{\"role\":\"user\",\"content\":\"hi\"}]", "gen_ai.completion": "plain"}));
         assert_eq!(g.prompt.as_deref(), Some("user: hi"));
         assert_eq!(g.completion.as_deref(), Some("plain"));
     }

@@ -281,7 +281,7 @@ impl QueryStatus {
 }
 
 /// `statistics` of GetQueryResults.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueryStats {
     pub records_matched: f64,
     pub records_scanned: f64,
@@ -291,7 +291,7 @@ pub struct QueryStats {
 /// Query results as a table: the columns in the order fields first appear, values as strings
 /// (Logs Insights sends every value as a string; a missing field is an empty string), and each
 /// row's `@ptr` kept aside for GetLogRecord.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResultTable {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A look-back window such as `15m`, `1h` or `7d`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Since {
     secs: i64,
 }

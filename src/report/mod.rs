@@ -2,8 +2,8 @@
 //! Markdown incident report.
 
 pub mod markdown;
-pub mod query;
 pub mod panels;
+pub mod query;
 pub mod traces;
 
 /// Report sections contributed by the trace and log stores (empty when they hold nothing).
@@ -162,12 +162,16 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     };
     out.push_str(&format!("Burn {burn}  Window cost {}\n", format::opt(ov.window_cost, format::usd)));
     let firing = store.firing_rules();
-    let alarms: Vec<_> = store.alarms().into_iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).collect();
+    let alarms: Vec<_> =
+        store.alarms().into_iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).collect();
     if !firing.is_empty() || !alarms.is_empty() {
         out.push_str(&format!("FIRING {}:\n", firing.len() + alarms.len()));
         for r in &firing {
             let v = r.value.map(|v| format!("{v:.2}")).unwrap_or_default();
-            out.push_str(&format::clip(&format!("  rule {} ({}) {v} {}", r.name, format!("{:?}", r.severity).to_lowercase(), r.condition), 80));
+            out.push_str(&format::clip(
+                &format!("  rule {} ({}) {v} {}", r.name, format!("{:?}", r.severity).to_lowercase(), r.condition),
+                80,
+            ));
             out.push('\n');
         }
         for a in &alarms {

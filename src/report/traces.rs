@@ -36,12 +36,19 @@ pub fn markdown(store: &Store) -> String {
             );
         }
     }
-    let failing: Vec<_> = store.traces.summaries().into_iter().filter(|s| s.fault || s.error || s.throttle).take(5).collect();
+    let failing: Vec<_> =
+        store.traces.summaries().into_iter().filter(|s| s.fault || s.error || s.throttle).take(5).collect();
     if !failing.is_empty() {
-        let _ = writeln!(md, "\n### Failing (newest first)\n\n| Trace | Time | Marks | Root | Model |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            md,
+            "\n### Failing (newest first)\n\n| Trace | Time | Marks | Root | Model |\n|---|---|---|---|---|"
+        );
         for s in failing {
-            let marks: Vec<&str> =
-                [(s.fault, "fault"), (s.error, "error"), (s.throttle, "throttle")].iter().filter(|(b, _)| *b).map(|(_, m)| *m).collect();
+            let marks: Vec<&str> = [(s.fault, "fault"), (s.error, "error"), (s.throttle, "throttle")]
+                .iter()
+                .filter(|(b, _)| *b)
+                .map(|(_, m)| *m)
+                .collect();
             let model = store
                 .traces
                 .trace(&s.id)
@@ -95,9 +102,15 @@ mod tests {
             listed_at: 3600,
         })));
         let md = markdown(&store);
-        assert!(md.contains("2 traces matching `service(\"rag-api\")`: 0 with faults, 1 with errors, 1 throttled."), "{md}");
+        assert!(
+            md.contains("2 traces matching `service(\"rag-api\")`: 0 with faults, 1 with errors, 1 throttled."),
+            "{md}"
+        );
         assert!(md.contains("| `1-b` | 5.5s | rag-api | claude-sonnet-4-5 |"), "{md}");
-        assert!(md.contains("| `1-b` | 1970-01-01T00:03:20Z | error, throttle | rag-api POST /query | claude-sonnet-4-5 |"), "{md}");
+        assert!(
+            md.contains("| `1-b` | 1970-01-01T00:03:20Z | error, throttle | rag-api POST /query | claude-sonnet-4-5 |"),
+            "{md}"
+        );
         assert!(!md.contains("| `1-a` | 1970"), "1-a did not fail: {md}");
     }
 }

@@ -76,10 +76,10 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut since = crate::domain::window::Since::default();
         loop {
-            if let Ok(u) = poller.poll(super::aws::now()).await {
-                if tx.send(Update::Alarms(u)).is_err() {
-                    return;
-                }
+            if let Ok(u) = poller.poll(super::aws::now()).await
+                && tx.send(Update::Alarms(u)).is_err()
+            {
+                return;
             }
             let delay = super::next_delay(refresh, &poller.health);
             poller.health.backoff_secs = if poller.health.consecutive_failures > 0 { delay.as_secs() } else { 0 };

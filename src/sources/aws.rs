@@ -167,7 +167,8 @@ impl RecoveringCredentials {
             return Ok(c.clone());
         }
         let fresh = self.chain.provide_credentials().await?;
-        let until = fresh.expiry().map(|e| e.checked_sub(Self::BUFFER).unwrap_or(e)).unwrap_or(now + Self::NO_EXPIRY_TTL);
+        let until =
+            fresh.expiry().map(|e| e.checked_sub(Self::BUFFER).unwrap_or(e)).unwrap_or(now + Self::NO_EXPIRY_TTL);
         *cached = Some((fresh.clone(), generation, until));
         Ok(fresh)
     }
@@ -226,7 +227,8 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
-    let code = err.code().map(str::to_string);
+    // the code is AWS's text (or whatever answered in its place): sanitised like the message
+    let code = err.code().map(crate::sanitize::one_line);
     let service_msg = err.message().map(str::to_string);
     let full = DisplayErrorContext(err).to_string();
     let timeout =
@@ -427,6 +429,73 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hands out `AKID<n>` (n = calls so far), expiring `ttl` from now.
+    #[derive(Debug)]
+    struct Counting {
+        calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        ttl: Option<Duration>,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            let expiry = self.ttl.map(|t| std::time::SystemTime::now() + t);
+            aws_credential_types::provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+                format!("AKID{n}"),
+                "secret",
+                None,
+                expiry,
+                "test",
+            )))
+        }
+    }
+
+    fn counting(ttl: Option<Duration>) -> (RecoveringCredentials, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let p = RecoveringCredentials::new(SharedCredentialsProvider::new(Counting { calls: calls.clone(), ttl }));
+        (p, calls)
+    }
+
+    #[tokio::test]
+    async fn credentials_are_cached_until_aws_rejects_them() {
+        // the rejection counter is process-wide: if another test bumped it meanwhile, go again
+        for _ in 0..5 {
+            let g0 = CREDENTIALS_REJECTED.load(Ordering::SeqCst);
+            let (p, calls) = counting(Some(Duration::from_secs(3600)));
+            let first = [p.provide_credentials().await.unwrap(), p.provide_credentials().await.unwrap()];
+            let calls_while_valid = calls.load(Ordering::SeqCst);
+            // AWS said ExpiredToken (to any source): the next call fetches them again
+            credentials_rejected();
+            let second = [p.provide_credentials().await.unwrap(), p.provide_credentials().await.unwrap()];
+            if CREDENTIALS_REJECTED.load(Ordering::SeqCst) != g0 + 1 {
+                continue;
+            }
+            assert_eq!(calls_while_valid, 1, "cached while valid");
+            assert_eq!(first.map(|c| c.access_key_id().to_string()), ["AKID1", "AKID1"]);
+            assert_eq!(second.map(|c| c.access_key_id().to_string()), ["AKID2", "AKID2"]);
+            assert_eq!(calls.load(Ordering::SeqCst), 2);
+            return;
+        }
+        panic!("the rejection counter kept moving");
+    }
+
+    #[tokio::test]
+    async fn credentials_about_to_expire_are_fetched_again() {
+        // inside the 10 s buffer: never reused
+        let (p, calls) = counting(Some(Duration::from_secs(5)));
+        p.provide_credentials().await.unwrap();
+        p.provide_credentials().await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // no expiry: kept (for 15 minutes, as the SDK does)
+        let (p, calls) = counting(None);
+        p.provide_credentials().await.unwrap();
+        p.provide_credentials().await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
 
     fn ctx() -> ErrorContext {
         ErrorContext::new("cloudwatch:GetMetricData", Some("prod"), Some("us-east-1"), None)

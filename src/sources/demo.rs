@@ -18,10 +18,10 @@
 //! requests, never an average of per-minute percentiles.
 
 mod generate;
-/// Samples and platform metrics for the Pipeline and Platform panes.
-mod pipeline;
 /// Synthetic invocation logs, app logs and spans for the Logs pane.
 pub mod logs;
+/// Samples and platform metrics for the Pipeline and Platform panes.
+mod pipeline;
 mod rng;
 mod series;
 /// CloudWatch statistics over samples; `stats::nearest_rank` is the reference percentile.

@@ -544,6 +544,8 @@ impl<B: InsightsBackend> LogsRunner<B> {
         match cmd {
             Command::Shutdown => return false,
             Command::SetSince(s) => self.set_since(s).await,
+            // `r`: look for the log groups again if that failed or found none (after a login)
+            Command::Refresh if self.groups.error.is_some() || self.groups.invocation.is_empty() => self.init().await,
             Command::Logs(LogsRequest::Run { spec, replaces }) => {
                 if let Some(old) = replaces {
                     self.cancel(old, "replaced by another query").await;
@@ -836,8 +838,16 @@ pub fn spawn<B: InsightsBackend>(mut runner: LogsRunner<B>, tx: UnboundedSender<
     tokio::spawn(async move {
         runner.init().await;
         let mut open = flush(&mut runner, &tx);
+        // discovery failed (expired credentials, throttling, the network): try again with the
+        // sources' backoff, so the logs source recovers by itself like the others
+        let mut rediscover = None;
         while open {
-            let wake = runner.next_wake();
+            if runner.groups.error.is_none() {
+                rediscover = None;
+            } else if rediscover.is_none() {
+                rediscover = Some(Instant::now() + super::next_delay(Duration::from_secs(60), &runner.health));
+            }
+            let wake = [runner.next_wake(), rediscover].into_iter().flatten().min();
             let cmd = tokio::select! {
                 c = rx.recv() => Some(c),
                 _ = sleep_until(wake), if wake.is_some() => None,
@@ -849,6 +859,10 @@ pub fn spawn<B: InsightsBackend>(mut runner: LogsRunner<B>, tx: UnboundedSender<
             };
             if !go_on {
                 break;
+            }
+            if rediscover.is_some_and(|t| Instant::now() >= t) {
+                rediscover = None;
+                runner.init().await;
             }
             runner.pump(Instant::now()).await;
             open = flush(&mut runner, &tx);
@@ -1472,6 +1486,9 @@ mod tests {
         assert_eq!(g.app, vec!["/ecs/app".to_string()]);
         assert_eq!(g.available.len(), 4);
         assert_eq!(r.health.calls, 3);
+        // a refresh does not repeat a discovery that worked
+        r.command(Command::Refresh).await;
+        assert_eq!(all.num_calls(), 1);
         r.record("ptr-1").await;
         let u = r.drain();
         assert!(u.contains(&Update::Logs(LogsUpdate::Record {

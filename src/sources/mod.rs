@@ -137,7 +137,12 @@ impl View {
 }
 
 /// Like [`wait`], also following [`Command::SetRange`].
-pub(crate) async fn wait_view(delay: Duration, rx: &mut UnboundedReceiver<Command>, view: &mut View, reset: &mut bool) -> bool {
+pub(crate) async fn wait_view(
+    delay: Duration,
+    rx: &mut UnboundedReceiver<Command>,
+    view: &mut View,
+    reset: &mut bool,
+) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(delay) => true,
         cmd = rx.recv() => match cmd {

@@ -176,7 +176,12 @@ impl XraySource {
         &self.region
     }
 
-    fn error<E, R>(&self, action: &str, e: &aws_smithy_runtime_api::client::result::SdkError<E, R>, now: i64) -> SourceError
+    fn error<E, R>(
+        &self,
+        action: &str,
+        e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+        now: i64,
+    ) -> SourceError
     where
         E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug,
@@ -380,7 +385,8 @@ pub fn spawn(
 ) -> UnboundedSender<Command> {
     let (ctx, mut rx) = unbounded_channel();
     tokio::spawn(async move {
-        let mut work = Work { list_due: initial.is_some(), current: initial, region: src.region.clone(), ..Default::default() };
+        let mut work =
+            Work { list_due: initial.is_some(), current: initial, region: src.region.clone(), ..Default::default() };
         let mut retry_at: Option<tokio::time::Instant> = None;
         if tx.send(Update::Health(src.health.clone())).is_err() {
             return;
@@ -392,9 +398,14 @@ pub fn spawn(
                 }
             }
             let retry_ok = retry_at.is_none_or(|t| tokio::time::Instant::now() >= t);
-            if work.list_due && retry_ok && let Some(q) = work.current.clone() {
+            if work.list_due
+                && retry_ok
+                && let Some(q) = work.current.clone()
+            {
                 work.list_due = false;
-                if tx.send(Update::Traces(TracesUpdate::Listing { query: q.clone(), region: src.region.clone() })).is_err()
+                if tx
+                    .send(Update::Traces(TracesUpdate::Listing { query: q.clone(), region: src.region.clone() }))
+                    .is_err()
                 {
                     return;
                 }
@@ -496,9 +507,9 @@ mod tests {
             .start_time(DateTime::from_secs_f64((NOW - 100) as f64 + 0.25))
             .duration(2.5)
             .response_time(2.4)
-            .has_fault(n % 2 == 0)
+            .has_fault(n.is_multiple_of(2))
             .has_error(false)
-            .has_throttle(n % 3 == 0)
+            .has_throttle(n.is_multiple_of(3))
             .build()
     }
 
@@ -514,8 +525,9 @@ mod tests {
     async fn filter_expressions_are_sent_and_pages_and_windows_followed() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s1 = seen.clone();
-        let first = mock!(Client::get_trace_summaries).match_requests(|r| r.next_token().is_none()).then_compute_output(
-            move |r| {
+        let first = mock!(Client::get_trace_summaries)
+            .match_requests(|r| r.next_token().is_none())
+            .then_compute_output(move |r| {
                 s1.lock().unwrap().push((
                     r.start_time().unwrap().secs(),
                     r.end_time().unwrap().secs(),
@@ -530,21 +542,19 @@ mod tests {
                     b = b.trace_summaries(summary(3));
                 }
                 b.build()
-            },
-        );
+            });
         let s2 = seen.clone();
-        let second =
-            mock!(Client::get_trace_summaries).match_requests(|r| r.next_token() == Some("p2")).then_compute_output(
-                move |r| {
-                    s2.lock().unwrap().push((
-                        r.start_time().unwrap().secs(),
-                        r.end_time().unwrap().secs(),
-                        r.filter_expression().map(str::to_string),
-                        r.sampling(),
-                    ));
-                    GetTraceSummariesOutput::builder().trace_summaries(summary(2)).traces_processed_count(5).build()
-                },
-            );
+        let second = mock!(Client::get_trace_summaries)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_compute_output(move |r| {
+                s2.lock().unwrap().push((
+                    r.start_time().unwrap().secs(),
+                    r.end_time().unwrap().secs(),
+                    r.filter_expression().map(str::to_string),
+                    r.sampling(),
+                ));
+                GetTraceSummariesOutput::builder().trace_summaries(summary(2)).traces_processed_count(5).build()
+            });
         let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&first, &second]);
         let mut s = src(client);
         let filter = format!("annotation.model_id = \"{SONNET}\" AND throttle");
@@ -575,7 +585,11 @@ mod tests {
     async fn no_filter_sends_none_and_the_cap_truncates() {
         let gts = mock!(Client::get_trace_summaries).then_compute_output(|r| {
             assert_eq!(r.filter_expression(), None);
-            GetTraceSummariesOutput::builder().trace_summaries(summary(1)).trace_summaries(summary(2)).next_token("again").build()
+            GetTraceSummariesOutput::builder()
+                .trace_summaries(summary(1))
+                .trace_summaries(summary(2))
+                .next_token("again")
+                .build()
         });
         let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
         let mut s = src(client);
@@ -684,7 +698,12 @@ mod tests {
                         .traces(
                             XTrace::builder()
                                 .id(tid(1))
-                                .segments(Segment::builder().id("a").document(doc(&tid(1), "a", None, "rag-api", 1.0, 3.0)).build())
+                                .segments(
+                                    Segment::builder()
+                                        .id("a")
+                                        .document(doc(&tid(1), "a", None, "rag-api", 1.0, 3.0))
+                                        .build(),
+                                )
                                 .build(),
                         )
                         .unprocessed_trace_ids(tid(2))
@@ -694,7 +713,9 @@ mod tests {
                         XTrace::builder()
                             .id(tid(6))
                             .limit_exceeded(true)
-                            .segments(Segment::builder().id("z").document(doc(&tid(6), "z", None, "big", 1.0, 2.0)).build())
+                            .segments(
+                                Segment::builder().id("z").document(doc(&tid(6), "z", None, "big", 1.0, 2.0)).build(),
+                            )
                             .build(),
                     );
                 }

@@ -35,14 +35,14 @@ pub struct SourceError {
 }
 
 impl SourceError {
-    /// `AccessDenied: … — fix`, on one line.
+    /// `AccessDenied: … — fix`, on one line, sanitised (the code and message come from AWS).
     pub fn one_line(&self) -> String {
         let code = self.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
-        if self.hint.is_empty() {
+        crate::sanitize::one_line(&if self.hint.is_empty() {
             format!("{code}{}", self.message)
         } else {
             format!("{code}{} — {}", self.message, self.hint)
-        }
+        })
     }
 }
 

@@ -14,15 +14,20 @@ pub type QueryId = u64;
 
 /// Queries kept (the oldest finished go first).
 pub const KEEP_QUERIES: usize = 40;
+/// Result rows kept across those queries (a query returns up to 10,000): the oldest finished
+/// queries go first, the newest always stays.
+pub const KEEP_ROWS: usize = 50_000;
 /// Query texts kept in the history.
 pub const KEEP_HISTORY: usize = 100;
 /// Records (GetLogRecord) kept.
 pub const KEEP_RECORDS: usize = 200;
+/// Retention by age: finished queries that ended this long before the newest query was made go.
+pub const KEEP_QUERY_SECS: i64 = 6 * 3600;
 
 static NEXT_QUERY: AtomicU64 = AtomicU64::new(1);
 
 /// What a query is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Purpose {
     /// Rows for the Logs pane (a preset or the editor).
     Table,
@@ -33,7 +38,7 @@ pub enum Purpose {
 }
 
 /// A query to run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QuerySpec {
     pub id: QueryId,
     /// The preset's name, `query` for an edited one, `trace <id>` for a trace look-up.
@@ -75,7 +80,7 @@ impl QuerySpec {
 }
 
 /// One query and what it has returned so far.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueryRun {
     pub spec: QuerySpec,
     pub status: QueryStatus,
@@ -130,7 +135,7 @@ impl QueryRun {
 }
 
 /// Where the invocation log groups came from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupSource {
     /// Not known yet (or nothing found).
@@ -145,7 +150,7 @@ pub enum GroupSource {
 }
 
 /// The log groups the console knows about.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogGroups {
     pub invocation: Vec<String>,
     pub invocation_source: GroupSource,
@@ -170,7 +175,7 @@ impl LogGroups {
 }
 
 /// GetTraceSegmentDestination: where X-Ray puts spans.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TransactionSearch {
     /// `XRay` or `CloudWatchLogs`.
     pub destination: Option<String>,
@@ -201,7 +206,7 @@ impl TransactionSearch {
 }
 
 /// A record fetched with GetLogRecord.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum RecordState {
     Loading,
     Loaded(Vec<(String, String)>),
@@ -225,8 +230,10 @@ pub enum LogsUpdate {
 }
 
 /// The Logs Insights part of the store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LogsState {
+    /// From the configuration, not saved in a snapshot.
+    #[serde(skip)]
     pub presets: Presets,
     pub usd_per_gb: f64,
     queries: BTreeMap<QueryId, QueryRun>,
@@ -309,8 +316,29 @@ impl LogsState {
     }
 
     fn prune(&mut self) {
-        while self.queries.len() > KEEP_QUERIES {
-            let Some(old) = self.queries.iter().find(|(_, q)| q.status.is_terminal()).map(|(id, _)| *id) else {
+        let rows = |s: &Self| s.queries.values().map(|q| q.table.rows.len()).sum::<usize>();
+        let newest = self.queries.keys().next_back().copied();
+        if let Some(now) = self.queries.values().map(|q| q.submitted_at).max() {
+            let expired: Vec<QueryId> = self
+                .queries
+                .iter()
+                .filter(|(id, q)| {
+                    q.status.is_terminal()
+                        && Some(**id) != newest
+                        && q.ended_at.unwrap_or(q.submitted_at) < now - KEEP_QUERY_SECS
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            for id in expired {
+                if let Some(q) = self.queries.remove(&id) {
+                    self.pruned_cost += q.cost_usd.unwrap_or(0.0);
+                }
+            }
+        }
+        while self.queries.len() > KEEP_QUERIES || (self.queries.len() > 1 && rows(self) > KEEP_ROWS) {
+            let Some(old) =
+                self.queries.iter().find(|(id, q)| q.status.is_terminal() && Some(**id) != newest).map(|(id, _)| *id)
+            else {
                 break;
             };
             if let Some(q) = self.queries.remove(&old) {
@@ -402,6 +430,16 @@ mod tests {
         assert_eq!(s.queries().count(), KEEP_QUERIES);
         assert!((s.spent_usd() - 0.45).abs() < 1e-9, "{}", s.spent_usd());
         assert_eq!(s.queries().next().unwrap().spec.query, format!("q{}", KEEP_QUERIES + 4));
+        // big results: at most KEEP_ROWS rows are kept, the newest query whatever its size
+        let mut s = LogsState::default();
+        for i in 0..8 {
+            let mut r = QueryRun::new(spec(&format!("big{i}")), 0);
+            r.status = QueryStatus::Complete;
+            r.table.rows = vec![vec![String::new()]; 10_000];
+            s.apply(LogsUpdate::Query(Box::new(r)));
+        }
+        assert_eq!(s.queries().count(), KEEP_ROWS / 10_000);
+        assert_eq!(s.queries().next().unwrap().spec.query, "big7");
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub struct Snapshot {
     pub health: Vec<SourceHealth>,
     pub rules: super::rules::RulesState,
     pub alarms: Vec<super::alarms::Alarm>,
+    /// The trace lists and the fetched traces (absent from older snapshots).
+    #[serde(default)]
+    pub traces: super::traces::TraceStore,
+    /// The Logs Insights queries run, their rows, the history and the log groups.
+    #[serde(default)]
+    pub logs: super::logs::LogsState,
 }
 
 impl Store {
@@ -41,6 +47,8 @@ impl Store {
             health: self.health.values().cloned().collect(),
             rules: self.rules.clone(),
             alarms: self.alarms.values().flatten().cloned().collect(),
+            traces: self.traces.clone(),
+            logs: self.logs.clone(),
         }
     }
 
@@ -52,6 +60,11 @@ impl Store {
         store.series = s.series.into_iter().collect();
         store.health = s.health.into_iter().map(|h| (h.label(), h)).collect();
         store.rules = s.rules;
+        store.traces = s.traces;
+        // The presets come from this console's configuration, not the snapshot.
+        let presets = std::mem::take(&mut store.logs.presets);
+        store.logs = s.logs;
+        store.logs.presets = presets;
         for a in s.alarms {
             store.alarms.entry(a.region.clone()).or_default().push(a);
         }

@@ -22,11 +22,14 @@ use crate::domain::window::{Since, Window};
 pub const CACHE_TRACES: usize = 400;
 /// …and at most this many spans across them.
 pub const CACHE_SPANS: usize = 300_000;
+/// Retention by age: when a list arrives, fetched traces that ended this long before its window
+/// and are not in it are dropped (the newest fetched always stays).
+pub const KEEP_BEFORE_LIST_SECS: i64 = 3600;
 
 /// Index of a span in its trace's arena.
 pub type SpanIdx = u32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpanKind {
     /// A service's segment (a document of its own).
@@ -35,7 +38,7 @@ pub enum SpanKind {
     Subsegment,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Http {
     pub method: Option<String>,
     pub url: Option<String>,
@@ -45,14 +48,14 @@ pub struct Http {
     pub client_ip: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StackFrame {
     pub path: Option<String>,
     pub line: Option<u64>,
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Exception {
     pub id: Option<String>,
     pub message: Option<String>,
@@ -66,7 +69,7 @@ pub struct Exception {
 }
 
 /// `cause`: a reference to an exception recorded elsewhere, or the exceptions themselves.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cause {
     /// When `cause` is a 16-character exception id.
     pub exception_ref: Option<String>,
@@ -76,7 +79,7 @@ pub struct Cause {
 }
 
 /// One segment or subsegment.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub id: String,
     /// As sent (`parent_id`, or the enclosing document's id for nested subsegments).
@@ -165,7 +168,7 @@ impl Span {
 }
 
 /// Counts and sums over a whole trace.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TraceTotals {
     pub spans: usize,
     pub faults: usize,
@@ -184,7 +187,7 @@ pub struct TraceTotals {
 }
 
 /// One trace as a span tree.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trace {
     pub id: String,
     pub region: String,
@@ -246,10 +249,10 @@ impl Trace {
         let mut parent_of: Vec<Option<usize>> = vec![None; n];
         let mut depth = vec![0u32; n];
         let bfs = |start: usize,
-                       order: &mut Vec<usize>,
-                       seen: &mut Vec<bool>,
-                       parent_of: &mut Vec<Option<usize>>,
-                       depth: &mut Vec<u32>| {
+                   order: &mut Vec<usize>,
+                   seen: &mut Vec<bool>,
+                   parent_of: &mut Vec<Option<usize>>,
+                   depth: &mut Vec<u32>| {
             let mut q = VecDeque::from([start]);
             seen[start] = true;
             while let Some(i) = q.pop_front() {
@@ -339,8 +342,10 @@ impl Trace {
         }
         // critical path, from the root that ended last: walk back from the span's end, taking
         // the child that was still running latest, then the one before it started, and so on
-        if let Some(&root) =
-            self.roots.iter().max_by(|a, b| eff_end(&self.spans[**a as usize]).total_cmp(&eff_end(&self.spans[**b as usize])))
+        if let Some(&root) = self
+            .roots
+            .iter()
+            .max_by(|a, b| eff_end(&self.spans[**a as usize]).total_cmp(&eff_end(&self.spans[**b as usize])))
         {
             let mut stack = vec![root as usize];
             while let Some(i) = stack.pop() {
@@ -454,7 +459,7 @@ fn dedupe(spans: Vec<Span>) -> Vec<Span> {
 // The trace list
 
 /// Which time range a trace list covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TraceRange {
     /// The last N seconds, re-anchored to "now" on every refresh.
     Last(i64),
@@ -474,7 +479,7 @@ impl TraceRange {
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(1);
 
 /// One trace-list request. A newer `seq` replaces the list; the same `seq` refreshes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraceQuery {
     pub seq: u64,
     pub range: TraceRange,
@@ -490,7 +495,7 @@ impl TraceQuery {
 }
 
 /// One row of GetTraceSummaries, as plain data.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TraceSummary {
     pub id: String,
     pub region: String,
@@ -515,7 +520,7 @@ pub struct TraceSummary {
 }
 
 /// The result of one list request in one region.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TraceList {
     pub query: TraceQuery,
     pub region: String,
@@ -532,19 +537,36 @@ pub struct TraceList {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TracesUpdate {
     /// A list request started in a region.
-    Listing { query: TraceQuery, region: String },
+    Listing {
+        query: TraceQuery,
+        region: String,
+    },
     Listed(TraceList),
-    ListFailed { query: TraceQuery, region: String, error: SourceError },
+    ListFailed {
+        query: TraceQuery,
+        region: String,
+        error: SourceError,
+    },
     /// Traces are being fetched.
-    Fetching { ids: Vec<String> },
+    Fetching {
+        ids: Vec<String>,
+    },
     /// Fetched traces, and the ids X-Ray could not return.
-    Fetched { traces: Vec<Trace>, unprocessed: Vec<String> },
-    FetchFailed { ids: Vec<String>, error: SourceError },
+    Fetched {
+        traces: Vec<Trace>,
+        unprocessed: Vec<String>,
+    },
+    FetchFailed {
+        ids: Vec<String>,
+        error: SourceError,
+    },
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct RegionList {
     list: Option<TraceList>,
+    /// A request in flight; not saved (a reopened snapshot has none).
+    #[serde(skip)]
     loading: bool,
     error: Option<SourceError>,
 }
@@ -568,7 +590,7 @@ pub struct SlowTrace {
 }
 
 /// The traces part of the store.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TraceStore {
     /// The annotation key that holds the model (`model_id` in the seed application).
     pub model_annotation: String,
@@ -577,6 +599,7 @@ pub struct TraceStore {
     cache: HashMap<String, Arc<Trace>>,
     cache_order: VecDeque<String>,
     cached_spans: usize,
+    #[serde(skip)]
     pending: HashSet<String>,
     unprocessed: HashSet<String>,
     fetch_errors: HashMap<String, SourceError>,
@@ -608,6 +631,7 @@ impl TraceStore {
                     r.error = None;
                     r.list = Some(list);
                     self.update_baseline();
+                    self.prune_by_age();
                 }
             }
             TracesUpdate::ListFailed { query, region, error } => {
@@ -676,11 +700,45 @@ impl TraceStore {
         }
     }
 
+    /// Drop fetched traces that ended [`KEEP_BEFORE_LIST_SECS`] before the listed window and are
+    /// not listed (an open span tree keeps its own `Arc`; a dropped trace is fetched again if asked).
+    fn prune_by_age(&mut self) {
+        let Some(w) = self.window() else { return };
+        let cutoff = (w.start - KEEP_BEFORE_LIST_SECS) as f64;
+        let newest = self.cache_order.back();
+        let listed: HashSet<&str> = self
+            .regions
+            .values()
+            .filter_map(|r| r.list.as_ref())
+            .flat_map(|l| l.summaries.iter().map(|s| s.id.as_str()))
+            .collect();
+        let old: Vec<String> = self
+            .cache
+            .iter()
+            .filter(|(id, t)| t.end < cutoff && !listed.contains(id.as_str()) && Some(*id) != newest)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if old.is_empty() {
+            return;
+        }
+        for id in &old {
+            if let Some(t) = self.cache.remove(id) {
+                self.cached_spans -= t.spans.len();
+            }
+        }
+        let cache = &self.cache;
+        self.cache_order.retain(|id| cache.contains_key(id));
+    }
+
     /// The p95 response time (seconds) of the last unfiltered list: the "slow" preset's bar.
     fn update_baseline(&mut self) {
         if self.query.as_ref().is_some_and(|q| q.filter.is_none()) {
-            let mut v: Vec<f64> =
-                self.summaries().iter().filter_map(|s| s.response_time.or(s.duration)).filter(|v| v.is_finite()).collect();
+            let mut v: Vec<f64> = self
+                .summaries()
+                .iter()
+                .filter_map(|s| s.response_time.or(s.duration))
+                .filter(|v| v.is_finite())
+                .collect();
             if !v.is_empty() {
                 v.sort_by(f64::total_cmp);
                 let rank = ((0.95 * v.len() as f64).ceil() as usize).clamp(1, v.len());
@@ -708,10 +766,10 @@ impl TraceStore {
 
     /// The window the current list covers (the widest of the regions').
     pub fn window(&self) -> Option<Window> {
-        self.regions.values().filter_map(|r| r.list.as_ref().map(|l| l.window)).reduce(|a, b| Window {
-            start: a.start.min(b.start),
-            end: a.end.max(b.end),
-        })
+        self.regions
+            .values()
+            .filter_map(|r| r.list.as_ref().map(|l| l.window))
+            .reduce(|a, b| Window { start: a.start.min(b.start), end: a.end.max(b.end) })
     }
 
     pub fn loading(&self) -> bool {
@@ -973,7 +1031,11 @@ mod tests {
         let q2 = TraceQuery::new(TraceRange::Last(3600), Some("fault".into()));
         st.apply(TracesUpdate::Listing { query: q1.clone(), region: "a".into() });
         assert!(st.loading());
-        st.apply(listed(&q1, "a", (0..20).map(|i| summary(&format!("t{i}"), i as f64, i % 5 == 0, false, i as f64)).collect()));
+        st.apply(listed(
+            &q1,
+            "a",
+            (0..20).map(|i| summary(&format!("t{i}"), i as f64, i % 5 == 0, false, i as f64)).collect(),
+        ));
         st.apply(listed(&q1, "b", vec![summary("tb", 100.0, false, true, 1.0)]));
         assert_eq!(st.summaries().len(), 21);
         assert_eq!(st.summaries()[0].id, "tb", "newest first");
@@ -1006,7 +1068,11 @@ mod tests {
         let q = TraceQuery::new(TraceRange::Last(3600), None);
         let mut a = summary("1-a", 1.0, true, false, 2.0);
         a.root = Some("svc".into());
-        st.apply(listed(&q, "r", vec![a, summary("1-b", 2.0, false, true, 3.0), summary("1-c", 3.0, false, false, 1.0)]));
+        st.apply(listed(
+            &q,
+            "r",
+            vec![a, summary("1-b", 2.0, false, true, 3.0), summary("1-c", 3.0, false, false, 1.0)],
+        ));
         assert!(st.wants_fetch("1-a"));
         st.apply(TracesUpdate::Fetching { ids: vec!["1-a".into(), "1-zz".into()] });
         assert!(st.is_pending("1-a") && !st.wants_fetch("1-a"));

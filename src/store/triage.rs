@@ -61,6 +61,9 @@ fn higher_is_better(key: &SeriesKey) -> bool {
         || m == "requestcount"
 }
 
+/// A series that departs from its baseline: how it reads, its phrase, its figures.
+type Candidate = (Label, String, Suspect);
+
 /// How a series reads to a human: the subject (a model, or the metric), what moved, and how
 /// actionable it is (lower first) when several signals of one subject moved together.
 struct Label {
@@ -71,25 +74,38 @@ struct Label {
 }
 
 fn label(key: &SeriesKey) -> Label {
-    if key.namespace == BEDROCK_NAMESPACE {
-        if let (Some(model), Some(m)) = (key.dim("ModelId"), BedrockMetric::from_name(&key.metric)) {
-            let (what, rank) = match (m, key.stat.as_str()) {
-                (BedrockMetric::Throttles, _) => ("throttles".to_string(), 0),
-                (BedrockMetric::ServerErrors, _) => ("5xx errors".to_string(), 1),
-                (BedrockMetric::ClientErrors, _) => ("4xx errors".to_string(), 2),
-                (BedrockMetric::Latency, s) => (format!("{} latency", if s == "Average" { "avg" } else { s }), 3),
-                (BedrockMetric::OutputTokens, _) => ("output tokens".to_string(), 4),
-                (BedrockMetric::InputTokens, _) => ("input tokens".to_string(), 5),
-                (BedrockMetric::Invocations, _) => ("invocations".to_string(), 6),
-                (BedrockMetric::TimeToFirstToken, s) => (format!("TTFT {s}"), 7),
-                (BedrockMetric::TpmQuotaUsage, _) => ("TPM quota usage".to_string(), 8),
-                (BedrockMetric::CacheReadTokens, _) => ("cache reads".to_string(), 9),
-                (BedrockMetric::CacheWriteTokens, _) => ("cache writes".to_string(), 9),
-            };
-            return Label { model: Some(model.to_string()), subject: short_model_name(model), what, rank };
-        }
+    if key.namespace == BEDROCK_NAMESPACE
+        && let (Some(model), Some(m)) = (key.dim("ModelId"), BedrockMetric::from_name(&key.metric))
+    {
+        let (what, rank) = match (m, key.stat.as_str()) {
+            (BedrockMetric::Throttles, _) => ("throttles".to_string(), 0),
+            (BedrockMetric::ServerErrors, _) => ("5xx errors".to_string(), 1),
+            (BedrockMetric::ClientErrors, _) => ("4xx errors".to_string(), 2),
+            (BedrockMetric::Latency, s) => (format!("{} latency", if s == "Average" { "avg" } else { s }), 3),
+            (BedrockMetric::OutputTokens, _) => ("output tokens".to_string(), 4),
+            (BedrockMetric::InputTokens, _) => ("input tokens".to_string(), 5),
+            (BedrockMetric::Invocations, _) => ("invocations".to_string(), 6),
+            (BedrockMetric::TimeToFirstToken, s) => (format!("TTFT {s}"), 7),
+            (BedrockMetric::TpmQuotaUsage, _) => ("TPM quota usage".to_string(), 8),
+            (BedrockMetric::CacheReadTokens, _) => ("cache reads".to_string(), 9),
+            (BedrockMetric::CacheWriteTokens, _) => ("cache writes".to_string(), 9),
+        };
+        return Label { model: Some(model.to_string()), subject: short_model_name(model), what, rank };
     }
-    let dims: Vec<String> = key.dims.iter().map(|(_, v)| v.clone()).collect();
+    // dimension values as a person reads them: model ids shortened, ARNs by their resource path
+    let dims: Vec<String> = key
+        .dims
+        .iter()
+        .map(|(k, v)| {
+            if k == "ModelId" {
+                short_model_name(v)
+            } else if let Some((_, path)) = v.strip_prefix("arn:").and_then(|a| a.split_once('/')) {
+                path.to_string()
+            } else {
+                v.clone()
+            }
+        })
+        .collect();
     let stat = if key.stat == "Average" || is_additive(&key.stat) { String::new() } else { format!(" {}", key.stat) };
     let dims = if dims.is_empty() { String::new() } else { format!(" ({})", dims.join(",")) };
     Label { model: None, subject: format!("{}{stat}{dims}", key.metric), what: String::new(), rank: 0 }
@@ -139,7 +155,7 @@ impl Store {
         let end = now.div_euclid(60) * 60;
         let recent_from = end - RECENT_MINUTES * 60;
         let base_from = recent_from - BASELINE_MINUTES * 60;
-        let mut candidates: Vec<(Label, String, Suspect)> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
         for (key, series) in self.series() {
             // percentiles other than p99 repeat what p99 and the average say
             if matches!(key.stat.as_str(), "p50" | "p90" | "Minimum") {
@@ -215,8 +231,7 @@ impl Store {
         }
         // One line per subject: a model's throttles, latency and tokens that moved together are
         // one story, told with the most actionable signal first.
-        let mut groups: std::collections::BTreeMap<(String, String), Vec<(Label, String, Suspect)>> =
-            Default::default();
+        let mut groups: std::collections::BTreeMap<(String, String), Vec<Candidate>> = Default::default();
         for c in candidates {
             let g = match &c.0.model {
                 Some(m) => (c.2.key.region.clone(), m.clone()),
@@ -323,6 +338,17 @@ mod tests {
         assert_eq!(sus[0].since, end - 5 * 60);
         assert_eq!(sus[0].model.as_deref(), Some("us.anthropic.claude-sonnet-4-5-20250929-v1:0"));
         assert!(sus[0].summary.starts_with("claude-sonnet-4-5 throttles 40× baseline since"), "{}", sus[0].summary);
+        let arn = SeriesKey::new(
+            "us-east-1",
+            "AWS/Bedrock/Agents",
+            "OutputTokenCount",
+            &[
+                ("AgentAliasArn", "arn:aws:bedrock:us-east-1:1:agent-alias/SUPPORT01/LIVE"),
+                ("ModelId", "anthropic.claude-opus-4-5-20251101-v1:0"),
+            ],
+            "Sum",
+        );
+        assert_eq!(label(&arn).subject, "OutputTokenCount (SUPPORT01/LIVE,claude-opus-4-5)");
         // normal noise is no suspect at all
         assert_eq!(sus.len(), 1, "{:#?}", sus.iter().map(|s| &s.summary).collect::<Vec<_>>());
     }

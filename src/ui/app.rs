@@ -29,7 +29,10 @@ pub enum Effect {
     /// Freeze the view (true) while polling goes on, or resume (false).
     Freeze(bool),
     /// Watch another profile and/or regions: the sources are rebuilt.
-    Restart { profile: Option<String>, regions: Vec<String> },
+    Restart {
+        profile: Option<String>,
+        regions: Vec<String>,
+    },
     Quit,
 }
 
@@ -94,10 +97,8 @@ impl App {
         let Some(line) = self.cmdline.as_mut() else { return Effect::None };
         match key.code {
             KeyCode::Esc => self.cmdline = None,
-            KeyCode::Backspace => {
-                if line.pop().is_none() {
-                    self.cmdline = None;
-                }
+            KeyCode::Backspace if line.pop().is_none() => {
+                self.cmdline = None;
             }
             KeyCode::Tab => {
                 let options = super::command::complete(line);
@@ -149,7 +150,11 @@ impl App {
                 let w = r.map(|(start, end)| crate::domain::window::Window { start, end });
                 self.range = w;
                 self.flash = Some(match w {
-                    Some(w) => format!("range {} → {} (polling that range)", super::format::hhmm(w.start), super::format::hhmm(w.end)),
+                    Some(w) => format!(
+                        "range {} → {} (polling that range)",
+                        super::format::hhmm(w.start),
+                        super::format::hhmm(w.end)
+                    ),
                     None => "back to live".into(),
                 });
                 self.zoom = (0.0, 1.0);
@@ -229,7 +234,10 @@ impl App {
         let len = (w.end - w.start) as f64;
         let start = w.start + (len * self.zoom.0) as i64;
         let end = w.start + (len * self.zoom.1) as i64;
-        crate::domain::window::Window { start: start.div_euclid(60) * 60, end: (end.div_euclid(60) * 60).max(start.div_euclid(60) * 60 + 300) }
+        crate::domain::window::Window {
+            start: start.div_euclid(60) * 60,
+            end: (end.div_euclid(60) * 60).max(start.div_euclid(60) * 60 + 300),
+        }
     }
 
     pub fn current_kind(&self) -> PaneKind {
@@ -324,7 +332,8 @@ impl App {
             Action::Freeze => self.toggle_freeze(),
             Action::ToggleUtc => {
                 super::format::set_local(!super::format::is_local());
-                self.flash = Some(if super::format::is_local() { "times in local time".into() } else { "times in UTC".into() });
+                self.flash =
+                    Some(if super::format::is_local() { "times in local time".into() } else { "times in UTC".into() });
                 Effect::Redraw
             }
             Action::ZoomIn | Action::ZoomOut | Action::PanLeft | Action::PanRight | Action::ZoomReset => {

@@ -177,13 +177,19 @@ mod tests {
         assert_eq!(parse("traces", NOW), Ok(Cmd::Goto(PaneKind::Traces)));
         assert_eq!(parse(":since 3h", NOW), Ok(Cmd::Since("3h".parse().unwrap())));
         assert_eq!(parse(":region us-west-2", NOW), Ok(Cmd::Region(vec!["us-west-2".into()])));
-        assert_eq!(parse(":region us-east-1,eu-west-1", NOW), Ok(Cmd::Region(vec!["us-east-1".into(), "eu-west-1".into()])));
+        assert_eq!(
+            parse(":region us-east-1,eu-west-1", NOW),
+            Ok(Cmd::Region(vec!["us-east-1".into(), "eu-west-1".into()]))
+        );
         assert_eq!(parse(":profile prod", NOW), Ok(Cmd::Profile("prod".into())));
         assert_eq!(parse(":theme light", NOW), Ok(Cmd::Theme("light".into())));
         assert_eq!(parse(":export", NOW), Ok(Cmd::Export));
         assert_eq!(parse(":q", NOW), Ok(Cmd::Quit));
         assert_eq!(parse(":range 03:00 04:30", NOW), Ok(Cmd::Range(Some((NOW - 3 * 3600, NOW - 3600 - 1800)))));
-        assert_eq!(parse(":range 2026-11-24T22:00:00Z 2026-11-24T23:00:00Z", NOW), Ok(Cmd::Range(Some((NOW - 8 * 3600, NOW - 7 * 3600)))));
+        assert_eq!(
+            parse(":range 2026-11-24T22:00:00Z 2026-11-24T23:00:00Z", NOW),
+            Ok(Cmd::Range(Some((NOW - 8 * 3600, NOW - 7 * 3600))))
+        );
         // a time of day later than now means yesterday
         assert_eq!(parse(":range 23:00 23:30", NOW), Ok(Cmd::Range(Some((NOW - 7 * 3600, NOW - 7 * 3600 + 1800)))));
         assert_eq!(parse(":range live", NOW), Ok(Cmd::Range(None)));
@@ -201,7 +207,10 @@ mod tests {
     #[test]
     fn completion() {
         assert_eq!(complete(":mo"), vec!["models".to_string()]);
-        assert_eq!(complete(":since "), vec!["since 15m", "since 1h", "since 3h", "since 12h", "since 24h", "since 7d"]);
+        assert_eq!(
+            complete(":since "),
+            vec!["since 15m", "since 1h", "since 3h", "since 12h", "since 24h", "since 7d"]
+        );
         assert_eq!(complete(":theme so"), vec!["theme solarized-dark".to_string()]);
         assert!(complete(":region us-w").contains(&"region us-west-2".to_string()));
         assert_eq!(common_prefix(&complete(":p")), Some("p".into()));

@@ -303,7 +303,9 @@ mod tests {
         // every shipped keymap still reaches every action that matters
         for (name, _) in BUILTIN {
             let k = Keymap::resolve(name).unwrap();
-            for a in [Action::Quit, Action::Help, Action::Back, Action::Select, Action::Up, Action::Down, Action::NextPane] {
+            for a in
+                [Action::Quit, Action::Help, Action::Back, Action::Select, Action::Up, Action::Down, Action::NextPane]
+            {
                 assert!(k.key_for(a).is_some(), "{name} has no key for {a:?}");
             }
         }

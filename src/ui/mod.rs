@@ -68,7 +68,11 @@ const BELL_MIN_GAP: Duration = Duration::from_secs(10);
 pub enum Exit {
     Quit,
     /// `:profile` or `:region`: rebuild the sources and run again with this app state.
-    Restart { app: Box<App>, profile: Option<String>, regions: Vec<String> },
+    Restart {
+        app: Box<App>,
+        profile: Option<String>,
+        regions: Vec<String>,
+    },
 }
 
 pub async fn run(
@@ -190,19 +194,10 @@ fn osc52(text: &str) {
     let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes())).and_then(|()| out.flush());
 }
 
-/// Standard base64 with padding (all OSC 52 needs; not worth a dependency).
+/// Standard base64 with padding, as OSC 52 wants it.
 pub fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n =
-            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// SIGTERM and SIGHUP end the loop like `q` does, so the terminal is restored.
@@ -310,11 +305,25 @@ fn test_panic_deadline() -> Option<Instant> {
 }
 
 /// Write `nightjar-incident-<time>.md` (the report) and `.json` (a snapshot) into `dir`.
-pub fn save_report(store: &Store, now: i64, dir: &std::path::Path) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
-    let stamp = chrono::DateTime::from_timestamp(now, 0).map(|t| t.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
+pub fn save_report(
+    store: &Store,
+    now: i64,
+    dir: &std::path::Path,
+) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
+    let stamp =
+        chrono::DateTime::from_timestamp(now, 0).map(|t| t.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
     let md = dir.join(format!("nightjar-incident-{stamp}.md"));
     let json = dir.join(format!("nightjar-incident-{stamp}.json"));
     std::fs::write(&md, crate::report::markdown::render(store, now)).map_err(|e| format!("{}: {e}", md.display()))?;
     store.snapshot(now).save(&json)?;
     Ok((md, json))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_payload_is_standard_base64() {
+        assert_eq!(super::base64(b"1-6b0650ac-de0000"), "MS02YjA2NTBhYy1kZTAwMDA=");
+        assert_eq!(super::base64(b""), "");
+    }
 }

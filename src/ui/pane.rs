@@ -40,6 +40,8 @@ pub enum Intent {
     LogsForTrace { trace_id: String, window: Option<Window> },
     /// Open the chart of one series.
     OpenSeries { key: SeriesKey },
+    /// Open one trace's span tree (from a log line or a span record that names it).
+    OpenTrace { trace_id: String },
 }
 
 /// What the app must do after a pane handled a key.

@@ -369,7 +369,8 @@ fn indexed_rgb(i: u8) -> (u8, u8, u8) {
 }
 
 fn dist(a: (u8, u8, u8), b: (u8, u8, u8)) -> i32 {
-    let (r, g, bl) = (i32::from(a.0) - i32::from(b.0), i32::from(a.1) - i32::from(b.1), i32::from(a.2) - i32::from(b.2));
+    let (r, g, bl) =
+        (i32::from(a.0) - i32::from(b.0), i32::from(a.1) - i32::from(b.1), i32::from(a.2) - i32::from(b.2));
     r * r + g * g + bl * bl
 }
 

@@ -39,6 +39,10 @@
 //! | ap-northeast-2 | emulator_logs::once_query_prints_rows_as_json_and_text |
 //! | eu-west-2     | emulator_pipeline::poller_reads_back_pipeline_and_platform_figures |
 //! | eu-west-3     | emulator_pipeline::once_json_reports_the_genai_namespaces |
+//! | sa-east-1     | faults::every_fault_is_survived_and_recovered_from (faults::once_through_faults_fails_cleanly names it too; every call is faulted, no state is read) |
+//! | ca-central-1  | faults::backoff_holds_the_call_rate_down_in_a_throttling_storm |
+//! | af-south-1    | faults::expired_credentials_show_the_fix_and_recover_by_themselves (faults::expired_sso_session_banner_then_recovery_in_the_console reads it, asserts no figures) |
+//! | me-south-1    | terminal_safety::every_ending_stops_insights_queries_and_hostile_aws_text_stays_inert |
 //!
 //! # Running
 //!

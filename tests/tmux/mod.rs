@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 pub struct Tmux {
     socket: String,
+    /// The socket file, removed with the server.
+    path: Option<String>,
 }
 
 /// `rc=N` plus the terminal modes (`modes: isig icanon echo icrnl opost` when cooked), printed by
@@ -21,11 +23,16 @@ impl Tmux {
     /// TERM). `None` when tmux is missing.
     pub fn start(width: u16, height: u16, env: &[(&str, String)]) -> Option<Self> {
         if Command::new("tmux").arg("-V").output().is_err() {
+            // scripts/test.sh (and so CI) installs tmux and sets this: never skip there
+            assert!(
+                std::env::var("NIGHTJAR_REQUIRE_TMUX").as_deref() != Ok("1"),
+                "NIGHTJAR_REQUIRE_TMUX=1 but tmux is not installed"
+            );
             eprintln!("skipping: tmux is not installed");
             return None;
         }
         let socket = format!("nightjar-test-{}-{}", std::process::id(), unique());
-        let t = Self { socket };
+        let mut t = Self { socket, path: None };
         let mut shell = vec![
             "env".to_string(),
             "-i".into(),
@@ -40,6 +47,7 @@ impl Tmux {
         args.extend(shell.iter().map(String::as_str));
         t.tmux(&args);
         // an OSC 52 clipboard write would land in a tmux buffer; a title change in pane_title
+        t.path = Some(t.show_server("#{socket_path}"));
         t.tmux(&["set", "-g", "set-clipboard", "on"]);
         t.tmux(&["set", "-g", "allow-rename", "on"]);
         t.wait_for("the shell prompt", Duration::from_secs(10), |s| s.contains('$'));
@@ -75,6 +83,10 @@ impl Tmux {
         String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "t", format]).stdout).trim().to_string()
     }
 
+    fn show_server(&self, format: &str) -> String {
+        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", format]).stdout).trim().to_string()
+    }
+
     /// Paste buffers (an OSC 52 clipboard write creates one).
     pub fn buffers(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["list-buffers"]).stdout).into_owned()
@@ -105,6 +117,9 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         // our own server only (its private socket), and everything running in it
         let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+        if let Some(p) = &self.path {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 

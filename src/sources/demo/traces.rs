@@ -246,7 +246,7 @@ impl DemoTrace {
             }
         }
         let first: BTreeMap<&str, &Value> = s.annotations.iter().rev().map(|(k, v)| (k.as_str(), v)).collect();
-        let genai = crate::domain::genai::normalise(first.into_iter(), &PriceTable::default());
+        let genai = crate::domain::genai::normalise(first, &PriceTable::default());
         TraceSummary {
             id: self.id.clone(),
             region: DEMO_REGION.into(),
@@ -254,7 +254,11 @@ impl DemoTrace {
             duration: Some(s.duration),
             response_time: Some(s.response_time),
             root: Some(self.service.into()),
-            operation: Some(format!("{} {}", s.http_method, s.http_url.rsplit_once(".internal").map_or("/", |(_, p)| p))),
+            operation: Some(format!(
+                "{} {}",
+                s.http_method,
+                s.http_url.rsplit_once(".internal").map_or("/", |(_, p)| p)
+            )),
             http_status: s.http_status,
             http_url: Some(s.http_url.clone()),
             fault: s.fault,
@@ -458,8 +462,10 @@ impl DemoTraces {
             vs.metadata.insert("avg_similarity_score".into(), json!((sim * 1000.0_f64).round() / 1000.0));
             vs.metadata.insert("top_score".into(), json!(((sim + 0.08).min(0.99) * 1000.0_f64).round() / 1000.0));
         }
-        aoss.http = Some(json!({"request": {"method": "POST", "url": "https://vectors.aoss.us-east-1.amazonaws.com/docs/_search"},
-                                "response": {"status": if failed { 504 } else { 200 }}}));
+        aoss.http = Some(
+            json!({"request": {"method": "POST", "url": "https://vectors.aoss.us-east-1.amazonaws.com/docs/_search"},
+                                "response": {"status": if failed { 504 } else { 200 }}}),
+        );
         if failed {
             aoss.fault = true;
             vs.fault = true;
@@ -511,8 +517,10 @@ impl DemoTraces {
                 c.throttle = true;
                 c.error = true;
                 c.http = Some(json!({"response": {"status": 429}}));
-                c.cause = Some(json!({"exceptions": [{"id": format!("{:016x}", rng.next_u64()), "type": "ThrottlingException",
-                    "message": "Too many tokens, please wait before trying again.", "remote": true}]}));
+                c.cause = Some(
+                    json!({"exceptions": [{"id": format!("{:016x}", rng.next_u64()), "type": "ThrottlingException",
+                    "message": "Too many tokens, please wait before trying again.", "remote": true}]}),
+                );
                 c.aws.as_mut().expect("bedrock call has aws")["retries"] = json!(attempt);
                 gen_node.children.push(c);
                 a += d + 0.3 * f64::from(1u32 << attempt) * (0.5 + rng.uniform());
@@ -550,12 +558,14 @@ impl DemoTraces {
             }
         } else {
             gen_node.fault = true;
-            gen_node.cause = Some(json!({"working_directory": "/app", "paths": ["/app/rag/generate.py"], "exceptions": [{
+            gen_node.cause = Some(
+                json!({"working_directory": "/app", "paths": ["/app/rag/generate.py"], "exceptions": [{
                 "id": format!("{:016x}", rng.next_u64()), "type": "ThrottlingException",
                 "message": "An error occurred (ThrottlingException) when calling the InvokeModel operation (reached max retries: 2): Too many tokens, please wait before trying again.",
                 "remote": true,
                 "stack": [{"path": "rag/generate.py", "line": 142, "label": "_generate_response"},
-                          {"path": "botocore/client.py", "line": 1021, "label": "_make_api_call"}]}]}));
+                          {"path": "botocore/client.py", "line": 1021, "label": "_make_api_call"}]}]}),
+            );
         }
         q.end = gen_node.end + 0.002;
         q.children.push(gen_node);
@@ -620,7 +630,8 @@ impl DemoTraces {
                 let mut tool = Node::new(rng, "execute_tool search_docs", t, t + d);
                 tool.metadata.insert("gen_ai.operation.name".into(), json!("execute_tool"));
                 tool.metadata.insert("gen_ai.tool.name".into(), json!("search_docs"));
-                tool.metadata.insert("gen_ai.tool.call.id".into(), json!(format!("tooluse_{:08x}", rng.next_u64() as u32)));
+                tool.metadata
+                    .insert("gen_ai.tool.call.id".into(), json!(format!("tooluse_{:08x}", rng.next_u64() as u32)));
                 let mut vs = Node::new(rng, "vector_search", t + 0.01, t + d - 0.01);
                 vs.metadata.insert("documents_retrieved".into(), json!(5));
                 tool.children.push(vs);
@@ -631,9 +642,11 @@ impl DemoTraces {
         run.end = t;
         if limit {
             run.fault = true;
-            run.cause = Some(json!({"exceptions": [{"id": format!("{:016x}", rng.next_u64()), "type": "AgentLoopLimitExceeded",
+            run.cause = Some(
+                json!({"exceptions": [{"id": format!("{:016x}", rng.next_u64()), "type": "AgentLoopLimitExceeded",
                 "message": format!("research-agent stopped after {iterations} iterations without a final answer"),
-                "stack": [{"path": "agent/loop.py", "line": 88, "label": "run"}]}]}));
+                "stack": [{"path": "agent/loop.py", "line": 88, "label": "run"}]}]}),
+            );
         }
         root.end = t + 0.004;
         root.fault = limit;
@@ -753,7 +766,8 @@ pub fn spawn(
     let (ctx, mut rx) = unbounded_channel();
     tokio::spawn(async move {
         let mut health = SourceHealth::new("xray", Some(DEMO_REGION));
-        let mut work = Work { list_due: initial.is_some(), current: initial, region: DEMO_REGION.into(), ..Default::default() };
+        let mut work =
+            Work { list_due: initial.is_some(), current: initial, region: DEMO_REGION.into(), ..Default::default() };
         let mut next_list = tokio::time::Instant::now();
         loop {
             while let Ok(cmd) = rx.try_recv() {
@@ -883,7 +897,14 @@ mod tests {
         assert_eq!(call.name, "BedrockRuntime");
         let gen_span = t.spans.iter().find(|s| s.name == "llm_generation").unwrap();
         assert!(!gen_span.counted, "the application's span and the SDK call report the same call");
-        let want = gen_span.genai.tokens().unwrap() + t.spans.iter().find(|s| s.name == "BedrockRuntime" && s.genai.model() == Some(EMBED)).unwrap().genai.tokens().unwrap();
+        let want = gen_span.genai.tokens().unwrap()
+            + t.spans
+                .iter()
+                .find(|s| s.name == "BedrockRuntime" && s.genai.model() == Some(EMBED))
+                .unwrap()
+                .genai
+                .tokens()
+                .unwrap();
         assert_eq!(t.totals.tokens, Some(want));
         let reported = gen_span.genai.cost_usd.unwrap();
         assert!((call.genai.cost_usd.unwrap() - reported).abs() < 1e-6);
@@ -899,7 +920,7 @@ mod tests {
         assert!(l.summaries.iter().all(|s| s.root.as_deref() == Some("agent-worker") && s.models == vec![OPUS]));
         let longest = l.summaries.iter().max_by(|a, b| a.duration.unwrap().total_cmp(&b.duration.unwrap())).unwrap();
         assert!(longest.duration.unwrap() > 120.0);
-        let (t, _) = d.fetch(&[longest.id.clone()]);
+        let (t, _) = d.fetch(std::slice::from_ref(&longest.id));
         assert!(t[0].spans.len() > 150, "{}", t[0].spans.len());
         assert!(t[0].totals.cost_usd.unwrap() > 5.0, "{:?}", t[0].totals.cost_usd);
         assert_eq!(t[0].totals.models, vec![OPUS]);

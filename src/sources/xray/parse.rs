@@ -32,6 +32,9 @@ pub fn parse_trace<S: AsRef<str>>(id: &str, region: &str, documents: &[S], prici
     t
 }
 
+/// A document object still to turn into a span: (object, parent id, kind, start to fall back on).
+type Pending<'a> = (&'a Map<String, Value>, Option<String>, SpanKind, Option<f64>);
+
 /// Parse one document (a segment, or a subsegment sent on its own) and everything nested in it.
 pub fn parse_document(doc: &str, pricing: &PriceTable, out: &mut Vec<Span>) -> Result<(), String> {
     let v: Value = serde_json::from_str(doc).map_err(|e| {
@@ -45,9 +48,7 @@ pub fn parse_document(doc: &str, pricing: &PriceTable, out: &mut Vec<Span>) -> R
         SpanKind::Segment
     };
     let top_parent = root.get("parent_id").and_then(as_string);
-    // (object, parent id, kind, start to fall back on)
-    let mut stack: Vec<(&Map<String, Value>, Option<String>, SpanKind, Option<f64>)> =
-        vec![(&root, top_parent, top_kind, None)];
+    let mut stack: Vec<Pending> = vec![(&root, top_parent, top_kind, None)];
     let mut anon = 0usize;
     while let Some((o, parent, kind, parent_start)) = stack.pop() {
         let mut s = span_from(o, parent, kind, parent_start, pricing);
@@ -133,7 +134,9 @@ fn span_from(
     s.error = error.unwrap_or(false);
     s.throttle = throttle.unwrap_or(false);
     s.http = o.get("http").and_then(Value::as_object).map(http_from);
-    if fault.is_none() && error.is_none() && throttle.is_none()
+    if fault.is_none()
+        && error.is_none()
+        && throttle.is_none()
         && let Some(st) = s.http.as_ref().and_then(|h| h.status)
     {
         // no flags sent: derive them from the status as X-Ray does
@@ -189,7 +192,11 @@ fn cause_from(v: &Value) -> Option<Cause> {
         Value::Object(o) => Some(Cause {
             exception_ref: None,
             working_directory: get_str(o, "working_directory"),
-            paths: o.get("paths").and_then(Value::as_array).map(|a| a.iter().filter_map(as_string).collect()).unwrap_or_default(),
+            paths: o
+                .get("paths")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(as_string).collect())
+                .unwrap_or_default(),
             exceptions: o
                 .get("exceptions")
                 .and_then(Value::as_array)
@@ -307,7 +314,8 @@ mod tests {
 
     #[test]
     fn separate_subsegments_merge_by_parent_id() {
-        let seg = json!({"name": "rag-api", "id": "1111111111111111", "trace_id": TID, "start_time": 10.0, "end_time": 12.0});
+        let seg =
+            json!({"name": "rag-api", "id": "1111111111111111", "trace_id": TID, "start_time": 10.0, "end_time": 12.0});
         // sent before the segment it belongs to, and one level further down
         let sub = json!({"type": "subsegment", "name": "llm_generation", "id": "2222222222222222", "trace_id": TID,
                          "parent_id": "1111111111111111", "start_time": 10.5, "end_time": 11.9,
@@ -320,10 +328,7 @@ mod tests {
         let t = parse(&[deeper, sub, downstream, seg]);
         let order: Vec<(&str, u32)> =
             t.preorder().iter().map(|i| (t.span(*i).name.as_str(), t.span(*i).depth)).collect();
-        assert_eq!(
-            order,
-            [("rag-api", 0), ("llm_generation", 1), ("vector-db", 2), ("InvokeModel", 2), ("retry", 3)]
-        );
+        assert_eq!(order, [("rag-api", 0), ("llm_generation", 1), ("vector-db", 2), ("InvokeModel", 2), ("retry", 3)]);
         assert_eq!(t.roots.len(), 1);
         assert_eq!(by_name(&t, "vector-db").kind, SpanKind::Segment);
     }
@@ -332,7 +337,12 @@ mod tests {
     fn in_progress_missing_fields_and_garbage() {
         let open = json!({"name": "rag-api", "id": "1111111111111111", "trace_id": TID, "start_time": 5.0, "in_progress": true,
                           "subsegments": [{"id": "2222222222222222", "end_time": 6.0}, {"name": "no-times"}]});
-        let t = parse_trace(TID, "r", &[open.to_string(), "{not json".to_string(), "[1,2]".to_string()], &PriceTable::default());
+        let t = parse_trace(
+            TID,
+            "r",
+            &[open.to_string(), "{not json".to_string(), "[1,2]".to_string()],
+            &PriceTable::default(),
+        );
         assert_eq!(t.bad_documents.len(), 2);
         assert!(t.bad_documents[0].starts_with("not a segment document"));
         assert_eq!(t.spans.len(), 3);
@@ -369,27 +379,46 @@ mod tests {
         };
         let docs = [
             // current OTel, in the X-Ray exporter's default metadata namespace
-            span("otel", json!({}), json!({"default": {"gen_ai.provider.name": "aws.bedrock", "gen_ai.operation.name": "chat",
+            span(
+                "otel",
+                json!({}),
+                json!({"default": {"gen_ai.provider.name": "aws.bedrock", "gen_ai.operation.name": "chat",
                 "gen_ai.request.model": "anthropic.claude-haiku-4-5-20251001-v1:0", "gen_ai.usage.input_tokens": 1000,
-                "gen_ai.usage.output_tokens": 100, "gen_ai.response.finish_reasons": ["end_turn"]}})),
+                "gen_ai.usage.output_tokens": 100, "gen_ai.response.finish_reasons": ["end_turn"]}}),
+            ),
             // deprecated names
-            span("old", json!({}), json!({"default": {"gen_ai.system": "aws.bedrock",
+            span(
+                "old",
+                json!({}),
+                json!({"default": {"gen_ai.system": "aws.bedrock",
                 "gen_ai.request.model": "anthropic.claude-haiku-4-5-20251001-v1:0",
-                "gen_ai.usage.prompt_tokens": 1000, "gen_ai.usage.completion_tokens": 100}})),
+                "gen_ai.usage.prompt_tokens": 1000, "gen_ai.usage.completion_tokens": 100}}),
+            ),
             // the exporter's indexed attributes: annotations with underscores
-            span("exp", json!({"gen_ai_request_model": "anthropic.claude-haiku-4-5-20251001-v1:0",
-                "gen_ai_usage_input_tokens": 1000, "gen_ai_usage_output_tokens": 100}), json!({})),
+            span(
+                "exp",
+                json!({"gen_ai_request_model": "anthropic.claude-haiku-4-5-20251001-v1:0",
+                "gen_ai_usage_input_tokens": 1000, "gen_ai_usage_output_tokens": 100}),
+                json!({}),
+            ),
             // OpenInference
-            span("oi", json!({}), json!({"default": {"openinference.span.kind": "LLM",
+            span(
+                "oi",
+                json!({}),
+                json!({"default": {"openinference.span.kind": "LLM",
                 "llm.model_name": "anthropic.claude-haiku-4-5-20251001-v1:0",
-                "llm.token_count.prompt": 1000, "llm.token_count.completion": 100}})),
+                "llm.token_count.prompt": 1000, "llm.token_count.completion": 100}}),
+            ),
             // the seed application's own attributes, reported cost included
-            span("seed", json!({"model_id": "anthropic.claude-haiku-4-5-20251001-v1:0"}),
+            span(
+                "seed",
+                json!({"model_id": "anthropic.claude-haiku-4-5-20251001-v1:0"}),
                 json!({"default": {"input_tokens": 1000, "output_tokens": 100, "generation_cost_usd": 0.0015,
-                                   "stop_reason": "end_turn"}})),
+                                   "stop_reason": "end_turn"}}),
+            ),
         ];
         for d in docs {
-            let t = parse(&[d.clone()]);
+            let t = parse(std::slice::from_ref(&d));
             let g = &t.spans[0].genai;
             let id = &t.spans[0].id;
             assert_eq!(g.model(), Some("anthropic.claude-haiku-4-5-20251001-v1:0"), "{id}");

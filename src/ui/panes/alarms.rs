@@ -128,7 +128,11 @@ impl Pane for AlarmsPane {
         std::mem::take(&mut self.chart)
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
-        if self.chart { vec![(Action::Back, "back")] } else { vec![(Action::Select, "chart"), (Action::ShowTraces, "traces")] }
+        if self.chart {
+            vec![(Action::Back, "back")]
+        } else {
+            vec![(Action::Select, "chart"), (Action::ShowTraces, "traces")]
+        }
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -154,21 +158,31 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
             Item::Alarm(a) => Row::new(vec![
                 Span::styled(a.state.as_str().replace("INSUFFICIENT_DATA", "NO DATA"), t.level(alarm_level(a))),
                 Span::styled("alarm", t.muted()),
-                Span::raw(a.name.clone()),
-                Span::raw(a.condition()),
+                // alarm names, conditions, reasons and descriptions are AWS text
+                Span::raw(crate::sanitize::one_line(&a.name)),
+                Span::raw(crate::sanitize::one_line(&a.condition())),
                 Span::styled(a.since.map(|s| format::age(now - s)).unwrap_or_default(), t.muted()),
             ]),
         })
         .collect();
     let firing = items
         .iter()
-        .filter(|i| matches!(i, Item::Rule(r) if r.state == RuleState::Firing) || matches!(i, Item::Alarm(a) if a.state == AlarmState::Alarm))
+        .filter(|i| {
+            matches!(i, Item::Rule(r) if r.state == RuleState::Firing)
+                || matches!(i, Item::Alarm(a) if a.state == AlarmState::Alarm)
+        })
         .count();
     let title = format!("Alarms and rules · {firing} firing · Enter chart · t traces");
     let header = Row::new(vec!["State", "Kind", "Name", "Condition", "For"]).style(t.header());
     let table = Table::new(
         rows,
-        [Constraint::Length(9), Constraint::Length(5), Constraint::Percentage(40), Constraint::Percentage(60), Constraint::Length(5)],
+        [
+            Constraint::Length(9),
+            Constraint::Length(5),
+            Constraint::Percentage(40),
+            Constraint::Percentage(60),
+            Constraint::Length(5),
+        ],
     )
     .header(header)
     .column_spacing(1)
@@ -188,7 +202,13 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 Span::raw(r.description.clone()),
             ]));
             lines.push(Line::styled(
-                format!("now {} · {} of the last periods breaching · {} since {}", value_text(r.value), r.breaching, r.state.as_str(), format::hhmm(r.since)),
+                format!(
+                    "now {} · {} of the last periods breaching · {} since {}",
+                    value_text(r.value),
+                    r.breaching,
+                    r.state.as_str(),
+                    format::hhmm(r.since)
+                ),
                 t.muted(),
             ));
             let hist: Vec<String> = ctx
@@ -199,23 +219,28 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 .rev()
                 .filter(|h| h.rule == r.name)
                 .take(4)
-                .map(|h| format!("{} {}→{} ({})", format::hhmm(h.at), h.from.as_str(), h.to.as_str(), value_text(h.value)))
+                .map(|h| {
+                    format!("{} {}→{} ({})", format::hhmm(h.at), h.from.as_str(), h.to.as_str(), value_text(h.value))
+                })
                 .collect();
             if !hist.is_empty() {
                 lines.push(Line::styled(format!("history: {}", hist.join(" · ")), t.muted()));
             }
         }
         Item::Alarm(a) => {
-            lines.push(Line::from(vec![Span::styled(format!("{} ", a.region), t.muted()), Span::raw(a.condition())]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", a.region), t.muted()),
+                Span::raw(crate::sanitize::one_line(&a.condition())),
+            ]));
             if let Some(d) = &a.description {
-                lines.push(Line::raw(d.clone()));
+                lines.push(Line::raw(crate::sanitize::one_line(d)));
             }
-            lines.push(Line::styled(a.reason.clone(), t.muted()));
+            lines.push(Line::styled(crate::sanitize::one_line(&a.reason), t.muted()));
         }
     }
     let name = match item {
         Item::Rule(r) => r.name.clone(),
-        Item::Alarm(a) => a.name.clone(),
+        Item::Alarm(a) => crate::sanitize::one_line(&a.name),
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(&name, t, false)), area);
 }
@@ -228,7 +253,9 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
         Item::Rule(r) => {
             let rule = store.rules.rules.rules.iter().find(|x| x.name == r.name);
             let pts = rule
-                .and_then(|ru| ru.signal.as_ref().map(|s| store.signal_periods(s, ru.period, ru.reduce, store.window.end)))
+                .and_then(|ru| {
+                    ru.signal.as_ref().map(|s| store.signal_periods(s, ru.period, ru.reduce, store.window.end))
+                })
                 .unwrap_or_default();
             let label = rule.and_then(|ru| ru.signal.as_ref()).map(|s| s.label()).unwrap_or_else(|| "composite".into());
             (format!("{} · {label} · Esc back", r.name), pts, r.threshold)
@@ -239,7 +266,7 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 crate::store::alarms::AlarmTarget::Metric { threshold, .. } => Some(*threshold),
                 _ => None,
             };
-            (format!("{} · {} · Esc back", a.name, a.condition()), pts, thr)
+            (crate::sanitize::one_line(&format!("{} · {} · Esc back", a.name, a.condition())), pts, thr)
         }
     };
     let (x0, x1) = (ctx.view.start as f64, ctx.view.end as f64);
@@ -261,8 +288,16 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
     let ymax = if ymax <= 0.0 { 1.0 } else { ymax };
     let thr_line: Vec<(f64, f64)> = threshold.map(|v| vec![(x0, v), (x1, v)]).unwrap_or_default();
     let datasets = vec![
-        Dataset::default().marker(t.marker()).graph_type(GraphType::Line).style(Style::default().fg(t.chart[0])).data(&data),
-        Dataset::default().marker(t.marker()).graph_type(GraphType::Line).style(Style::default().fg(t.crit)).data(&thr_line),
+        Dataset::default()
+            .marker(t.marker())
+            .graph_type(GraphType::Line)
+            .style(Style::default().fg(t.chart[0]))
+            .data(&data),
+        Dataset::default()
+            .marker(t.marker())
+            .graph_type(GraphType::Line)
+            .style(Style::default().fg(t.crit))
+            .data(&thr_line),
     ];
     let chart = Chart::new(datasets)
         .block(block(&title, t, true))
@@ -273,7 +308,10 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 .style(t.muted()),
         )
         .y_axis(
-            Axis::default().bounds([0.0, ymax]).labels(vec![Span::raw("0"), Span::raw(value_text(Some(ymax / 1.1)))]).style(t.muted()),
+            Axis::default()
+                .bounds([0.0, ymax])
+                .labels(vec![Span::raw("0"), Span::raw(value_text(Some(ymax / 1.1)))])
+                .style(t.muted()),
         );
     f.render_widget(chart, area);
 }
@@ -285,13 +323,16 @@ pub fn banner(store: &Store, theme: &Theme) -> Option<Line<'static>> {
     if rules.is_empty() && alarms.is_empty() {
         return None;
     }
-    let mut spans = vec![Span::styled(format!(" FIRING {} ", rules.len() + alarms.len()), theme.crit().add_modifier(ratatui::style::Modifier::REVERSED))];
+    let mut spans = vec![Span::styled(
+        format!(" FIRING {} ", rules.len() + alarms.len()),
+        theme.crit().add_modifier(ratatui::style::Modifier::REVERSED),
+    )];
     for r in rules.iter().take(4) {
         spans.push(Span::styled(format!(" {} ", r.name), theme.level(rule_level(r))));
         spans.push(Span::styled(format!("{} {} ", value_text(r.value), r.condition), theme.muted()));
     }
     for a in alarms.iter().take(3) {
-        spans.push(Span::styled(format!(" ⏰{} ", a.name), theme.crit()));
+        spans.push(Span::styled(format!(" ⏰{} ", crate::sanitize::one_line(&a.name)), theme.crit()));
     }
     Some(Line::from(spans))
 }

@@ -316,7 +316,8 @@ impl LogsPane {
     /// The query shown (the current one, else the newest in the store).
     pub fn run<'a>(&self, store: &'a Store) -> Option<&'a QueryRun> {
         match self.current {
-            Some(id) => store.logs.query(id),
+            // (the newest, should the store have let this one go)
+            Some(id) => store.logs.query(id).or_else(|| store.logs.latest_table()),
             None => store.logs.latest_table(),
         }
     }
@@ -343,17 +344,23 @@ impl LogsPane {
         if let Some((col, desc)) = &self.sort_of(table)
             && let Some(c) = table.column(col)
         {
-            let numeric = table.rows.iter().all(|r| r[c].is_empty() || is_number(&r[c]));
-            idx.sort_by(|a, b| {
-                let (x, y) = (&table.rows[*a][c], &table.rows[*b][c]);
-                let o = if numeric {
-                    let p = |s: &str| s.trim().parse::<f64>().unwrap_or(f64::NEG_INFINITY);
-                    p(x).total_cmp(&p(y))
-                } else {
-                    x.cmp(y)
-                };
-                if *desc { o.reverse() } else { o }
-            });
+            // numbers are parsed once, not in every comparison (10,000 rows sort in a frame)
+            let keys: Option<Vec<f64>> = idx
+                .iter()
+                .map(|i| {
+                    let v = table.rows[*i][c].trim();
+                    if v.is_empty() { Some(f64::NEG_INFINITY) } else { v.parse::<f64>().ok().filter(|x| x.is_finite()) }
+                })
+                .collect();
+            let mut order: Vec<usize> = (0..idx.len()).collect();
+            match &keys {
+                Some(k) => order.sort_by(|a, b| k[*a].total_cmp(&k[*b])),
+                None => order.sort_by(|a, b| table.rows[idx[*a]][c].cmp(&table.rows[idx[*b]][c])),
+            }
+            if *desc {
+                order.reverse();
+            }
+            idx = order.into_iter().map(|o| idx[o]).collect();
         }
         idx
     }
@@ -734,6 +741,13 @@ impl Pane for LogsPane {
                     None => Outcome::Flash("no trace id in this row".into()),
                 };
             }
+            // the span tree of the row's trace (X-Ray, or `aws/spans` with Transaction Search)
+            Action::ShowTraces => {
+                return match self.row_trace_id(store).and_then(|t| insights::trace_id_forms(&t).map(|(x, _)| x)) {
+                    Some(t) => Outcome::Goto(PaneKind::Traces, Intent::OpenTrace { trace_id: t }),
+                    None => Outcome::Flash("no trace id in this row".into()),
+                };
+            }
             Action::NextFailure | Action::PrevFailure => {
                 let Some(run) = self.run(store) else { return Outcome::None };
                 let view = self.view(&run.table);
@@ -777,10 +791,8 @@ impl Pane for LogsPane {
     }
     fn leave(&mut self, store: &Store) -> Outcome {
         // nobody is watching it any more: stop it rather than pay for the scan
-        match self.run(store).filter(|q| !q.status.is_terminal()) {
-            Some(q) => {
-                Outcome::Send(Command::Logs(LogsRequest::Cancel { id: q.id(), why: "left the Logs pane".into() }))
-            }
+        match self.unfinished(store) {
+            Some(id) => Outcome::Send(Command::Logs(LogsRequest::Cancel { id, why: "left the Logs pane".into() })),
             None => Outcome::None,
         }
     }
@@ -817,9 +829,18 @@ impl Pane for LogsPane {
 }
 
 impl LogsPane {
+    /// The pane's query while it has not ended (also just after it was sent, before the source
+    /// has echoed it: the cancel follows the run down the same channel).
+    fn unfinished(&self, store: &Store) -> Option<QueryId> {
+        match self.current {
+            Some(id) => store.logs.query(id).is_none_or(|q| !q.status.is_terminal()).then_some(id),
+            None => store.logs.latest_table().filter(|q| !q.status.is_terminal()).map(|q| q.id()),
+        }
+    }
+
     fn cancel(&mut self, store: &Store) -> Outcome {
-        match self.run(store).filter(|q| !q.status.is_terminal()) {
-            Some(q) => Outcome::Send(Command::Logs(LogsRequest::Cancel { id: q.id(), why: "cancelled".into() })),
+        match self.unfinished(store) {
+            Some(id) => Outcome::Send(Command::Logs(LogsRequest::Cancel { id, why: "cancelled".into() })),
             None => Outcome::Flash("no query is running".into()),
         }
     }
@@ -848,14 +869,14 @@ fn window_label(w: &Window) -> String {
 
 /// Draw the pane.
 pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme: &Theme, now: i64) {
-    let run = pane.run(store).cloned();
-    let title = match (&run, &pane.preset) {
+    let run = pane.run(store);
+    let title = match (run, &pane.preset) {
         (Some(r), _) => format!("Logs · {}", sanitize::one_line(&r.spec.label)),
         (None, Some(p)) => format!("Logs · {p}"),
         (None, None) => "Logs".to_string(),
     };
     let mut b = block(&title, theme, true);
-    if let Some(r) = &run {
+    if let Some(r) = run {
         let mut s = format!(" {} ", r.status.label());
         if !r.status.is_terminal() || r.started_at.is_some() {
             s = format!(" {} · {} ", r.status.label(), format::age(r.elapsed(now)));
@@ -871,7 +892,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
     let mut head: Vec<Line> = Vec::new();
     let groups = &store.logs.groups;
     let ts = store.logs.transaction_search.as_ref().map(|t| t.label());
-    match &run {
+    match run {
         Some(r) => {
             let g = if r.spec.groups.is_empty() { "(no log groups)".to_string() } else { r.spec.groups.join(", ") };
             let mut line =
@@ -948,7 +969,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
         f.render_widget(Paragraph::new(l), filter_a);
     }
     pane.page = body_a.height.saturating_sub(1) as usize;
-    match &run {
+    match run {
         None => draw_empty(f, body_a, store, pane, theme),
         Some(r) => match &pane.detail {
             Some(d) => draw_detail(f, body_a, store, r, d, pane.redact, theme),
@@ -1091,21 +1112,26 @@ fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, th
         cols.push(0);
         used += w[0] + 1;
     }
-    for c in pane.hscroll.max(usize::from(pane.hscroll > 0))..w.len() {
+    let first = pane.hscroll.max(usize::from(pane.hscroll > 0));
+    for (c, width) in w.iter_mut().enumerate().skip(first) {
         let room = (area.width as usize).saturating_sub(used);
-        if !cols.is_empty() && w[c] + 1 > room {
+        if !cols.is_empty() && *width + 1 > room {
             // a wide last column (a message) is shown as far as it fits
             if room > 12 {
-                w[c] = room - 1;
+                *width = room - 1;
                 cols.push(c);
             }
             break;
         }
         cols.push(c);
-        used += w[c] + 1;
+        used += *width + 1;
     }
+    // right-aligned when the rows sampled for the widths are numbers
     let numeric: Vec<bool> = (0..t.columns.len())
-        .map(|c| t.computed.contains(&c) || view.iter().all(|i| t.rows[*i][c].is_empty() || is_number(&t.rows[*i][c])))
+        .map(|c| {
+            t.computed.contains(&c)
+                || view.iter().take(200).all(|i| t.rows[*i][c].is_empty() || is_number(&t.rows[*i][c]))
+        })
         .collect();
     let last = cols.last().copied().unwrap_or(0);
     let sort = pane.sort_of(t);
@@ -1344,8 +1370,17 @@ mod tests {
         assert!(s3.query.ends_with('!'));
         assert_eq!(s3.groups, vec!["/b".to_string()]);
         assert!(!p.captures_input());
-        // nothing running: x says so
+        // x right after a run cancels it, even before the source has echoed it
+        assert_eq!(
+            p.handle(Action::Cancel, &store),
+            Outcome::Send(Command::Logs(LogsRequest::Cancel { id: s3.id, why: "cancelled".into() }))
+        );
+        // once it has ended, x says there is nothing to cancel
+        let mut done = QueryRun::new(s3.clone(), 0);
+        done.status = QueryStatus::Complete;
+        store.logs.apply(LogsUpdate::Query(Box::new(done)));
         assert_eq!(p.handle(Action::Cancel, &store), Outcome::Flash("no query is running".into()));
+        assert_eq!(p.leave(&store), Outcome::None);
     }
 
     #[test]

@@ -63,8 +63,13 @@ fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme, view: Window) {
-    let title =
-        format!("{} · {} · last {} · Esc back", state.model_id, state.region, super::overview::since_label(store));
+    // the model id is AWS text (a dimension value)
+    let title = crate::sanitize::one_line(&format!(
+        "{} · {} · last {} · Esc back",
+        state.model_id,
+        state.region,
+        super::overview::since_label(store)
+    ));
     let Some(row) = store.models().into_iter().find(|r| r.model_id == state.model_id && r.region == state.region)
     else {
         draw_message(f, area, &title, vec![Line::styled("No data for this model in the window.", theme.warn())], theme);
@@ -112,8 +117,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
 
 fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme) {
     let (x0, x1) = (view.start as f64, view.end as f64);
-    let data: Vec<Vec<(f64, f64)>> =
-        spec.series.iter().map(|(_, s)| s.range(view.start..view.end).map(|(t, v)| (*t as f64, *v)).collect()).collect();
+    let data: Vec<Vec<(f64, f64)>> = spec
+        .series
+        .iter()
+        .map(|(_, s)| s.range(view.start..view.end).map(|(t, v)| (*t as f64, *v)).collect())
+        .collect();
     let ymax = data.iter().flatten().map(|(_, v)| *v).fold(0.0_f64, f64::max);
     if data.iter().all(Vec::is_empty) {
         draw_message(f, area, spec.title, vec![Line::styled("no data in the window", theme.muted())], theme);

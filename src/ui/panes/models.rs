@@ -305,7 +305,9 @@ impl Pane for ModelsPane {
                 None => self.state.rows(store).get(self.state.selected).map(|m| m.model_id.clone()),
             };
             return match model {
-                Some(m) => Outcome::Goto(PaneKind::Traces, Intent::TracesFor { model: Some(m), window: None, filter: None }),
+                Some(m) => {
+                    Outcome::Goto(PaneKind::Traces, Intent::TracesFor { model: Some(m), window: None, filter: None })
+                }
                 None => Outcome::None,
             };
         }

@@ -208,10 +208,16 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
             .enumerate()
             .map(|(i, x)| {
                 let style = if state.selected == i { theme.selected() } else { theme.warn() };
-                Line::from(vec![Span::styled(theme.glyph("▲ ", "^ "), theme.crit()), Span::styled(format::clip(&x.summary, w), style)])
+                Line::from(vec![
+                    Span::styled(theme.glyph("▲ ", "^ "), theme.crit()),
+                    Span::styled(format::clip(&crate::sanitize::one_line(&x.summary), w), style),
+                ])
             })
             .collect();
-        f.render_widget(Paragraph::new(lines).block(block("What changed · Enter open · t traces", theme, false)), sus_area);
+        f.render_widget(
+            Paragraph::new(lines).block(block("What changed · Enter open · t traces", theme, false)),
+            sus_area,
+        );
     }
 
     // Signals

@@ -211,7 +211,10 @@ impl SpanTreeView {
         self.expanded[i as usize] = false;
         let depth = self.t().spans[i as usize].depth;
         let spans = &self.trace.as_deref().expect("loaded").spans;
-        let end = self.visible[pos + 1..].iter().position(|v| spans[*v as usize].depth <= depth).map_or(self.visible.len(), |k| pos + 1 + k);
+        let end = self.visible[pos + 1..]
+            .iter()
+            .position(|v| spans[*v as usize].depth <= depth)
+            .map_or(self.visible.len(), |k| pos + 1 + k);
         self.visible.drain(pos + 1..end);
         if self.cursor > pos && self.cursor < end {
             self.cursor = pos;
@@ -311,10 +314,7 @@ impl SpanTreeView {
         }
         let cur = self.visible.get(self.cursor).map(|s| self.pre_pos[*s as usize]).unwrap_or(0);
         let k = if forward {
-            match self.failures.iter().position(|p| *p > cur) {
-                Some(k) => k,
-                None => 0,
-            }
+            self.failures.iter().position(|p| *p > cur).unwrap_or_default()
         } else {
             match self.failures.iter().rposition(|p| *p < cur) {
                 Some(k) => k,
@@ -613,8 +613,7 @@ pub fn draw(f: &mut Frame, area: Rect, v: &mut SpanTreeView, theme: &Theme) {
     v.page = h.max(1);
     v.scroll(h);
     let end = (v.offset + h).min(v.visible.len());
-    let lines: Vec<Line> =
-        (v.offset..end).map(|r| row_line(&t, v, v.visible[r], &c, r == v.cursor, theme)).collect();
+    let lines: Vec<Line> = (v.offset..end).map(|r| row_line(&t, v, v.visible[r], &c, r == v.cursor, theme)).collect();
     f.render_widget(Paragraph::new(lines), rows_area);
     draw_detail(f, detail_area, &t, v, theme, false);
 }
@@ -696,7 +695,8 @@ pub fn detail_lines<'a>(t: &Trace, s: &Span, redact: bool, theme: &Theme) -> Vec
             }
             out.push(kv("model", m, theme));
         }
-        let po: Vec<String> = [g.provider.as_deref(), g.operation.as_deref()].iter().flatten().map(|x| sanitize::one_line(x)).collect();
+        let po: Vec<String> =
+            [g.provider.as_deref(), g.operation.as_deref()].iter().flatten().map(|x| sanitize::one_line(x)).collect();
         if !po.is_empty() {
             out.push(kv("operation", po.join(" · "), theme));
         }
@@ -859,7 +859,10 @@ pub fn detail_lines<'a>(t: &Trace, s: &Span, redact: bool, theme: &Theme) -> Vec
         if let Some(text) = text {
             out.push(Line::styled(title, theme.header()));
             if redact {
-                out.push(Line::styled(format!("  [hidden: {} characters · R shows]", text.chars().count()), theme.muted()));
+                out.push(Line::styled(
+                    format!("  [hidden: {} characters · R shows]", text.chars().count()),
+                    theme.muted(),
+                ));
             } else {
                 for l in sanitize::multi_line(text).lines().take(400) {
                     out.push(Line::raw(format!("  {l}")));
@@ -872,9 +875,16 @@ pub fn detail_lines<'a>(t: &Trace, s: &Span, redact: bool, theme: &Theme) -> Vec
 
 fn is_body_key(k: &str) -> bool {
     let c = crate::domain::genai::canonical_key(k);
-    ["gen_ai_input_messages", "gen_ai_output_messages", "gen_ai_prompt", "gen_ai_completion", "input_value", "output_value"]
-        .iter()
-        .any(|b| c == *b || c.starts_with(&format!("{b}_")))
+    [
+        "gen_ai_input_messages",
+        "gen_ai_output_messages",
+        "gen_ai_prompt",
+        "gen_ai_completion",
+        "input_value",
+        "output_value",
+    ]
+    .iter()
+    .any(|b| c == *b || c.starts_with(&format!("{b}_")))
         || c.starts_with("llm_input_messages_")
         || c.starts_with("llm_output_messages_")
 }
@@ -893,7 +903,10 @@ fn draw_detail(f: &mut Frame, area: Rect, t: &Trace, v: &mut SpanTreeView, theme
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
     v.detail_scroll = v.detail_scroll.min(max_scroll);
-    let p = Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((v.detail_scroll, 0)).block(block(&title, theme, focused));
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((v.detail_scroll, 0))
+        .block(block(&title, theme, focused));
     f.render_widget(p, area);
 }
 

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::store::Store;
+use crate::store::{ErrorKind, Store};
 use crate::ui::format;
 use crate::ui::theme::Theme;
 
@@ -26,7 +26,8 @@ pub fn draw_header(f: &mut Frame, area: Rect, store: &Store, panes: &[(&str, boo
     if let Some(e) = &id.endpoint {
         who.push(format!("→ {e}"));
     }
-    let who = who.join(" · ");
+    // the profile and account come from the config and AWS: sanitised
+    let who = crate::sanitize::one_line(&who.join(" · "));
     // tabs: every name when they fit beside the identity, else numbers and the current name
     let full: usize = panes.iter().enumerate().map(|(i, (n, _))| format!(" {} {n} ", i + 1).chars().count()).sum();
     let compact = 11 + full + 2 + who.chars().count() > area.width as usize;
@@ -85,7 +86,21 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
         .max_by_key(|(_, e)| e.at);
     let line = match err {
         Some((src, e)) => {
-            Line::from(vec![Span::styled(format!(" {src}: "), theme.crit()), Span::styled(e.one_line(), theme.warn())])
+            // `code: message — fix` is cut at 80 columns: when the operator must act (log in again,
+            // grant a permission, fix the region) and it does not fit, the fix goes first
+            let mut text = e.one_line();
+            let act = matches!(
+                e.kind,
+                ErrorKind::ExpiredCredentials
+                    | ErrorKind::NoCredentials
+                    | ErrorKind::AccessDenied
+                    | ErrorKind::BadRegion
+            );
+            if act && !e.hint.is_empty() && src.chars().count() + text.chars().count() + 3 > area.width as usize {
+                let code = e.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
+                text = crate::sanitize::one_line(&format!("{} — {code}{}", e.hint, e.message));
+            }
+            Line::from(vec![Span::styled(format!(" {src}: "), theme.crit()), Span::styled(text, theme.warn())])
         }
         None => Line::styled(format!(" {hints}"), theme.muted()),
     };

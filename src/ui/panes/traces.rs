@@ -338,7 +338,9 @@ impl TracesPane {
             Action::Bottom => self.selected = last,
             Action::NextFailure | Action::PrevFailure => {
                 let fwd = action == Action::NextFailure;
-                let found = (1..=n).map(|k| if fwd { (before + k) % n.max(1) } else { (before + n * 2 - k) % n.max(1) }).find(|i| rows[*i].failed());
+                let found = (1..=n)
+                    .map(|k| if fwd { (before + k) % n.max(1) } else { (before + n * 2 - k) % n.max(1) })
+                    .find(|i| rows[*i].failed());
                 match found {
                     Some(i) => self.selected = i,
                     None => return Outcome::Flash("no failing trace in the list".into()),
@@ -383,7 +385,10 @@ impl TracesPane {
                 return match rows.get(self.selected) {
                     Some(r) => Outcome::Goto(
                         PaneKind::Logs,
-                        Intent::LogsForTrace { trace_id: r.s.id.clone(), window: Some(trace_window(r.s.start, r.duration())) },
+                        Intent::LogsForTrace {
+                            trace_id: r.s.id.clone(),
+                            window: Some(trace_window(r.s.start, r.duration())),
+                        },
                     ),
                     None => Outcome::None,
                 };
@@ -571,6 +576,10 @@ impl Pane for TracesPane {
         self.handle_list(action, store)
     }
     fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+        if let Intent::OpenTrace { trace_id } = intent {
+            let region = store.identity.regions.first().cloned().unwrap_or_default();
+            return self.open(store, trace_id, &region);
+        }
         if let Intent::TracesFor { model, window, filter } = intent {
             self.tree = None;
             self.input = None;
@@ -587,7 +596,9 @@ impl Pane for TracesPane {
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
         match &self.tree {
-            Some(v) if v.detail_focus => vec![(Action::Back, "tree"), (Action::Redact, "hide prompts"), (Action::YankAlt, "copy span id")],
+            Some(v) if v.detail_focus => {
+                vec![(Action::Back, "tree"), (Action::Redact, "hide prompts"), (Action::YankAlt, "copy span id")]
+            }
             Some(_) => vec![
                 (Action::Back, "list"),
                 (Action::Toggle, "fold"),
@@ -738,7 +749,10 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
         } else if !ts.listed() {
             lines.push(Line::styled("Listing traces from X-Ray (GetTraceSummaries)…", theme.muted()));
         } else if total > 0 {
-            lines.push(Line::styled(format!("No trace matches '{}'. Esc clears.", sanitize::one_line(&p.narrow)), theme.warn()));
+            lines.push(Line::styled(
+                format!("No trace matches '{}'. Esc clears.", sanitize::one_line(&p.narrow)),
+                theme.warn(),
+            ));
         } else {
             lines.push(Line::styled(
                 format!(
@@ -757,7 +771,9 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
         let mut all = vec![Line::from(""); pad];
         all.extend(lines);
         f.render_widget(
-            Paragraph::new(all).alignment(ratatui::layout::Alignment::Center).wrap(ratatui::widgets::Wrap { trim: true }),
+            Paragraph::new(all)
+                .alignment(ratatui::layout::Alignment::Center)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             body,
         );
         return;
@@ -814,8 +830,17 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
                         ]));
                     }
                     Col::Time => (time_of(r.s.start), theme.text()),
-                    Col::Duration => (format!("{:>6}", r.duration().map(|d| format::ms(d * 1000.0)).unwrap_or_else(|| NONE.into())), theme.level(dur_level(r.duration()))),
-                    Col::Response => (format!("{:>6}", r.s.response_time.map(|d| format::ms(d * 1000.0)).unwrap_or_else(|| NONE.into())), theme.text()),
+                    Col::Duration => (
+                        format!("{:>6}", r.duration().map(|d| format::ms(d * 1000.0)).unwrap_or_else(|| NONE.into())),
+                        theme.level(dur_level(r.duration())),
+                    ),
+                    Col::Response => (
+                        format!(
+                            "{:>6}",
+                            r.s.response_time.map(|d| format::ms(d * 1000.0)).unwrap_or_else(|| NONE.into())
+                        ),
+                        theme.text(),
+                    ),
                     Col::Root => (r.root(), theme.text()),
                     Col::Status => (
                         r.s.http_status.map(|s| format!("{s:>4}")).unwrap_or_else(|| format!("{NONE:>4}")),
@@ -834,8 +859,13 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
                         };
                         (label, theme.text())
                     }
-                    Col::Tokens => (format!("{:>6}", r.tokens().map(format::count).unwrap_or_else(|| NONE.into())), theme.text()),
-                    Col::Cost => (format!("{:>8}", r.cost().map(span_tree::cost_label).unwrap_or_else(|| NONE.into())), theme.text()),
+                    Col::Tokens => {
+                        (format!("{:>6}", r.tokens().map(format::count).unwrap_or_else(|| NONE.into())), theme.text())
+                    }
+                    Col::Cost => (
+                        format!("{:>8}", r.cost().map(span_tree::cost_label).unwrap_or_else(|| NONE.into())),
+                        theme.text(),
+                    ),
                 };
                 Cell::from(TSpan::styled(text, style))
             }))
@@ -919,14 +949,21 @@ mod tests {
             ]
         );
         let out = p.receive(
-            &Intent::TracesFor { model: Some("us.x\"y".into()), window: Some(Window { start: 60, end: 120 }), filter: None },
+            &Intent::TracesFor {
+                model: Some("us.x\"y".into()),
+                window: Some(Window { start: 60, end: 120 }),
+                filter: None,
+            },
             &store,
         );
         let Outcome::Send(Command::Traces(TraceRequest::List(q))) = out else { panic!("{out:?}") };
         assert_eq!(q.filter.as_deref(), Some("annotation.model_id = \"us.x\\\"y\""));
         assert_eq!(q.range, TraceRange::Fixed(Window { start: 60, end: 120 }));
         p.handle(Action::NextPreset, &store);
-        assert_eq!(p.expression(&store).as_deref(), Some("annotation.model_id = \"us.x\\\"y\" AND service(\"rag-api\")"));
+        assert_eq!(
+            p.expression(&store).as_deref(),
+            Some("annotation.model_id = \"us.x\\\"y\" AND service(\"rag-api\")")
+        );
     }
 
     #[test]
@@ -944,7 +981,9 @@ mod tests {
             p.handle_key(KeyEvent::from(KeyCode::Char(c)), &store);
         }
         let out = p.handle_key(KeyEvent::from(KeyCode::Enter), &store);
-        assert!(matches!(out, Outcome::Send(Command::Traces(TraceRequest::List(ref q))) if q.filter.as_deref() == Some("fault OR throttle")));
+        assert!(
+            matches!(out, Outcome::Send(Command::Traces(TraceRequest::List(ref q))) if q.filter.as_deref() == Some("fault OR throttle"))
+        );
         assert!(!p.captures_input());
         // narrow locally
         p.handle(Action::Filter, &store);
@@ -974,7 +1013,9 @@ mod tests {
         let mut p = TracesPane::default();
         p.handle(Action::Down, &store);
         let out = p.handle(Action::Select, &store);
-        assert!(matches!(out, Outcome::Send(Command::Traces(TraceRequest::Fetch { ref ids, .. })) if ids == &["1-a".to_string()]));
+        assert!(
+            matches!(out, Outcome::Send(Command::Traces(TraceRequest::Fetch { ref ids, .. })) if ids == &["1-a".to_string()])
+        );
         assert!(p.tree.is_some());
         assert!(p.back());
         assert!(p.tree.is_none());

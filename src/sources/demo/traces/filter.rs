@@ -226,7 +226,9 @@ impl Parser {
                         let Some(Tok::Op(op)) = self.next() else { unreachable!() };
                         let value = match self.next() {
                             Some(v @ (Tok::Str(_) | Tok::Num(_))) => v,
-                            Some(Tok::Ident(b)) if b.eq_ignore_ascii_case("true") || b.eq_ignore_ascii_case("false") => {
+                            Some(Tok::Ident(b))
+                                if b.eq_ignore_ascii_case("true") || b.eq_ignore_ascii_case("false") =>
+                            {
                                 Tok::Ident(b.to_ascii_lowercase())
                             }
                             _ => return Err(format!("'{w} {op}' needs a value")),
