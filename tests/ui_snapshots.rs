@@ -239,3 +239,25 @@ fn overview_enter_opens_the_model_charts() {
     a.handle(Action::Pane1, &store);
     assert_eq!(a.current_kind(), nightjar::ui::pane::PaneKind::Overview);
 }
+
+#[test]
+fn models_filter_narrows_and_esc_clears() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Pane2, &store);
+    a.handle(Action::Filter, &store);
+    for c in "haiku".chars() {
+        a.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &store);
+    }
+    a.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &store);
+    let rows = a.pane::<ModelsPane>().unwrap().state.rows(&store);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].model_id.contains("haiku"));
+    let screen = render(&store, &mut a, 100, 20, now);
+    assert!(screen.contains("filter: haiku"), "{screen}");
+    assert!(!screen.contains("claude-sonnet"), "{screen}");
+    // Esc at the pane clears the filter
+    a.handle(Action::Back, &store);
+    assert_eq!(a.pane::<ModelsPane>().unwrap().state.rows(&store).len(), 6);
+}

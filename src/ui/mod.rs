@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod command;
+pub mod filter;
 pub mod format;
 pub mod keymap;
 pub mod pane;

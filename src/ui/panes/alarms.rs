@@ -32,7 +32,22 @@ pub struct AlarmsPane {
     pub selected: usize,
     /// The chart of the selected item is open.
     pub chart: bool,
+    /// `/` narrows the list by name, condition or reason.
+    pub filter: crate::ui::filter::Filter,
     page: usize,
+}
+
+impl AlarmsPane {
+    /// The list as filtered by `/`.
+    pub fn items(&self, store: &Store) -> Vec<Item> {
+        items(store)
+            .into_iter()
+            .filter(|i| match i {
+                Item::Rule(r) => self.filter.matches(&format!("{} {} {}", r.name, r.condition, r.description)),
+                Item::Alarm(a) => self.filter.matches(&format!("{} {} {}", a.name, a.condition(), a.reason)),
+            })
+            .collect()
+    }
 }
 
 pub fn items(store: &Store) -> Vec<Item> {
@@ -74,8 +89,14 @@ impl Pane for AlarmsPane {
         "Alarms"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        let items = items(ctx.store);
+        let items = self.items(ctx.store);
         self.selected = self.selected.min(items.len().saturating_sub(1));
+        if items.is_empty() && !self.filter.text.is_empty() {
+            let msg =
+                format!("Nothing matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&self.filter.text));
+            draw_message(f, area, "Alarms", vec![Line::styled(msg, ctx.theme.warn())], ctx.theme);
+            return;
+        }
         if items.is_empty() {
             draw_message(
                 f,
@@ -96,11 +117,11 @@ impl Pane for AlarmsPane {
         let detail_h = if area.height >= 30 { 9 } else { 6 };
         let [list, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(detail_h)]).areas(area);
         self.page = list.height.saturating_sub(3) as usize;
-        draw_list(f, list, ctx, &items, self.selected);
+        draw_list(f, list, ctx, &items, self.selected, &self.filter.label());
         draw_detail(f, detail, ctx, &items[self.selected]);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        let items = items(store);
+        let items = self.items(store);
         let last = items.len().saturating_sub(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -110,6 +131,7 @@ impl Pane for AlarmsPane {
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = last,
             Action::Select if !items.is_empty() => self.chart = true,
+            Action::Filter => self.filter.start(),
             Action::ShowTraces => {
                 // the traces of the window the selected rule or alarm has been in its state
                 let since = match items.get(self.selected) {
@@ -125,7 +147,21 @@ impl Pane for AlarmsPane {
         Outcome::Redraw
     }
     fn back(&mut self) -> bool {
-        std::mem::take(&mut self.chart)
+        if std::mem::take(&mut self.chart) {
+            return true;
+        }
+        if !self.filter.text.is_empty() {
+            self.filter = Default::default();
+            return true;
+        }
+        false
+    }
+    fn captures_input(&self) -> bool {
+        self.filter.editing
+    }
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _store: &Store) -> Outcome {
+        self.selected = 0;
+        if self.filter.key(key) { Outcome::Redraw } else { Outcome::None }
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
         if self.chart {
@@ -142,7 +178,7 @@ impl Pane for AlarmsPane {
     }
 }
 
-fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: usize) {
+fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: usize, filter: &str) {
     let t = ctx.theme;
     let now = ctx.now;
     let rows: Vec<Row> = items
@@ -172,7 +208,7 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
                 || matches!(i, Item::Alarm(a) if a.state == AlarmState::Alarm)
         })
         .count();
-    let title = format!("Alarms and rules · {firing} firing · Enter chart · t traces");
+    let title = format!("Alarms and rules · {firing} firing · Enter chart · t traces · / filter{filter}");
     let header = Row::new(vec!["State", "Kind", "Name", "Condition", "For"]).style(t.header());
     let table = Table::new(
         rows,

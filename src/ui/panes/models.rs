@@ -222,6 +222,8 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
 
 #[derive(Debug, Clone)]
 pub struct ModelsState {
+    /// `/` narrows the rows by model id or region.
+    pub filter: crate::ui::filter::Filter,
     pub selected: usize,
     pub sort: Column,
     pub descending: bool,
@@ -229,13 +231,14 @@ pub struct ModelsState {
 
 impl Default for ModelsState {
     fn default() -> Self {
-        Self { selected: 0, sort: Column::Cost, descending: true }
+        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true }
     }
 }
 
 impl ModelsState {
     pub fn rows(&self, store: &Store) -> Vec<ModelRow> {
         let mut rows = store.models();
+        rows.retain(|m| self.filter.matches(&format!("{} {}", m.model_id, m.region)));
         let sort = self.sort;
         rows.sort_by(|a, b| {
             let o = if sort == Column::Model {
@@ -251,7 +254,7 @@ impl ModelsState {
 
     /// Returns the model to open, if the action opens one; `None` when the key is not ours.
     pub fn handle(&mut self, action: Action, store: &Store, page: usize) -> Option<Option<(String, String)>> {
-        let n = store.models().len();
+        let n = self.rows(store).len();
         let last = n.saturating_sub(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -266,6 +269,7 @@ impl ModelsState {
                 self.descending = self.sort != Column::Model;
             }
             Action::SortReverse => self.descending = !self.descending,
+            Action::Filter => self.filter.start(),
             Action::Select => {
                 return Some(self.rows(store).get(self.selected).map(|m| (m.region.clone(), m.model_id.clone())));
             }
@@ -335,7 +339,21 @@ impl Pane for ModelsPane {
         Outcome::None
     }
     fn back(&mut self) -> bool {
-        self.detail.take().is_some()
+        if self.detail.take().is_some() {
+            return true;
+        }
+        if !self.state.filter.text.is_empty() {
+            self.state.filter = Default::default();
+            return true;
+        }
+        false
+    }
+    fn captures_input(&self) -> bool {
+        self.state.filter.editing
+    }
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _store: &Store) -> Outcome {
+        self.state.selected = 0;
+        if self.state.filter.key(key) { Outcome::Redraw } else { Outcome::None }
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
         if self.detail.is_some() {
@@ -364,7 +382,17 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
             f,
             area,
             "Models",
-            vec![Line::styled("No Bedrock model metrics in this window.", theme.warn())],
+            vec![Line::styled(
+                if state.filter.text.is_empty() {
+                    "No Bedrock model metrics in this window.".to_string()
+                } else {
+                    format!(
+                        "No model matches '{}' (Esc clears the filter).",
+                        crate::sanitize::one_line(&state.filter.text)
+                    )
+                },
+                theme.warn(),
+            )],
             theme,
         );
         return;
@@ -375,7 +403,12 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
     state.selected = state.selected.min(rows.len().saturating_sub(1));
     let body: Vec<Row> = rows.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
-    let title = format!("Models ({}) · sort {} · s/S sort · Enter charts", rows.len(), state.sort.title());
+    let title = format!(
+        "Models ({}) · sort {} · s/S sort · / filter · Enter charts{}",
+        rows.len(),
+        state.sort.title(),
+        state.filter.label()
+    );
     let t = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
