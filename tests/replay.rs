@@ -88,13 +88,14 @@ fn every_pane_shows_the_same_figures_after_reopening() {
     let (store, now) = demo_store();
     let reopened = reopen(&store, now);
     let first_trace = store.traces.summaries().first().map(|s| s.id.clone()).expect("a listed trace");
+    let traces_title = format!("Traces ({})", store.traces.summaries().len());
     let panes: Vec<(&str, Vec<Action>, &str)> = vec![
         ("overview", vec![Action::Pane1], "p99"),
         ("models", vec![Action::Pane2], "claude"),
         ("model charts", vec![Action::Pane2, Action::Select], "claude"),
         ("pipeline", vec![Action::Pane3], "Pipeline"),
         ("platform", vec![Action::Pane4], "Platform"),
-        ("traces", vec![Action::Pane5], &first_trace[..12]),
+        ("traces", vec![Action::Pane5], &traces_title),
         ("span tree", vec![Action::Pane5, Action::Select], &first_trace[..12]),
         ("logs", vec![Action::Pane6], "tokens-by-caller"),
         ("alarms", vec![Action::Pane7], "Alarms"),
@@ -112,6 +113,7 @@ fn every_pane_shows_the_same_figures_after_reopening() {
 fn the_reports_are_the_same_after_reopening() {
     let (store, now) = demo_store();
     let reopened = reopen(&store, now);
+    // exact figures: serde_json's float_roundtrip reads back the very f64 written
     assert_eq!(nightjar::report::json(&store, now), nightjar::report::json(&reopened, now));
     let md = nightjar::report::markdown::render(&store, now);
     assert_eq!(md, nightjar::report::markdown::render(&reopened, now));

@@ -210,7 +210,7 @@ fn queries(store: &Store, md: &mut String) {
         let _ = writeln!(md, "| {} |\n|{}", head.join(" | "), "---|".repeat(cols));
         for row in t.rows.iter().take(QUERY_ROWS) {
             let vals: Vec<String> =
-                (0..cols).map(|i| cell(&format::clip(row.get(i).map(String::as_str).unwrap_or(""), 60))).collect();
+                (0..cols).map(|i| cell(&format::clip(row.get(i).map(String::as_str).unwrap_or(""), 120))).collect();
             let _ = writeln!(md, "| {} |", vals.join(" | "));
         }
         let more = t.rows.len().saturating_sub(QUERY_ROWS);

@@ -197,7 +197,8 @@ impl Store {
         }
         for r in &rules {
             let Some(e) = results.remove(&r.name) else { continue };
-            self.transition(r, e, now);
+            // the minute that completed, not the rounded-up end of the window
+            self.transition(r, e, end);
         }
         self.rules.status.retain(|name, _| rules.iter().any(|r| &r.name == name));
         self.rules.evaluated_at = Some(now);
