@@ -43,6 +43,8 @@ pub struct FileConfig {
     pub queries: Option<std::collections::BTreeMap<String, crate::domain::insights::QueryDef>>,
     /// The X-Ray annotation that holds the model id (default `model_id`, as the seed app sets).
     pub trace_model_annotation: Option<String>,
+    /// Bedrock quotas per model (base id or as called): `[quotas."<model>"] tpm = …, rpm = …`.
+    pub quotas: Option<std::collections::BTreeMap<String, crate::store::views::Quota>>,
 }
 
 /// `[logs]` in the config file.
@@ -145,6 +147,8 @@ pub struct Config {
     pub bell: bool,
     /// Slow links: fewer redraws.
     pub low_bandwidth: bool,
+    /// Tokens- and requests-per-minute quotas per model, for the headroom column.
+    pub quotas: std::collections::BTreeMap<String, crate::store::views::Quota>,
     /// Logs Insights settings (`[logs]`).
     pub insights: crate::domain::insights::InsightsSettings,
     /// The built-in presets with the config's `[queries.*]` laid over them.
@@ -289,6 +293,7 @@ impl Config {
             source_file: path,
             rules,
             bell: file.bell.unwrap_or(true),
+            quotas: file.quotas.clone().unwrap_or_default(),
             low_bandwidth: cli.low_bandwidth || file.low_bandwidth.unwrap_or(false),
             insights,
             presets,

@@ -23,6 +23,13 @@ pub fn new_store(cfg: &Config) -> Store {
     s.logs.presets = cfg.presets.clone();
     s.logs.usd_per_gb = cfg.insights.usd_per_gb;
     s.traces = crate::store::traces::TraceStore::new(&cfg.trace_model_annotation);
+    s.quotas = cfg.quotas.clone();
+    if cfg.demo {
+        // the demo account's quotas, unless the config names its own
+        for (id, q) in crate::sources::demo::quotas() {
+            s.quotas.entry(id).or_insert(q);
+        }
+    }
     s
 }
 

@@ -40,6 +40,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                 "ttft_ms": {"p50": m.ttft_p50, "p90": m.ttft_p90},
                 "tpm_quota_usage_max": m.tpm_quota_max,
                 "cost_usd": m.cost_usd,
+                "quota_pct": m.quota_pct,
             })
         })
         .collect();

@@ -43,6 +43,14 @@ use crate::domain::window::{Since, Window, align_up};
 use crate::store::{MetricsUpdate, SeriesKey};
 
 /// The region every demo series is in.
+/// The demo account's Bedrock quotas per model (tokens and requests per minute).
+pub fn quotas() -> Vec<(String, crate::store::views::Quota)> {
+    generate::MODELS
+        .iter()
+        .map(|p| (p.id.to_string(), crate::store::views::Quota { tpm: Some(p.tpm_quota), rpm: Some((p.rate * 4.0).max(10.0)) }))
+        .collect()
+}
+
 pub const DEMO_REGION: &str = "us-east-1";
 
 /// Generated minutes kept before the window's start, so a window that moves on doesn't

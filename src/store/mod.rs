@@ -35,6 +35,8 @@ pub struct Store {
     pub custom_namespaces: Vec<String>,
     series: BTreeMap<SeriesKey, Series>,
     health: BTreeMap<String, SourceHealth>,
+    /// Bedrock quotas per model, from the config (for the headroom column).
+    pub quotas: BTreeMap<String, views::Quota>,
     /// Console alert rules, their states and history.
     pub rules: rules::RulesState,
     /// CloudWatch alarms per region.

@@ -25,6 +25,8 @@ pub struct Snapshot {
     pub health: Vec<SourceHealth>,
     pub rules: super::rules::RulesState,
     pub alarms: Vec<super::alarms::Alarm>,
+    #[serde(default)]
+    pub quotas: std::collections::BTreeMap<String, super::views::Quota>,
     /// The trace lists and the fetched traces (absent from older snapshots).
     #[serde(default)]
     pub traces: super::traces::TraceStore,
@@ -47,6 +49,7 @@ impl Store {
             health: self.health.values().cloned().collect(),
             rules: self.rules.clone(),
             alarms: self.alarms.values().flatten().cloned().collect(),
+            quotas: self.quotas.clone(),
             traces: self.traces.clone(),
             logs: self.logs.clone(),
         }
@@ -60,6 +63,7 @@ impl Store {
         store.series = s.series.into_iter().collect();
         store.health = s.health.into_iter().map(|h| (h.label(), h)).collect();
         store.rules = s.rules;
+        store.quotas = s.quotas;
         store.traces = s.traces;
         // The presets come from this console's configuration, not the snapshot.
         let presets = std::mem::take(&mut store.logs.presets);

@@ -28,6 +28,9 @@ pub struct ModelRow {
     pub ttft_p90: Option<f64>,
     pub tpm_quota_max: Option<f64>,
     pub cost_usd: Option<f64>,
+    /// Share of the model's quota used in its busiest recent minute (tokens or requests per
+    /// minute, whichever is closer), when a quota is configured.
+    pub quota_pct: Option<f64>,
 }
 
 impl ModelRow {
@@ -80,6 +83,17 @@ impl ModelRow {
         };
     }
 }
+
+/// A model's Bedrock quotas (tokens and requests per minute), from the config.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub tpm: Option<f64>,
+    pub rpm: Option<f64>,
+}
+
+/// Minutes the quota headroom looks back over (the busiest minute counts).
+pub const QUOTA_MINUTES: i64 = 5;
 
 /// A figure over the window with the model that is worst for it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,6 +168,7 @@ impl Store {
             .map(|mut r| {
                 let has_tokens = r.input_tokens.is_some() || r.output_tokens.is_some();
                 r.cost_usd = if has_tokens { self.pricing.cost(&r.model_id, tokens_of(&r)) } else { None };
+                r.quota_pct = self.quota_pct(&r.region, &r.model_id);
                 r
             })
             .collect()
@@ -171,6 +186,33 @@ impl Store {
             }
         }
         out
+    }
+
+    /// The quota configured for a model: by the id as called, else by its base model id.
+    pub fn quota_for(&self, model: &str) -> Option<Quota> {
+        self.quotas.get(model).or_else(|| self.quotas.get(crate::domain::catalog::base_model_id(model))).copied()
+    }
+
+    /// The busiest of the last few minutes as a share of the model's quota: estimated TPM usage
+    /// against `tpm`, requests (invocations + throttles) against `rpm`; the larger of the two.
+    pub fn quota_pct(&self, region: &str, model: &str) -> Option<f64> {
+        let q = self.quota_for(model)?;
+        let from = self.window.end - (QUOTA_MINUTES + 1) * 60;
+        let busiest = |m: &BTreeMap<i64, f64>| m.range(from..).map(|(_, v)| *v).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))));
+        let tpm = q.tpm.filter(|t| *t > 0.0).and_then(|t| {
+            busiest(&self.model_minutes_all(region, model, BedrockMetric::TpmQuotaUsage, "Maximum")).map(|u| u / t * 100.0)
+        });
+        let rpm = q.rpm.filter(|r| *r > 0.0).and_then(|r| {
+            let mut req = self.model_minutes_all(region, model, BedrockMetric::Invocations, "Sum");
+            for (t, v) in self.model_minutes_all(region, model, BedrockMetric::Throttles, "Sum") {
+                *req.entry(t).or_insert(0.0) += v;
+            }
+            busiest(&req).map(|n| n / r * 100.0)
+        });
+        match (tpm, rpm) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Like [`Store::model_minutes`] but over every point the store holds (the window plus its
@@ -483,6 +525,28 @@ mod tests {
         assert_eq!(r.latency_p99, Some(4200.0));
         assert_eq!(r.latency_p50, None);
         assert!((r.cost_usd.unwrap() - 4.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quota_headroom_is_the_busiest_recent_minute() {
+        let mut s = store_with(
+            vec![
+                (key("EstimatedTPMQuotaUsage", SONNET, "Maximum"), vec![(240, 100_000.0), (300, 380_000.0), (540, 200_000.0)]),
+                (key("Invocations", SONNET, "Sum"), vec![(480, 30.0), (540, 40.0)]),
+                (key("InvocationThrottles", SONNET, "Sum"), vec![(540, 20.0)]),
+            ],
+            vec![],
+        );
+        assert_eq!(s.models()[0].quota_pct, None, "no quota configured: unknown");
+        // keyed by the base model id; the TPM estimate peaks at 380k of 400k
+        s.quotas.insert(
+            "anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+            Quota { tpm: Some(400_000.0), rpm: Some(100.0) },
+        );
+        assert_eq!(s.models()[0].quota_pct, Some(95.0));
+        // requests: 40 + 20 throttled in one minute of 100 allowed
+        s.quotas.insert(SONNET.into(), Quota { tpm: None, rpm: Some(100.0) });
+        assert_eq!(s.models()[0].quota_pct, Some(60.0));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub(super) enum Role {
 
 /// A model's baseline behaviour.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Profile {
+pub(crate) struct Profile {
     pub id: &'static str,
     pub role: Role,
     /// Requests per minute.
@@ -42,7 +42,7 @@ pub(super) struct Profile {
     pub tpm_quota: f64,
 }
 
-pub(super) const MODELS: [Profile; 6] = [
+pub(crate) const MODELS: [Profile; 6] = [
     Profile {
         id: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         role: Role::Sonnet,

@@ -32,6 +32,7 @@ pub enum Column {
     ClientErrors,
     ServerErrors,
     Throttles,
+    Quota,
 }
 
 impl Column {
@@ -50,6 +51,7 @@ impl Column {
         Self::ClientErrors,
         Self::ServerErrors,
         Self::Throttles,
+        Self::Quota,
     ];
     /// The Overview's compact set.
     pub const OVERVIEW: &'static [Column] = &[
@@ -68,6 +70,7 @@ impl Column {
         Self::P99,
         Self::Throttles,
         Self::Cost,
+        Self::Quota,
         Self::Invocations,
         Self::ServerErrors,
         Self::ClientErrors,
@@ -85,6 +88,7 @@ impl Column {
         Self::P99,
         Self::P50,
         Self::Throttles,
+        Self::Quota,
         Self::ServerErrors,
         Self::ClientErrors,
         Self::OutTokens,
@@ -108,6 +112,7 @@ impl Column {
             Self::ClientErrors => "4xx",
             Self::ServerErrors => "5xx",
             Self::Throttles => "Thrtl",
+            Self::Quota => "Quota",
         }
     }
 
@@ -140,6 +145,7 @@ impl Column {
             Self::ClientErrors => m.client_errors,
             Self::ServerErrors => m.server_errors,
             Self::Throttles => m.throttles,
+            Self::Quota => m.quota_pct,
             Self::Model | Self::Region => None,
         };
         v.unwrap_or(-1.0)
@@ -206,6 +212,14 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
                 Column::ServerErrors => (
                     format::opt(m.server_errors, format::count),
                     if m.server_errors.unwrap_or(0.0) > 0.0 { Level::Warn } else { Level::None },
+                ),
+                Column::Quota => (
+                    format::opt(m.quota_pct, |p| format!("{p:.0}%")),
+                    match m.quota_pct {
+                        Some(p) if p >= 95.0 => Level::Crit,
+                        Some(p) if p >= 80.0 => Level::Warn,
+                        _ => Level::None,
+                    },
                 ),
                 Column::Throttles => match (m.throttles, m.throttle_pct()) {
                     (Some(t), Some(p)) if t > 0.0 => {
@@ -398,7 +412,10 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
         return;
     }
     let multi_region = store.identity.regions.len() > 1;
-    let cols = visible_columns(area.width.saturating_sub(2), multi_region, Column::ALL);
+    // the quota column only when some model has a quota configured
+    let wanted: Vec<Column> =
+        Column::ALL.iter().copied().filter(|c| *c != Column::Quota || rows.iter().any(|r| r.quota_pct.is_some())).collect();
+    let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted);
     let header = header_row(&cols, Some((state.sort, state.descending)), theme);
     state.selected = state.selected.min(rows.len().saturating_sub(1));
     let body: Vec<Row> = rows.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
