@@ -30,6 +30,7 @@
 //! | il-central-1  | emulator_smoke::sts_caller_identity              |
 //! | me-central-1  | emulator_smoke::logs_insights_fields_sort_limit  |
 //! | mx-central-1  | emulator_smoke::xray_put_summaries_batch_get     |
+//! | eu-south-1    | emulator_alarms::alarms_are_read_back_firing_first |
 //! | eu-central-1  | emulator_traces::trace_source_reads_back_the_tree |
 //! | eu-central-2  | emulator_traces::once_json_counts_traces_faults_errors_and_throttles |
 //! | eu-north-1    | emulator_traces::the_trace_task_lists_and_fetches_on_command |
