@@ -2,8 +2,9 @@
 //! 12 metrics, fed into a [`Store`] as the CloudWatch poller would (the first poll reads the whole
 //! window, later polls re-read the last five periods, non-additive statistics get a whole-window
 //! figure), with the trace list refreshed and three traces fetched every minute and a Logs
-//! Insights query every 15 minutes. After warm-up the store holds exactly as much as it did an
-//! hour in: retention by age and count keeps series, traces and query results flat.
+//! Insights query every 15 minutes. After warm-up the store holds exactly as much as it did two
+//! hours in (query results, kept six hours, seven): retention by age and count keeps series,
+//! traces and query results flat.
 //! (Process RSS is measured in `examples/bench_report.rs`, not asserted here.)
 
 use nightjar::domain::insights::{GroupClass, QueryStatus};

@@ -47,7 +47,12 @@ use crate::store::{MetricsUpdate, SeriesKey};
 pub fn quotas() -> Vec<(String, crate::store::views::Quota)> {
     generate::MODELS
         .iter()
-        .map(|p| (p.id.to_string(), crate::store::views::Quota { tpm: Some(p.tpm_quota), rpm: Some((p.rate * 4.0).max(10.0)) }))
+        .map(|p| {
+            (
+                p.id.to_string(),
+                crate::store::views::Quota { tpm: Some(p.tpm_quota), rpm: Some((p.rate * 4.0).max(10.0)) },
+            )
+        })
         .collect()
 }
 

@@ -198,9 +198,12 @@ impl Store {
     pub fn quota_pct(&self, region: &str, model: &str) -> Option<f64> {
         let q = self.quota_for(model)?;
         let from = self.window.end - (QUOTA_MINUTES + 1) * 60;
-        let busiest = |m: &BTreeMap<i64, f64>| m.range(from..).map(|(_, v)| *v).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))));
+        let busiest = |m: &BTreeMap<i64, f64>| {
+            m.range(from..).map(|(_, v)| *v).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))))
+        };
         let tpm = q.tpm.filter(|t| *t > 0.0).and_then(|t| {
-            busiest(&self.model_minutes_all(region, model, BedrockMetric::TpmQuotaUsage, "Maximum")).map(|u| u / t * 100.0)
+            busiest(&self.model_minutes_all(region, model, BedrockMetric::TpmQuotaUsage, "Maximum"))
+                .map(|u| u / t * 100.0)
         });
         let rpm = q.rpm.filter(|r| *r > 0.0).and_then(|r| {
             let mut req = self.model_minutes_all(region, model, BedrockMetric::Invocations, "Sum");
@@ -531,7 +534,10 @@ mod tests {
     fn quota_headroom_is_the_busiest_recent_minute() {
         let mut s = store_with(
             vec![
-                (key("EstimatedTPMQuotaUsage", SONNET, "Maximum"), vec![(240, 100_000.0), (300, 380_000.0), (540, 200_000.0)]),
+                (
+                    key("EstimatedTPMQuotaUsage", SONNET, "Maximum"),
+                    vec![(240, 100_000.0), (300, 380_000.0), (540, 200_000.0)],
+                ),
                 (key("Invocations", SONNET, "Sum"), vec![(480, 30.0), (540, 40.0)]),
                 (key("InvocationThrottles", SONNET, "Sum"), vec![(540, 20.0)]),
             ],

@@ -413,8 +413,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
     }
     let multi_region = store.identity.regions.len() > 1;
     // the quota column only when some model has a quota configured
-    let wanted: Vec<Column> =
-        Column::ALL.iter().copied().filter(|c| *c != Column::Quota || rows.iter().any(|r| r.quota_pct.is_some())).collect();
+    let wanted: Vec<Column> = Column::ALL
+        .iter()
+        .copied()
+        .filter(|c| *c != Column::Quota || rows.iter().any(|r| r.quota_pct.is_some()))
+        .collect();
     let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted);
     let header = header_row(&cols, Some((state.sort, state.descending)), theme);
     state.selected = state.selected.min(rows.len().saturating_sub(1));
