@@ -3,16 +3,18 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      # default: 60 s for each of the targets below
 #
-# New inputs that reach new code are added to fuzz/corpus/<target>/ (keep the ones worth
-# keeping; FUZZ_CMIN=1 minimises each corpus after its run). A crash leaves its input in
-# fuzz/artifacts/<target>/ (gitignored) and makes this script exit 1 once every target has run;
-# reproduce one with `cargo fuzz run <target> fuzz/artifacts/<target>/crash-…`. Each run's
-# libFuzzer output is in fuzz/artifacts/<target>.log.
+# Each target starts from its kept corpus, fuzz/corpus/<target>/ (in git), and writes what it
+# finds to fuzz/scratch/<target>/ (not in git), so a run leaves the kept corpus alone.
+# FUZZ_KEEP=1 then minimises kept + found into fuzz/corpus/<target>/ (libFuzzer's set-cover
+# merge: the fewest inputs that reach the same code). A crash leaves its input in
+# fuzz/artifacts/<target>/ and makes the script exit 1 once every target has run; reproduce it
+# with `cargo fuzz run -s none <target> fuzz/artifacts/<target>/crash-…`. Each run's libFuzzer
+# output is in fuzz/artifacts/<target>.log.
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a C++ compiler. On a stable toolchain the
 # nightly-only flags cargo-fuzz passes are allowed with RUSTC_BOOTSTRAP=1, set here.
-# FUZZ_SANITIZER (default none: the code is safe Rust, and address doubles the run time),
-# FUZZ_JOBS (parallel jobs per target, default 1) and CARGO_TARGET_DIR are honoured.
+# FUZZ_SANITIZER (default none: the code is safe Rust, and address halves the speed),
+# FUZZ_JOBS (parallel fuzzing processes per target, default 1) and CARGO_TARGET_DIR are honoured.
 set -euo pipefail
 
 cd "$(dirname "$0")/../fuzz"
@@ -41,30 +43,50 @@ else
     cargo fuzz build -s "$san"
 fi
 
-mkdir -p artifacts
+# inputs longer than this are not tried (nor kept)
+max_len() {
+    case $1 in
+        xray_segments | otel_spans | insights_rows) echo 8192 ;;
+        *) echo 4096 ;;
+    esac
+}
+dict() {
+    case $1 in
+        xray_segments | otel_spans | insights_rows) echo "-dict=dicts/$1.dict" ;;
+        config_file | keymap_file | theme_file | rules_file | pricing_file) echo "-dict=dicts/toml.dict" ;;
+    esac
+}
+count() { find "$1" -type f | wc -l; }
+
 failed=()
 for t in "${targets[@]}"; do
-    mkdir -p "corpus/$t" "artifacts/$t"
-    args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
-    case $t in
-        xray_segments | otel_spans | insights_rows) args+=(-max_len=16384 -dict="dicts/$t.dict") ;;
-        config_file | keymap_file | theme_file | rules_file | pricing_file) args+=(-max_len=8192 -dict=dicts/toml.dict) ;;
-    esac
+    mkdir -p "corpus/$t" "scratch/$t" "artifacts/$t"
+    args=(-max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+    d=$(dict "$t")
+    [[ -n $d ]] && args+=("$d")
     [[ $jobs -gt 1 ]] && args+=(-fork="$jobs")
     echo "== $t: ${secs}s"
     log="artifacts/$t.log"
-    if cargo fuzz run -s "$san" "$t" "corpus/$t" -- "${args[@]}" >"$log" 2>&1; then
-        execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-        rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-        echo "   ok: ${execs:-?} runs, ${rate:-?} execs/s, corpus $(find "corpus/$t" -type f | wc -l) files"
+    if cargo fuzz run -s "$san" "$t" "scratch/$t" "corpus/$t" -- "${args[@]}" >"$log" 2>&1; then
+        execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+        rate=$(grep -ao 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+        cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1)
+        echo "   ok: ${execs:-?} runs, ${rate:-?} execs/s, ${cov:-cov: ?} edges, $(count "scratch/$t") new inputs"
     else
         echo "   FAILED: see $log and artifacts/$t/" >&2
-        grep -m3 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" >&2 || tail -5 "$log" >&2
+        grep -a -m3 -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" >&2 || tail -5 "$log" >&2
         failed+=("$t")
     fi
-    if [[ ${FUZZ_CMIN:-0} == 1 ]]; then
-        cargo fuzz cmin -s "$san" "$t" "corpus/$t" >>"$log" 2>&1 || true
-        echo "   minimised: $(find "corpus/$t" -type f | wc -l) files, $(du -sh "corpus/$t" | cut -f1)"
+    if [[ ${FUZZ_KEEP:-0} == 1 ]]; then
+        # set-cover merge of kept + found into a fresh directory, which becomes the kept corpus
+        rm -rf "scratch/$t.min" && mkdir -p "scratch/$t.min"
+        if cargo fuzz run -s "$san" "$t" "scratch/$t.min" "corpus/$t" "scratch/$t" -- \
+            -set_cover_merge=1 -max_len="$(max_len "$t")" -timeout=10 >>"$log" 2>&1; then
+            rm -rf "corpus/$t" && mv "scratch/$t.min" "corpus/$t" && rm -rf "scratch/$t"
+            echo "   kept: $(count "corpus/$t") inputs, $(du -sh "corpus/$t" | cut -f1)"
+        else
+            echo "   merging the corpus failed (see $log); fuzz/corpus/$t unchanged" >&2
+        fi
     fi
 done
 

@@ -136,24 +136,24 @@ pub fn render_trace(t: Trace) {
         }
     }
     let mut v = SpanTreeView::with_trace(t.clone());
-    let mut draw = |v: &mut SpanTreeView, w: u16, h: u16| {
+    let draw = |v: &mut SpanTreeView, w: u16, h: u16| {
         let mut term = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
         term.draw(|f| span_tree::draw(f, f.area(), v, &THEME)).expect("draws");
         for cell in term.backend().buffer().content() {
             assert_clean(cell.symbol(), "span-tree cell");
         }
     };
+    // (small screens: drawing dominates the time per input)
     draw(&mut v, 80, 24);
     v.expand_all();
     v.move_by(7);
-    draw(&mut v, 160, 40);
     v.next_failure(true);
+    draw(&mut v, 140, 16);
     v.collapse_all();
     v.bottom();
-    draw(&mut v, 40, 10);
     v.detail_focus = true;
     v.redact = true;
-    draw(&mut v, 100, 30);
+    draw(&mut v, 60, 12);
 }
 
 /// Split fuzz input into documents / records: one per line.

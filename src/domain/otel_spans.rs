@@ -33,12 +33,14 @@ pub struct OtelSpan {
     pub scope: Option<String>,
 }
 
+/// A finite number (`"1e400"`, `"NaN"` and `"inf"` parse as floats but are not times).
 fn num(v: Option<&Value>) -> Option<f64> {
     match v? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+    .filter(|x: &f64| x.is_finite())
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
@@ -287,5 +289,18 @@ mod tests {
         assert_eq!((o.start, o.end), (2.0, Some(3.5)));
         assert_eq!(o.name, "(unnamed)");
         assert!(parse(r#"{"spanId":"s"}"#).unwrap_err().contains("traceId"));
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/otel_spans.rs): times sent as strings that parse to
+    /// infinity or NaN made spans (and the trace) end at infinity.
+    #[test]
+    fn times_that_are_not_finite_are_missing() {
+        let r = r#"{"traceId":"t","spanId":"s","startTimeUnixNano":"2000000000","endTimeUnixNano":"1700000001e308"}"#;
+        assert_eq!(parse(r).unwrap().end, None);
+        let r =
+            r#"{"traceId":"t","spanId":"s","startTimeUnixNano":"1e9","endTimeUnixNano":"NaN","durationNano":"inf"}"#;
+        assert_eq!(parse(r).unwrap().end, None);
+        let r = r#"{"traceId":"t","spanId":"s","startTimeUnixNano":"-infinity"}"#;
+        assert!(parse(r).unwrap_err().contains("startTimeUnixNano"));
     }
 }

@@ -37,10 +37,8 @@ impl FromStr for Since {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         let bad = || format!("invalid window '{s}': use a number and a unit, e.g. 15m, 1h, 3h, 12h, 24h, 7d");
-        if s.len() < 2 {
-            return Err(bad());
-        }
-        let (num, unit) = s.split_at(s.len() - 1);
+        // the unit is the last character, which need not be one byte
+        let (num, unit) = s.split_at(s.char_indices().last().map_or(0, |(i, _)| i));
         let n: i64 = num.parse().map_err(|_| bad())?;
         let mult = match unit {
             "m" => 60,
@@ -48,7 +46,7 @@ impl FromStr for Since {
             "d" => 86400,
             _ => return Err(bad()),
         };
-        let secs = n * mult;
+        let secs = n.saturating_mul(mult);
         if n <= 0 || secs < 300 {
             return Err(format!("window '{s}' is too short: the smallest is 5m"));
         }
@@ -119,6 +117,18 @@ mod tests {
         assert!("1m".parse::<Since>().unwrap_err().contains("too short"));
         assert!("30d".parse::<Since>().unwrap_err().contains("too long"));
         assert!("h".parse::<Since>().is_err());
+    }
+
+    /// Found by fuzzing (fuzz/fuzz_targets/config_file.rs): a multi-byte last character was
+    /// split inside, and a huge count overflowed.
+    #[test]
+    fn odd_windows_are_errors_not_panics() {
+        assert!("1é".parse::<Since>().unwrap_err().contains("invalid window"));
+        assert!("é".parse::<Since>().unwrap_err().contains("invalid window"));
+        assert!("(Ԏ".parse::<Since>().unwrap_err().contains("invalid window"));
+        assert!("".parse::<Since>().unwrap_err().contains("invalid window"));
+        assert!("999999999999999999d".parse::<Since>().unwrap_err().contains("too long"));
+        assert!("-999999999999999999d".parse::<Since>().unwrap_err().contains("too short"));
     }
 
     #[test]
