@@ -151,9 +151,16 @@ pub enum Expr {
     Or(Box<Expr>, Box<Expr>),
 }
 
+/// Names, operators and parentheses an expression may hold: more than any rule needs, and a
+/// bound on how deep parsing, evaluating and dropping an expression recurse.
+const MAX_EXPR_TOKENS: usize = 256;
+
 impl Expr {
     pub fn parse(s: &str) -> Result<Self, String> {
         let tokens = tokenize(s);
+        if tokens.len() > MAX_EXPR_TOKENS {
+            return Err(format!("longer than {MAX_EXPR_TOKENS} names, operators and parentheses"));
+        }
         let mut p = Parser { tokens, pos: 0 };
         let e = p.or()?;
         if p.pos != p.tokens.len() {
@@ -464,6 +471,23 @@ mod tests {
         assert!(Expr::parse("(A or B").unwrap_err().contains("')'"));
         assert!(Expr::parse("A and").is_err());
         assert!(Expr::parse("A B").is_err());
+    }
+
+    /// Found while fuzzing (a hand-made deep input run through fuzz/fuzz_targets/rules_file.rs):
+    /// 20,000 nested parentheses overflowed the stack instead of being an error.
+    #[test]
+    fn deep_expressions_are_errors_not_stack_overflows() {
+        let deep = format!("{}A{}", "(".repeat(20_000), ")".repeat(20_000));
+        assert!(Expr::parse(&deep).unwrap_err().contains("longer than 256"));
+        let nots = format!("{}A", "not ".repeat(300_000));
+        assert!(Expr::parse(&nots).unwrap_err().contains("longer than 256"));
+        let wide = vec!["A"; 10_000].join(" and ");
+        assert!(Expr::parse(&wide).is_err());
+        // the longest accepted still parses, evaluates and drops
+        let ok = format!("{}A{}", "(".repeat(127), ")".repeat(127));
+        assert!(Expr::parse(&ok).unwrap().eval(&|n| n == "A"));
+        let rule = format!("[[rules]]\nname = \"c\"\nkind = \"composite\"\nexpr = \"{deep}\"\n");
+        assert!(RuleSet::parse(&rule, "r.toml", None).unwrap_err().starts_with("r.toml: rules.c: expr: longer than"));
     }
 
     #[test]
