@@ -9,6 +9,7 @@ pub mod format;
 pub mod keymap;
 pub mod pane;
 pub mod panes;
+pub mod sgr;
 pub mod svg;
 pub mod theme;
 
@@ -30,18 +31,35 @@ const TICK: Duration = Duration::from_secs(1);
 const COALESCE: Duration = Duration::from_millis(16);
 
 /// Restores the terminal when dropped, on every exit path (including panics, which also go
-/// through the hook ratatui::init installs).
+/// through the hook [`init_terminal`] installs).
 struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        // Unwinding from a panic on this thread: ratatui's hook has restored already and printed
+        // Unwinding from a panic on this thread: the hook has restored already and printed
         // the message. Leaving the alternate screen twice moves the cursor back to where it was
         // saved, and the shell's next lines would overwrite the message.
         if !std::thread::panicking() {
             ratatui::restore();
         }
     }
+}
+
+/// What `ratatui::init` does (a panic hook that restores the terminal, raw mode, the alternate
+/// screen), with the terminal written through [`sgr::SgrWriter`] so a 16-colour terminal gets
+/// basic colour codes only.
+fn init_terminal(
+    depth: theme::ColorDepth,
+) -> io::Result<ratatui::Terminal<ratatui::backend::CrosstermBackend<sgr::SgrWriter<io::Stdout>>>> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        hook(info);
+    }));
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    let backend = ratatui::backend::CrosstermBackend::new(sgr::SgrWriter::new(io::stdout(), depth));
+    ratatui::Terminal::new(backend)
 }
 
 /// Read terminal events on a plain thread (crossterm's read blocks) and forward them.
@@ -82,8 +100,9 @@ pub async fn run(
     sources: Sources,
     mut app: App,
 ) -> io::Result<Exit> {
-    let mut terminal = ratatui::init();
+    // the guard first: a failure half way through setting up still restores the terminal
     let _guard = TerminalGuard;
+    let mut terminal = init_terminal(theme::ColorDepth::from_env())?;
     install_panic_hook();
     let test_panic = test_panic_deadline();
     let mut input = spawn_input();

@@ -105,6 +105,12 @@ impl Tmux {
         }
     }
 
+    /// Copy everything programs write to the pane from now on (raw bytes, escapes included) into
+    /// `file`.
+    pub fn record_output(&self, file: &std::path::Path) {
+        self.tmux(&["pipe-pane", "-o", "-t", "t", &format!("cat >> '{}'", file.display())]);
+    }
+
     /// The pid of the command the shell is running in the foreground, if any.
     pub fn child_pid(&self) -> Option<u32> {
         let sh = self.show("#{pane_pid}");
