@@ -145,3 +145,32 @@ fn a_snapshot_without_traces_or_logs_still_opens() {
     // the metrics are all there
     assert_eq!(nightjar::report::json(&store, now)["models"], nightjar::report::json(&reopened, now)["models"]);
 }
+
+#[test]
+fn what_was_in_flight_when_saved_is_said_to_be_missing_not_awaited() {
+    let (store, now) = demo_store();
+    let reopened = reopen(&store, now);
+    // the oldest listed trace was never fetched (only the newest 40 were)
+    let last = store.traces.summaries().last().map(|s| s.id.clone()).expect("a listed trace");
+    assert!(store.traces.trace(&last).is_none(), "the test needs an unfetched trace");
+    let keys = [Action::Pane5, Action::Bottom, Action::Select];
+    let live = screen(&store, &keys, now);
+    assert!(live.contains("Fetching trace"), "a live console waits for it:\n{live}");
+    let replay = screen(&reopened, &keys, now);
+    assert!(replay.contains("is not in the snapshot"), "{replay}");
+    assert!(!replay.contains("Fetching"), "{replay}");
+
+    // a --once snapshot: no log groups were looked up, no query run
+    let mut once = Store::new(PriceTable::default(), vec![]);
+    once.apply(nightjar::engine::demo_identity());
+    once.apply(Update::Metrics(DemoWorkload::new(7, LAUNCH).poll(now, Since::default())));
+    let logs = screen(&reopen(&once, now), &[Action::Pane6], now);
+    assert!(logs.contains("not looked up before the snapshot was saved"), "{logs}");
+    assert!(!logs.contains("Finding log groups"), "{logs}");
+    assert!(logs.contains("No Logs Insights query had run when this snapshot was saved"), "{logs}");
+    // running a preset or refreshing says that nothing answers, instead of waiting silently
+    for key in [Action::NextPreset, Action::Refresh] {
+        let s = screen(&reopen(&once, now), &[Action::Pane6, key], now);
+        assert!(s.contains("polls and queries nothing"), "{key:?}:\n{s}");
+    }
+}

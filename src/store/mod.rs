@@ -47,6 +47,9 @@ pub struct Store {
     pub logs: logs::LogsState,
     /// Bumped on every change, so the UI knows when to redraw.
     pub generation: u64,
+    /// Reopened from a snapshot saved at this time (`nightjar open`): nothing more will arrive,
+    /// so what was in flight when it was saved is said to be missing, not awaited.
+    pub replay: Option<i64>,
 }
 
 impl Store {

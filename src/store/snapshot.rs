@@ -65,6 +65,7 @@ impl Store {
         store.rules = s.rules;
         store.quotas = s.quotas;
         store.traces = s.traces;
+        store.replay = Some(s.saved_at);
         // The presets come from this console's configuration, not the snapshot.
         let presets = std::mem::take(&mut store.logs.presets);
         store.logs = s.logs;

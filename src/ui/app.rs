@@ -319,7 +319,7 @@ impl App {
                 self.help = true;
                 Effect::Redraw
             }
-            Action::Refresh => Effect::Send(Command::Refresh),
+            Action::Refresh => self.apply(Outcome::Send(Command::Refresh), store),
             Action::SaveReport => Effect::SaveReport,
             Action::Command => {
                 self.cmdline = Some(String::new());
@@ -371,7 +371,22 @@ impl App {
         match out {
             Outcome::None | Outcome::Ignored => Effect::None,
             Outcome::Redraw => Effect::Redraw,
-            Outcome::Send(c) => Effect::Send(c),
+            Outcome::Send(c) => {
+                if let Some(at) = self.frozen_at
+                    && matches!(
+                        c,
+                        Command::Refresh | Command::Logs(crate::sources::logs::LogsRequest::Run { .. })
+                    )
+                {
+                    // nothing answers in a reopened snapshot: say so rather than wait in silence
+                    self.flash = Some(format!(
+                        "a reopened snapshot (saved {} UTC) polls and queries nothing",
+                        crate::ui::format::hhmm(at)
+                    ));
+                    return Effect::Redraw;
+                }
+                Effect::Send(c)
+            }
             Outcome::Yank(t) => {
                 self.flash = Some(format!("copied {} characters (OSC 52)", t.chars().count()));
                 Effect::Yank(t)

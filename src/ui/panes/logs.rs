@@ -915,7 +915,9 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
             }
         }
         None => {
-            let line = if !groups.discovered {
+            let line = if !groups.discovered && store.replay.is_some() {
+                "log groups: not looked up before the snapshot was saved (it holds no Logs queries)".to_string()
+            } else if !groups.discovered {
                 "Finding log groups…".to_string()
             } else {
                 let inv = if groups.invocation.is_empty() { "none found".into() } else { groups.invocation.join(", ") };
@@ -973,12 +975,21 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
         None => draw_empty(f, body_a, store, pane, theme),
         Some(r) => match &pane.detail {
             Some(d) => draw_detail(f, body_a, store, r, d, pane.redact, theme),
-            None => draw_table(f, body_a, r, pane, theme),
+            None => draw_table(f, body_a, r, pane, theme, store.replay.is_some()),
         },
     }
 }
 
 fn draw_empty(f: &mut Frame, area: Rect, store: &Store, pane: &LogsPane, theme: &Theme) {
+    if store.replay.is_some() {
+        let lines = vec![
+            Line::from(""),
+            Line::styled("No Logs Insights query had run when this snapshot was saved.", theme.text()),
+            Line::styled("A reopened snapshot runs no queries.", theme.muted()),
+        ];
+        f.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let mut lines = vec![Line::from(""), Line::styled("No query has run yet.", theme.text()), Line::from("")];
     let shown = pane.preset_shown(store).map(|p| p.name.clone());
     lines.push(Line::from(vec![
@@ -1076,13 +1087,14 @@ fn widths(table: &ResultTable, view: &[usize], redact: bool, invocation: bool) -
         .collect()
 }
 
-fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, theme: &Theme) {
+fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, theme: &Theme, replay: bool) {
     let t = &run.table;
     if t.rows.is_empty() {
         let msg = match run.status {
             QueryStatus::Cancelled => "Stopped before any row arrived.",
             QueryStatus::Failed | QueryStatus::Timeout | QueryStatus::Unknown => "No rows.",
             s if s.is_terminal() => "No rows in this window.",
+            _ if replay => "The query was still running when the snapshot was saved; no rows had arrived.",
             _ => "Waiting for the first rows…",
         };
         f.render_widget(Paragraph::new(vec![Line::from(""), Line::styled(msg, theme.muted())]), area);
@@ -1207,6 +1219,9 @@ fn draw_detail(f: &mut Frame, area: Rect, store: &Store, run: &QueryRun, d: &Det
                     run.table.computed.iter().filter_map(|c| d.fields.get(*c).cloned()).collect();
                 fields = full.clone();
                 fields.extend(computed);
+            }
+            Some(RecordState::Loading) if store.replay.is_some() => {
+                note = Some(("the full record is not in the snapshot; showing the row's fields".to_string(), theme.warn()))
             }
             Some(RecordState::Loading) => {
                 note = Some(("fetching the full record (GetLogRecord)…".to_string(), theme.muted()))

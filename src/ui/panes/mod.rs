@@ -24,6 +24,9 @@ use crate::store::Store;
 
 /// What to draw in place of a pane's content when there is nothing to show yet.
 pub fn placeholder(store: &Store) -> Option<(String, bool)> {
+    if store.loading() && store.replay.is_some() {
+        return Some(("The snapshot holds no metrics: it was saved before the first answer arrived.".into(), false));
+    }
     if store.loading() {
         let what: Vec<String> = store.health().map(|h| h.label()).collect();
         let what = if what.is_empty() { "AWS".to_string() } else { what.join(", ") };

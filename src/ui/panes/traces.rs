@@ -658,6 +658,11 @@ fn draw_pending(f: &mut Frame, area: Rect, v: &SpanTreeView, ctx: &DrawCtx) {
         )
     } else if let Some(e) = s.fetch_error(&v.trace_id) {
         Line::styled(format!("{} · Enter retries", e.one_line()), t.crit())
+    } else if ctx.store.replay.is_some() {
+        Line::styled(
+            format!("Trace {} is not in the snapshot: it had not been fetched when the snapshot was saved.", v.trace_id),
+            t.warn(),
+        )
     } else {
         Line::styled(format!("Fetching trace {} (BatchGetTraces)…", v.trace_id), t.muted())
     };
@@ -686,7 +691,9 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
     let total = ts.summaries().len();
     let count = if rows.len() == total { format!("{total}") } else { format!("{} of {total}", rows.len()) };
     let mut title = format!("Traces ({count}) · {range}");
-    if ts.loading() {
+    if ts.loading() && store.replay.is_some() {
+        title.push_str(" · was still listing when saved");
+    } else if ts.loading() {
         title.push_str(" · listing…");
     } else if let Some(at) = ts.listed_at() {
         title.push_str(&format!(" · listed {} ago", format::age(ctx.now - at)));
