@@ -76,5 +76,36 @@ fn ingest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frames, ingest);
+/// What the 16-colour rewrite costs: one whole Overview frame at 200x60 as crossterm writes it
+/// (every cell, as after a resize), rewritten to basic colour codes.
+fn wire(c: &mut Criterion) {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+    let (store, _) = demo_store();
+    let mut app = App::new(Keymap::default(), Theme::default());
+    // a writer the bench keeps a handle on (the backend owns the one it is given)
+    #[derive(Clone, Default)]
+    struct Tap(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    impl std::io::Write for Tap {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let tap = Tap::default();
+    let opts = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, 200, 60)) };
+    let mut t = Terminal::with_options(CrosstermBackend::new(tap.clone()), opts).unwrap();
+    t.draw(|f| app.draw(f, &store, NOW)).unwrap();
+    let bytes = tap.0.borrow().clone();
+    let mut g = c.benchmark_group("wire_200x60");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("sgr16_rewrite_full_frame", |b| b.iter(|| nightjar::ui::sgr::rewrite(&bytes, true).len()));
+    g.finish();
+}
+
+criterion_group!(benches, frames, ingest, wire);
 criterion_main!(benches);

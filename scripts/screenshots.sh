@@ -6,7 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 cargo run --quiet --example screenshots -- screenshots
 if command -v rsvg-convert >/dev/null 2>&1; then
-    for f in screenshots/*.svg; do
+    for f in screenshots/*.svg screenshots/themes/*.svg; do
         rsvg-convert --format png --output "${f%.svg}.png" "$f"
     done
     echo "PNGs written with rsvg-convert"

@@ -58,9 +58,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
-    /// AWS profile (default: AWS_PROFILE or the default profile).
-    #[arg(long, env = "AWS_PROFILE")]
-    pub profile: Option<String>,
+    /// AWS profile(s) (default: AWS_PROFILE or the default profile). Several (`prod,staging`, or
+    /// repeated) are watched side by side, each with its own clients; their rows are labelled
+    /// `profile/region`.
+    #[arg(long, env = "AWS_PROFILE", value_delimiter = ',')]
+    pub profile: Vec<String>,
 
     /// Region(s) to watch; repeat or comma-separate (default: the profile's region).
     #[arg(long = "region", value_delimiter = ',')]
@@ -118,4 +120,9 @@ pub struct Cli {
     /// For slow links: ASCII, no braille, and fewer redraws (labels tick every 10 s).
     #[arg(long)]
     pub low_bandwidth: bool,
+
+    /// Capture the mouse: the wheel scrolls lists, a click on a tab opens its pane (off by
+    /// default, so the terminal's own selection and copy keep working).
+    #[arg(long)]
+    pub mouse: bool,
 }

@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub ascii: Option<bool>,
     /// Slow links: ASCII and fewer redraws.
     pub low_bandwidth: Option<bool>,
+    /// Capture the mouse (wheel scrolls, a click on a tab opens it); off by default.
+    pub mouse: Option<bool>,
     /// Logs Insights: log groups, price per GB scanned, concurrent queries.
     pub logs: Option<LogsFile>,
     /// Named Logs Insights queries laid over the built-in presets: `[queries.<name>]`.
@@ -45,6 +47,101 @@ pub struct FileConfig {
     pub trace_model_annotation: Option<String>,
     /// Bedrock quotas per model (base id or as called): `[quotas."<model>"] tpm = …, rpm = …`.
     pub quotas: Option<std::collections::BTreeMap<String, crate::store::views::Quota>>,
+    /// The runaway-loop watch: ceilings per caller and session, how often it runs.
+    pub runaway: Option<RunawayFile>,
+}
+
+/// `[runaway]` in the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunawayFile {
+    /// Run the watch at all (default true).
+    pub enabled: Option<bool>,
+    /// How often it runs: `"5m"`, `"90s"`, `"1h"` or seconds (1 minute to 1 hour; default 5m).
+    pub every: Option<Every>,
+    /// Ceilings per caller or session (defaults 250,000 tokens/min and $1/min).
+    pub tokens_per_minute: Option<f64>,
+    pub usd_per_minute: Option<f64>,
+}
+
+/// A duration written as seconds or as `"5m"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Every {
+    Secs(i64),
+    Text(String),
+}
+
+impl Every {
+    fn secs(&self) -> Option<i64> {
+        match self {
+            Self::Secs(n) => Some(*n),
+            Self::Text(t) => {
+                let t = t.trim();
+                let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+                let n: i64 = t[..split].parse().ok()?;
+                let mult = match t[split..].trim() {
+                    "" | "s" | "sec" | "secs" => 1,
+                    "m" | "min" | "mins" => 60,
+                    "h" | "hr" | "hour" => 3600,
+                    _ => return None,
+                };
+                n.checked_mul(mult)
+            }
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Self::Secs(n) => n.to_string(),
+            Self::Text(t) => format!("'{t}'"),
+        }
+    }
+}
+
+impl RunawayFile {
+    fn check(&self, origin: &str) -> Result<(), String> {
+        if let Some(e) = &self.every {
+            match e.secs() {
+                None => {
+                    return Err(format!(
+                        "{origin}: runaway.every: {} is not a duration (e.g. \"5m\", \"90s\" or 300)",
+                        e.shown()
+                    ));
+                }
+                Some(n) if !(60..=3600).contains(&n) => {
+                    return Err(format!("{origin}: runaway.every: {} is out of range (1m to 1h)", e.shown()));
+                }
+                _ => {}
+            }
+        }
+        for (key, v) in [("tokens_per_minute", self.tokens_per_minute), ("usd_per_minute", self.usd_per_minute)] {
+            if let Some(v) = v
+                && !(v.is_finite() && v > 0.0)
+            {
+                return Err(format!("{origin}: runaway.{key}: {v} is not a ceiling (a number above 0)"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings with this file's values laid over the defaults.
+    pub fn settings(&self) -> crate::store::runaway::Settings {
+        let mut s = crate::store::runaway::Settings::default();
+        if let Some(e) = self.enabled {
+            s.enabled = e;
+        }
+        if let Some(n) = self.every.as_ref().and_then(Every::secs) {
+            s.every_secs = n as u64;
+        }
+        if let Some(v) = self.tokens_per_minute {
+            s.tokens_per_min = v;
+        }
+        if let Some(v) = self.usd_per_minute {
+            s.usd_per_min = v;
+        }
+        s
+    }
 }
 
 /// `[logs]` in the config file.
@@ -131,7 +228,10 @@ impl LogsFile {
 /// Everything resolved.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The profile (the first, when several are watched).
     pub profile: Option<String>,
+    /// The other profiles watched at the same time (`--profile prod,staging`).
+    pub more_profiles: Vec<String>,
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     pub since: Since,
@@ -147,6 +247,8 @@ pub struct Config {
     pub bell: bool,
     /// Slow links: fewer redraws.
     pub low_bandwidth: bool,
+    /// Capture the mouse.
+    pub mouse: bool,
     /// Tokens- and requests-per-minute quotas per model, for the headroom column.
     pub quotas: std::collections::BTreeMap<String, crate::store::views::Quota>,
     /// Logs Insights settings (`[logs]`).
@@ -157,6 +259,8 @@ pub struct Config {
     pub query: Option<String>,
     /// The X-Ray annotation that holds the model id.
     pub trace_model_annotation: String,
+    /// The runaway-loop watch (`[runaway]`).
+    pub runaway: crate::store::runaway::Settings,
 }
 
 /// The commented default config `nightjar config init` writes.
@@ -183,6 +287,9 @@ pub fn parse_file(text: &str, origin: &str) -> Result<FileConfig, String> {
     }
     if let Some(l) = &f.logs {
         l.check(origin)?;
+    }
+    if let Some(r) = &f.runaway {
+        r.check(origin)?;
     }
     if let Some(k) = &f.trace_model_annotation
         && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
@@ -276,8 +383,22 @@ impl Config {
         {
             return Err(format!("--query: no query named '{q}' (known: {})", presets.names().join(", ")));
         }
+        // `--profile a,b` (or `profile = "a,b"` in the file): several accounts side by side
+        let profiles: Vec<String> = if cli.profile.is_empty() {
+            file.profile.as_deref().unwrap_or_default().split(',').map(str::to_string).collect()
+        } else {
+            cli.profile.clone()
+        };
+        let mut profiles_dedup: Vec<String> = Vec::new();
+        for p in profiles.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) {
+            if !profiles_dedup.contains(&p) {
+                profiles_dedup.push(p);
+            }
+        }
+        let mut profiles = profiles_dedup.into_iter();
         Ok(Self {
-            profile: cli.profile.clone().or(file.profile),
+            profile: profiles.next(),
+            more_profiles: profiles.collect(),
             regions: dedup,
             endpoint_url: cli.endpoint_url.clone().or(file.endpoint_url),
             since,
@@ -295,10 +416,12 @@ impl Config {
             bell: file.bell.unwrap_or(true),
             quotas: file.quotas.clone().unwrap_or_default(),
             low_bandwidth: cli.low_bandwidth || file.low_bandwidth.unwrap_or(false),
+            mouse: cli.mouse || file.mouse.unwrap_or(false),
             insights,
             presets,
             query: cli.query.clone(),
             trace_model_annotation: file.trace_model_annotation.clone().unwrap_or_else(|| "model_id".into()),
+            runaway: file.runaway.as_ref().map(RunawayFile::settings).unwrap_or_default(),
         })
     }
 }
@@ -365,6 +488,39 @@ mod tests {
         );
         assert!(f.queries.unwrap().contains_key("slow"));
         let f = parse_file("custom_namespaces = [\"App/X\"]\nsince = \"3h\"\n", "c.toml").unwrap();
+        assert!(f.runaway.is_none());
         assert_eq!(f.custom_namespaces.unwrap(), vec!["App/X".to_string()]);
+    }
+
+    #[test]
+    fn runaway_section_defaults_values_and_errors() {
+        let s = parse_file("[runaway]\n", "c.toml").unwrap().runaway.unwrap().settings();
+        assert_eq!(s, crate::store::runaway::Settings::default());
+        assert_eq!((s.enabled, s.every_secs, s.tokens_per_min, s.usd_per_min), (true, 300, 250_000.0, 1.0));
+        let f = parse_file(
+            "[runaway]\nenabled = false\nevery = \"2m\"\ntokens_per_minute = 80000\nusd_per_minute = 0.5\n",
+            "c.toml",
+        )
+        .unwrap();
+        let s = f.runaway.unwrap().settings();
+        assert_eq!((s.enabled, s.every_secs, s.tokens_per_min, s.usd_per_min), (false, 120, 80_000.0, 0.5));
+        assert_eq!(
+            parse_file("[runaway]\nevery = 900\n", "c.toml").unwrap().runaway.unwrap().settings().every_secs,
+            900
+        );
+        let e = parse_file("[runaway]\nevery = \"30s\"\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: runaway.every: '30s' is out of range (1m to 1h)");
+        let e = parse_file("[runaway]\nevery = \"soon\"\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: runaway.every: 'soon' is not a duration (e.g. \"5m\", \"90s\" or 300)");
+        let e = parse_file("[runaway]\nevery = 7200\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: runaway.every: 7200 is out of range (1m to 1h)");
+        let e = parse_file("[runaway]\ntokens_per_minute = 0\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: runaway.tokens_per_minute: 0 is not a ceiling (a number above 0)");
+        let e = parse_file("[runaway]\nusd_per_minute = -1.5\n", "c.toml").unwrap_err();
+        assert_eq!(e, "c.toml: runaway.usd_per_minute: -1.5 is not a ceiling (a number above 0)");
+        let e = parse_file("[runaway]\nusd_per_minute = \"a lot\"\n", "c.toml").unwrap_err();
+        assert!(e.starts_with("c.toml:") && e.contains("usd_per_minute"), "{e}");
+        let e = parse_file("[runaway]\nceiling = 5\n", "c.toml").unwrap_err();
+        assert!(e.starts_with("c.toml:") && e.contains("ceiling"), "{e}");
     }
 }

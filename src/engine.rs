@@ -24,6 +24,7 @@ pub fn new_store(cfg: &Config) -> Store {
     s.logs.usd_per_gb = cfg.insights.usd_per_gb;
     s.traces = crate::store::traces::TraceStore::new(&cfg.trace_model_annotation);
     s.quotas = cfg.quotas.clone();
+    s.runaway.settings = runaway_settings(cfg);
     if cfg.demo {
         // the demo account's quotas, unless the config names its own
         for (id, q) in crate::sources::demo::quotas() {
@@ -38,21 +39,23 @@ pub fn initial_traces_query(cfg: &Config) -> crate::store::traces::TraceQuery {
     crate::store::traces::TraceQuery::new(crate::store::traces::TraceRange::Last(cfg.since.secs()), None)
 }
 
-/// An X-Ray source for each region.
-pub async fn xray_sources(cfg: &Config, regions: &[String]) -> Vec<crate::sources::xray::XraySource> {
-    let opts = aws_options(cfg);
+/// An X-Ray source for each profile and region.
+pub async fn xray_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::xray::XraySource> {
     let ep = endpoint(cfg);
     let mut out = Vec::new();
-    for r in regions {
-        let sdk = aws::load_config(&opts, Some(r)).await;
-        out.push(crate::sources::xray::XraySource::new(
-            aws_sdk_xray::Client::new(&sdk),
-            r,
-            cfg.pricing.clone(),
-            &cfg.trace_model_annotation,
-            cfg.profile.as_deref(),
-            ep.as_deref(),
-        ));
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
+        out.push(
+            crate::sources::xray::XraySource::new(
+                aws_sdk_xray::Client::new(&sdk),
+                &s.region,
+                cfg.pricing.clone(),
+                &cfg.trace_model_annotation,
+                s.profile.as_deref(),
+                ep.as_deref(),
+            )
+            .labelled(&s.label),
+        );
     }
     out
 }
@@ -117,27 +120,121 @@ pub async fn resolve_regions(cfg: &Config) -> Result<Vec<String>, String> {
     }
 }
 
-/// Pollers for each region, ready to run.
-pub async fn pollers(cfg: &Config, regions: &[String]) -> Vec<MetricsPoller> {
-    let opts = aws_options(cfg);
+/// One profile and region watched, and the label its data carries in the store: the region
+/// alone, or `profile/region` when several profiles are watched at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    pub profile: Option<String>,
+    pub region: String,
+    pub label: String,
+}
+
+impl Scope {
+    fn options(&self, cfg: &Config) -> AwsOptions {
+        AwsOptions { profile: self.profile.clone(), endpoint_url: cfg.endpoint_url.clone() }
+    }
+}
+
+/// Every profile watched (the first is `cfg.profile`, possibly the default chain's).
+fn profiles(cfg: &Config) -> Vec<Option<String>> {
+    std::iter::once(cfg.profile.clone()).chain(cfg.more_profiles.iter().cloned().map(Some)).collect()
+}
+
+/// `cfg` for one of its profiles alone.
+fn for_profile(cfg: &Config, profile: Option<String>) -> Config {
+    Config { profile, more_profiles: Vec::new(), ..cfg.clone() }
+}
+
+/// What to watch: each profile in each region (the CLI/config regions, else the profile's own).
+pub async fn scopes(cfg: &Config) -> Result<Vec<Scope>, String> {
+    let profiles = profiles(cfg);
+    let several = profiles.len() > 1;
+    let mut out = Vec::new();
+    for p in profiles {
+        for region in resolve_regions(&for_profile(cfg, p.clone())).await? {
+            let label = match &p {
+                Some(name) if several => format!("{name}/{region}"),
+                _ => region.clone(),
+            };
+            out.push(Scope { profile: p.clone(), region, label });
+        }
+    }
+    Ok(out)
+}
+
+/// The regions of `scopes`, each once, in order.
+fn regions_of(scopes: &[Scope]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for s in scopes {
+        if !v.contains(&s.region) {
+            v.push(s.region.clone());
+        }
+    }
+    v
+}
+
+/// Who the console starts out looking at (accounts follow from sts).
+fn initial_identity(cfg: &Config, scopes: &[Scope]) -> Identity {
+    let accounts = if cfg.more_profiles.is_empty() {
+        Vec::new()
+    } else {
+        profiles(cfg)
+            .into_iter()
+            .map(|p| crate::store::update::ProfileAccount {
+                profile: p.unwrap_or_else(|| "default".into()),
+                account: None,
+            })
+            .collect()
+    };
+    Identity {
+        profile: cfg.profile.clone(),
+        regions: regions_of(scopes),
+        endpoint: endpoint(cfg),
+        accounts,
+        ..Default::default()
+    }
+}
+
+/// Pollers for each profile and region, ready to run.
+pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
     let ep = endpoint(cfg);
     let mut out = Vec::new();
-    for r in regions {
-        let sdk = aws::load_config(&opts, Some(r)).await;
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
         let client = aws_sdk_cloudwatch::Client::new(&sdk);
-        out.push(MetricsPoller::new(client, r, cfg.custom_namespaces.clone(), cfg.profile.as_deref(), ep.as_deref()));
+        out.push(
+            MetricsPoller::new(client, &s.region, cfg.custom_namespaces.clone(), s.profile.as_deref(), ep.as_deref())
+                .labelled(&s.label),
+        );
     }
     out
 }
 
-/// Alarm pollers for each region.
-pub async fn alarm_pollers(cfg: &Config, regions: &[String]) -> Vec<AlarmsPoller> {
-    let opts = aws_options(cfg);
+/// Alarm pollers for each profile and region.
+pub async fn alarm_pollers(cfg: &Config, scopes: &[Scope]) -> Vec<AlarmsPoller> {
     let ep = endpoint(cfg);
     let mut out = Vec::new();
-    for r in regions {
-        let sdk = aws::load_config(&opts, Some(r)).await;
-        out.push(AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(&sdk), r, cfg.profile.as_deref(), ep.as_deref()));
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
+        out.push(
+            AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(&sdk), &s.region, s.profile.as_deref(), ep.as_deref())
+                .labelled(&s.label),
+        );
+    }
+    out
+}
+
+/// Service Quotas readers (Bedrock quotas) for each profile and region.
+pub async fn quota_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quotas::QuotasSource> {
+    let ep = endpoint(cfg);
+    let mut out = Vec::new();
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
+        let client = aws_sdk_servicequotas::Client::new(&sdk);
+        out.push(
+            crate::sources::quotas::QuotasSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
+                .labelled(&s.label),
+        );
     }
     out
 }
@@ -204,36 +301,122 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
         let _ = tx.send(demo_identity());
         let launch = aws::now();
         let logs = crate::sources::logs::spawn(demo_logs_runner(cfg, launch), tx.clone());
+        watch_runaway(cfg, &mut sources, &logs.commands);
         sources.push_finishing(logs.commands, logs.done);
         let traces = crate::sources::demo::traces::DemoTraces::new(cfg.demo_seed, launch);
         sources.push(crate::sources::demo::traces::spawn(traces, Some(initial_traces_query(cfg)), tx.clone()));
         sources.push(spawn_demo(DemoWorkload::new(cfg.demo_seed, launch), cfg.since, tx));
         return Ok((rx, sources));
     }
-    let regions = resolve_regions(cfg).await?;
-    let _ = tx.send(Update::Identity(Identity {
-        profile: cfg.profile.clone(),
-        regions: regions.clone(),
-        endpoint: endpoint(cfg),
-        ..Default::default()
-    }));
-    {
-        let (cfg, regions, tx) = (cfg.clone(), regions.clone(), tx.clone());
+    let scopes = scopes(cfg).await?;
+    let _ = tx.send(Update::Identity(initial_identity(cfg, &scopes)));
+    for p in profiles(cfg) {
+        let regions: Vec<String> = scopes.iter().filter(|s| s.profile == p).map(|s| s.region.clone()).collect();
+        let (cfg, tx) = (for_profile(cfg, p), tx.clone());
         tokio::spawn(async move { identify_until_ok(&cfg, &regions, &tx).await });
     }
-    for p in pollers(cfg, &regions).await {
+    for p in pollers(cfg, &scopes).await {
         sources.push(spawn_metrics(p, cfg.since, cfg.refresh, tx.clone()));
     }
-    for p in alarm_pollers(cfg, &regions).await {
+    for p in alarm_pollers(cfg, &scopes).await {
         sources.push(crate::sources::alarms::spawn(p, cfg.refresh, tx.clone()));
     }
-    for x in xray_sources(cfg, &regions).await {
+    for q in quota_sources(cfg, &scopes).await {
+        sources.push(crate::sources::quotas::spawn(q, tx.clone()));
+    }
+    for x in xray_sources(cfg, &scopes).await {
         sources.push(crate::sources::xray::spawn(x, Some(initial_traces_query(cfg)), cfg.refresh, tx.clone()));
     }
-    // Logs Insights runs in the first region
-    let logs = crate::sources::logs::spawn(logs_runner(cfg, &regions[0]).await, tx.clone());
+    // Logs Insights runs in the first profile's first region
+    let first = &scopes[0];
+    let logs = crate::sources::logs::spawn(
+        logs_runner(&for_profile(cfg, first.profile.clone()), &first.region).await,
+        tx.clone(),
+    );
+    watch_runaway(cfg, &mut sources, &logs.commands);
     sources.push_finishing(logs.commands, logs.done);
     Ok((rx, sources))
+}
+
+/// Start the runaway watch (unless `[runaway] enabled = false`): its queries go through the logs
+/// source (`logs`), which stops them on exit.
+fn watch_runaway(cfg: &Config, sources: &mut Sources, logs: &UnboundedSender<crate::sources::Command>) {
+    if cfg.runaway.enabled {
+        sources.push(crate::sources::runaway::spawn(runaway_settings(cfg), cfg.presets.clone(), logs.clone()));
+    }
+}
+
+/// The runaway watch's settings: the config's, except that the demo's watch runs every minute
+/// (its queries cost nothing), so the story's loop shows within a minute or two.
+pub fn runaway_settings(cfg: &Config) -> crate::store::runaway::Settings {
+    let mut s = cfg.runaway;
+    if cfg.demo {
+        s.every_secs = s.every_secs.min(60);
+    }
+    s
+}
+
+/// How long `--once` waits for each runaway query before stopping it.
+pub const ONCE_RUNAWAY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `--once`: one run of the runaway watch, to be applied to the store with [`RunawayOnce::apply`].
+#[derive(Debug, Default)]
+pub struct RunawayOnce {
+    pub updates: Vec<Update>,
+    /// Kinds not queried, and why (no log group, interrupted).
+    pub notes: Vec<(crate::store::runaway::Kind, String)>,
+}
+
+impl RunawayOnce {
+    pub fn apply(self, store: &mut Store) {
+        for u in self.updates {
+            store.apply(u);
+        }
+        for (kind, note) in self.notes {
+            store.runaway.set_note(kind, note);
+        }
+    }
+}
+
+/// `--once`: run the runaway watch's queries once in `scope` (the logs source's profile and
+/// region), each bounded by [`ONCE_RUNAWAY_DEADLINE`] and stopped on Ctrl-C, SIGTERM or SIGHUP.
+/// Kinds without log groups are skipped quietly, with a note in the logs source's health.
+pub async fn runaway_once(cfg: Config, scope: Scope, now: i64) -> RunawayOnce {
+    if !cfg.runaway.enabled {
+        return RunawayOnce::default();
+    }
+    let mut r = logs_runner(&for_profile(&cfg, scope.profile.clone()), &scope.region).await;
+    r.init().await;
+    let deadline = Some(ONCE_RUNAWAY_DEADLINE);
+    let out = tokio::select! {
+        x = crate::sources::runaway::run_once(&mut r, &cfg.presets, now, deadline) => Some(x),
+        _ = interrupted() => None,
+    };
+    let (mut updates, notes) = match out {
+        Some(x) => x,
+        None => {
+            r.stop_all("interrupted").await;
+            let notes = crate::store::runaway::Kind::ALL.map(|k| (k, "interrupted: the query was stopped".to_string()));
+            (r.drain(), notes.to_vec())
+        }
+    };
+    if !notes.is_empty() && !r.health.is_stale() {
+        let mut h = r.health.clone();
+        h.note = Some(notes.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join("; "));
+        updates.push(Update::Health(h));
+    }
+    RunawayOnce { updates, notes }
+}
+
+/// `--once --demo`: the runaway watch on the demo's logs, anchored like the rest of `--once`.
+pub async fn runaway_demo_once(cfg: &Config, now: i64) -> RunawayOnce {
+    if !cfg.runaway.enabled {
+        return RunawayOnce::default();
+    }
+    let mut r = demo_logs_runner(cfg, now - ONCE_DEMO_OFFSET_SECS);
+    r.init().await;
+    let (updates, notes) = crate::sources::runaway::run_once(&mut r, &cfg.presets, now, None).await;
+    RunawayOnce { updates, notes }
 }
 
 /// The Logs Insights query runner for `region`.
@@ -351,6 +534,7 @@ pub fn demo_identity() -> Update {
         regions: vec![DEMO_REGION.into()],
         endpoint: None,
         demo: true,
+        accounts: Vec::new(),
     })
 }
 
@@ -370,31 +554,49 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
         for u in demo_traces_once(cfg, now) {
             store.apply(u);
         }
+        runaway_demo_once(cfg, now).await.apply(&mut store);
         return Ok(store);
     }
-    let regions = resolve_regions(cfg).await?;
+    let scopes = scopes(cfg).await?;
+    store.apply(Update::Identity(initial_identity(cfg, &scopes)));
     let (tx, mut rx) = unbounded_channel();
-    let identify = identify(cfg, &regions, &tx);
+    let identify = async {
+        for p in profiles(cfg) {
+            let regions: Vec<String> = scopes.iter().filter(|s| s.profile == p).map(|s| s.region.clone()).collect();
+            let _ = identify(&for_profile(cfg, p), &regions, &tx).await;
+        }
+    };
     let polls = async {
         let mut results = Vec::new();
-        for mut p in pollers(cfg, &regions).await {
+        for mut p in pollers(cfg, &scopes).await {
             let r = p.poll(cfg.since, now).await;
             results.push((r, p.health.clone()));
         }
-        for mut p in alarm_pollers(cfg, &regions).await {
+        for mut p in alarm_pollers(cfg, &scopes).await {
             if let Ok(a) = p.poll(now).await {
                 let _ = tx.send(Update::Alarms(a));
             }
             let _ = tx.send(Update::Health(p.health.clone()));
         }
-        for mut x in xray_sources(cfg, &regions).await {
+        for mut x in xray_sources(cfg, &scopes).await {
             for u in traces_once(&mut x, cfg, now).await {
                 let _ = tx.send(u);
             }
         }
         results
     };
-    let (_, results) = tokio::join!(identify, polls);
+    // Service Quotas alongside (optional: a denied read leaves a note, never a failure)
+    let quotas = async {
+        for mut q in quota_sources(cfg, &scopes).await {
+            if let Ok(u) = q.poll(now).await {
+                let _ = tx.send(Update::ServiceQuotas(u));
+            }
+            let _ = tx.send(Update::Health(q.health.clone()));
+        }
+    };
+    // the runaway watch's queries alongside, in the logs source's scope
+    let runaway = tokio::spawn(runaway_once(cfg.clone(), scopes[0].clone(), now));
+    let (_, results, ()) = tokio::join!(identify, polls, quotas);
     drop(tx);
     while let Ok(u) = rx.try_recv() {
         store.apply(u);
@@ -404,6 +606,9 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
             store.apply(Update::Metrics(u));
         }
         store.apply(Update::Health(h));
+    }
+    if let Ok(r) = runaway.await {
+        r.apply(&mut store);
     }
     Ok(store)
 }

@@ -59,6 +59,7 @@ fn main() -> ExitCode {
         let mut cfg = cfg.clone();
         let mut app = ui::app::App::new(cfg.keymap.clone(), cfg.theme.clone());
         app.bell = cfg.bell;
+        app.mouse = cfg.mouse;
         if cfg.low_bandwidth {
             app.tick = std::time::Duration::from_secs(10);
         }
@@ -82,8 +83,10 @@ fn main() -> ExitCode {
             let result = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             match result {
                 Ok(ui::Exit::Quit) => return ui::exit_code(),
-                Ok(ui::Exit::Restart { app: a, profile, regions }) => {
-                    cfg.profile = profile;
+                Ok(ui::Exit::Restart { app: a, profiles, regions }) => {
+                    let mut profiles = profiles.into_iter();
+                    cfg.profile = profiles.next();
+                    cfg.more_profiles = profiles.collect();
                     cfg.regions = regions;
                     cfg.demo = cfg.demo && cfg.profile.is_none();
                     app = *a;
@@ -137,9 +140,13 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
     for h in store.health() {
         if let Some(e) = h.last_error.as_ref().filter(|_| h.is_stale()) {
             eprintln!("nightjar: {}: {}", h.label(), e.one_line());
+        } else if let Some(n) = &h.note {
+            // an optional source off by design (Service Quotas denied): said calmly, not a failure
+            eprintln!("nightjar: {}: {}", h.label(), nightjar::sanitize::one_line(n));
         }
     }
-    if !store.health().any(|h| h.name != "sts" && h.last_ok.is_some()) {
+    // quotas alone are no report: something the console watches must have been read
+    if !store.health().any(|h| h.name != "sts" && h.name != "quotas" && h.last_ok.is_some()) {
         eprintln!("nightjar: no source could be read; nothing to report");
         return ExitCode::from(1);
     }
@@ -179,6 +186,7 @@ async fn open(cfg: &Config, file: &std::path::Path) -> ExitCode {
     store.logs.presets = cfg.presets.clone();
     let mut app = ui::app::App::new(cfg.keymap.clone(), cfg.theme.clone());
     app.bell = false;
+    app.mouse = cfg.mouse;
     app.frozen_at = Some(saved_at);
     let (_tx, updates) = tokio::sync::mpsc::unbounded_channel();
     match ui::run(store, updates, nightjar::sources::Sources::default(), app).await {

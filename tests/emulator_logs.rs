@@ -10,7 +10,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::Client;
@@ -220,6 +219,12 @@ async fn every_preset_runs_end_to_end_through_the_real_client() {
                 assert_eq!(run.table.rows.len(), 4);
                 assert_eq!(run.spec.groups, vec![spans.clone()]);
             }
+            // the runaway watch's session query runs on the span group: one @ptr row per span
+            "runaway-sessions" => {
+                assert!(run.table.columns.is_empty(), "{:?}", run.table.columns);
+                assert_eq!(run.table.rows.len(), 4);
+                assert_eq!(run.spec.groups, vec![spans.clone()]);
+            }
             // `stats` is ignored by moto: one row per record, carrying only @ptr
             stats => {
                 assert!(run.table.columns.is_empty(), "{stats}: {:?}", run.table.columns);
@@ -386,20 +391,6 @@ async fn the_runner_task_discovers_groups_and_stops_on_exit() {
     assert!(note.starts_with("the console exited; StopQuery failed:"), "{note}");
 }
 
-fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("nightjar runs")
-}
-
 #[tokio::test]
 async fn once_query_prints_rows_as_json_and_text() {
     let Some(endpoint) = support::endpoint() else { return };
@@ -419,7 +410,7 @@ async fn once_query_prints_rows_as_json_and_text() {
     let cfg = cfg.to_str().unwrap();
     let base = ["--config", cfg, "--region", region, "--endpoint-url", endpoint.as_str(), "--since", "1h"];
 
-    let out = nightjar(&[&base[..], &["--query", "recent-errors", "--format", "json"]].concat(), &home);
+    let out = support::nightjar(&[&base[..], &["--query", "recent-errors", "--format", "json"]].concat(), &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
@@ -433,7 +424,7 @@ async fn once_query_prints_rows_as_json_and_text() {
     assert_eq!(rows[0]["@timestamp"], (now_ms - 60_000).to_string());
     assert!(rows.iter().all(|r| r.get("@ptr").is_none()));
 
-    let out = nightjar(&[&base[..], &["--query", "tokens-by-caller"]].concat(), &home);
+    let out = support::nightjar(&[&base[..], &["--query", "tokens-by-caller"]].concat(), &home);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.starts_with("nightjar query tokens-by-caller · "), "{text}");
@@ -443,7 +434,7 @@ async fn once_query_prints_rows_as_json_and_text() {
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
 
     // a missing group: the query fails, the reason is on stderr and in the JSON, exit code 1
-    let out = nightjar(&[&base[..], &["--query", "app-errors", "--format", "json"]].concat(), &home);
+    let out = support::nightjar(&[&base[..], &["--query", "app-errors", "--format", "json"]].concat(), &home);
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"], "Failed");

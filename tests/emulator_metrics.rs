@@ -162,26 +162,6 @@ async fn poller_reads_back_exact_figures() {
     assert_eq!(s2.latency_p99, Some(198.0));
 }
 
-fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("nightjar runs")
-}
-
-fn temp_home(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(support::unique_name(name));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[tokio::test]
 async fn once_json_reports_the_seeded_figures() {
     let Some(endpoint) = support::endpoint() else { return };
@@ -191,8 +171,9 @@ async fn once_json_reports_the_seeded_figures() {
     seed_bedrock(&cw).await;
     seed_genai(&cw).await;
 
-    let home = temp_home("once-json");
-    let out = nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
+    let home = support::temp_home("once-json");
+    let out =
+        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stderr: {stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
@@ -230,7 +211,7 @@ async fn once_json_reports_the_seeded_figures() {
     assert_eq!((end - start).num_seconds(), 3600);
 
     // and the text format fits 80 columns and names the worst throttler
-    let out = nightjar(&["--once", "--region", region, "--endpoint-url", &endpoint], &home);
+    let out = support::nightjar(&["--once", "--region", region, "--endpoint-url", &endpoint], &home);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
@@ -239,8 +220,8 @@ async fn once_json_reports_the_seeded_figures() {
 
 #[test]
 fn unreachable_endpoint_is_a_clear_error_and_nonzero_exit() {
-    let home = temp_home("unreachable");
-    let out = nightjar(&["--once", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:1"], &home);
+    let home = support::temp_home("unreachable");
+    let out = support::nightjar(&["--once", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:1"], &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("cannot connect to http://127.0.0.1:1"), "{stderr}");
@@ -251,8 +232,8 @@ fn unreachable_endpoint_is_a_clear_error_and_nonzero_exit() {
 #[test]
 fn unknown_region_says_so() {
     let Some(endpoint) = support::endpoint() else { return };
-    let home = temp_home("badregion");
-    let out = nightjar(&["--once", "--region", "xx-fake-9", "--endpoint-url", &endpoint], &home);
+    let home = support::temp_home("badregion");
+    let out = support::nightjar(&["--once", "--region", "xx-fake-9", "--endpoint-url", &endpoint], &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("'xx-fake-9' is not a known region"), "{stderr}");
@@ -260,7 +241,7 @@ fn unknown_region_says_so() {
 
 #[test]
 fn missing_credentials_say_how_to_fix() {
-    let home = temp_home("nocreds");
+    let home = support::temp_home("nocreds");
     let out = Command::new(env!("CARGO_BIN_EXE_nightjar"))
         .args(["--once", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:1"])
         .env_clear()
@@ -276,8 +257,8 @@ fn missing_credentials_say_how_to_fix() {
 
 #[test]
 fn no_region_is_a_clear_error() {
-    let home = temp_home("noregion");
-    let out = nightjar(&["--once", "--endpoint-url", "http://127.0.0.1:1"], &home);
+    let home = support::temp_home("noregion");
+    let out = support::nightjar(&["--once", "--endpoint-url", "http://127.0.0.1:1"], &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("no AWS region: pass --region"), "{stderr}");
@@ -285,7 +266,7 @@ fn no_region_is_a_clear_error() {
 
 #[test]
 fn expired_sso_session_says_how_to_log_in() {
-    let home = temp_home("sso");
+    let home = support::temp_home("sso");
     let aws = home.join(".aws");
     std::fs::create_dir_all(aws.join("sso/cache")).unwrap();
     std::fs::write(
@@ -311,4 +292,65 @@ fn expired_sso_session_says_how_to_log_in() {
     assert!(!out.status.success());
     assert!(stderr.contains("no valid SSO session"), "{stderr}");
     assert!(stderr.contains("aws sso login --profile prod"), "{stderr}");
+}
+
+/// Two profiles at once (`--profile alpha,beta`), each with its own region from the AWS config
+/// file and its own clients: each profile's rows carry `profile/region` and that region's
+/// figures only, and both accounts are named.
+#[tokio::test]
+async fn several_profiles_are_watched_side_by_side() {
+    let Some(endpoint) = support::endpoint() else { return };
+    let (ra, rb) = (support::claim_region("ap-southeast-4"), support::claim_region("eu-south-2"));
+    let model = support::unique_name("acme.multi-profile");
+    let t = support::minute_start(5);
+    for (region, n) in [(ra, 11.0), (rb, 29.0)] {
+        let cw = aws_sdk_cloudwatch::Client::new(&support::sdk_config(&endpoint, region).await);
+        support::put_metric(&cw, "AWS/Bedrock", "Invocations", &[("ModelId", &model)], &[(t, n)]).await;
+    }
+    let home = support::temp_home("profiles");
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        format!("[profile alpha]\nregion = {ra}\n\n[profile beta]\nregion = {rb}\n"),
+    )
+    .unwrap();
+    let out = support::nightjar(
+        &["--once", "--format", "json", "--profile", "alpha,beta", "--endpoint-url", &endpoint],
+        &home,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["profile"], "alpha");
+    assert_eq!(v["regions"], serde_json::json!([ra, rb]));
+    assert_eq!(
+        v["accounts"],
+        serde_json::json!([
+            {"profile": "alpha", "account": support::ACCOUNT_ID},
+            {"profile": "beta", "account": support::ACCOUNT_ID},
+        ])
+    );
+    let rows: Vec<(String, f64)> = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["model_id"] == model.as_str())
+        .map(|m| (m["region"].as_str().unwrap().to_string(), m["invocations"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(rows, vec![(format!("alpha/{ra}"), 11.0), (format!("beta/{rb}"), 29.0)]);
+    // each profile's sources report on their own
+    let sources: Vec<String> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "cloudwatch")
+        .map(|s| s["region"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(sources, vec![format!("alpha/{ra}"), format!("beta/{rb}")]);
+
+    // the text report says who is watched
+    let out = support::nightjar(&["--once", "--profile", "alpha,beta", "--endpoint-url", &endpoint], &home);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(&format!("alpha/{ra}")) && text.contains(&format!("beta/{rb}")), "{text}");
 }

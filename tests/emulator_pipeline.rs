@@ -12,8 +12,6 @@
 
 mod support;
 
-use std::process::Command;
-
 use nightjar::domain::catalog::DEFAULT_CUSTOM_NAMESPACES;
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Since;
@@ -310,20 +308,6 @@ async fn poller_reads_back_pipeline_and_platform_figures() {
     assert!(panel(&store, PanelId::PlatformOther).other.is_empty());
 }
 
-fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("nightjar runs")
-}
-
 #[tokio::test]
 async fn once_json_reports_the_genai_namespaces() {
     let Some(endpoint) = support::endpoint() else { return };
@@ -334,7 +318,8 @@ async fn once_json_reports_the_genai_namespaces() {
 
     let home = std::env::temp_dir().join(support::unique_name("once-pipeline"));
     std::fs::create_dir_all(&home).unwrap();
-    let out = nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
+    let out =
+        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stderr: {stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");

@@ -15,8 +15,6 @@
 
 mod support;
 
-use std::process::Command;
-
 use nightjar::domain::pricing::PriceTable;
 use nightjar::sources::xray::XraySource;
 use nightjar::store::traces::{SpanKind, TraceQuery, TraceRange};
@@ -197,20 +195,6 @@ async fn trace_source_reads_back_the_tree() {
     );
 }
 
-fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("nightjar runs")
-}
-
 #[tokio::test]
 async fn once_json_counts_traces_faults_errors_and_throttles() {
     let Some(endpoint) = support::endpoint() else { return };
@@ -249,7 +233,8 @@ async fn once_json_counts_traces_faults_errors_and_throttles() {
     }
     let home = std::env::temp_dir().join(support::unique_name("once-traces"));
     std::fs::create_dir_all(&home).unwrap();
-    let out = nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
+    let out =
+        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stderr: {stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
@@ -280,7 +265,7 @@ async fn once_json_counts_traces_faults_errors_and_throttles() {
     assert_eq!(src["ok"], true, "{src}");
     assert_eq!(src["region"], region);
     // and the text report says the same
-    let out = nightjar(&["--once", "--region", region, "--endpoint-url", &endpoint], &home);
+    let out = support::nightjar(&["--once", "--region", region, "--endpoint-url", &endpoint], &home);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Traces 6: 2 with faults, 2 with errors, 2 throttled"), "{text}");
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");

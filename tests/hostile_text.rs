@@ -93,6 +93,7 @@ fn hostile_store() -> Store {
         regions: vec![REGION.into()],
         endpoint: Some(evil("http://endpoint")),
         demo: false,
+        accounts: Vec::new(),
     }));
     let mut ok = SourceHealth::new("cloudwatch", Some(REGION));
     ok.record_ok(NOW - 5);

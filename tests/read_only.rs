@@ -27,6 +27,7 @@ const SERVICES: &[Service] = &[
     Service { krate: "aws_sdk_xray", iam: "xray", ops: XRAY_OPS },
     Service { krate: "aws_sdk_sts", iam: "sts", ops: STS_OPS },
     Service { krate: "aws_sdk_bedrock", iam: "bedrock", ops: BEDROCK_OPS },
+    Service { krate: "aws_sdk_servicequotas", iam: "servicequotas", ops: SERVICEQUOTAS_OPS },
 ];
 
 /// Needs no IAM permission, so the policy does not list it.
@@ -447,8 +448,9 @@ fn crates_named_in_code() {
 
 // Operation names, one per operation module of the SDK crate in Cargo.lock, made with
 //   ls -d ~/.cargo/registry/src/*/aws-sdk-cloudwatch-1.140.0/src/operation/*/ | xargs -n1 basename
-// (likewise aws-sdk-cloudwatchlogs-1.162.0, aws-sdk-xray-1.121.0, aws-sdk-sts-1.124.0 and
-// aws-sdk-bedrock-1.166.0, which nightjar does not use yet). Regenerate when a crate is upgraded.
+// (likewise aws-sdk-cloudwatchlogs-1.162.0, aws-sdk-xray-1.121.0, aws-sdk-sts-1.124.0,
+// aws-sdk-servicequotas-1.121.0 and aws-sdk-bedrock-1.166.0, which nightjar does not use yet).
+// Regenerate when a crate is upgraded.
 const CLOUDWATCH_OPS: &[&str] = &[
     "associate_dataset_kms_key",
     "create_resource_metrics_configuration",
@@ -788,4 +790,32 @@ const BEDROCK_OPS: &[&str] = &[
     "update_guardrail",
     "update_marketplace_model_endpoint",
     "update_provisioned_model_throughput",
+];
+const SERVICEQUOTAS_OPS: &[&str] = &[
+    "associate_service_quota_template",
+    "create_support_case",
+    "delete_service_quota_increase_request_from_template",
+    "disassociate_service_quota_template",
+    "get_association_for_service_quota_template",
+    "get_auto_management_configuration",
+    "get_aws_default_service_quota",
+    "get_quota_utilization_report",
+    "get_requested_service_quota_change",
+    "get_service_quota",
+    "get_service_quota_increase_request_from_template",
+    "list_aws_default_service_quotas",
+    "list_requested_service_quota_change_history",
+    "list_requested_service_quota_change_history_by_quota",
+    "list_service_quota_increase_requests_in_template",
+    "list_service_quotas",
+    "list_services",
+    "list_tags_for_resource",
+    "put_service_quota_increase_request_into_template",
+    "request_service_quota_increase",
+    "start_auto_management",
+    "start_quota_utilization_report",
+    "stop_auto_management",
+    "tag_resource",
+    "untag_resource",
+    "update_auto_management",
 ];

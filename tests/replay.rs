@@ -2,13 +2,10 @@
 //! and the same reports, as the store it was taken from.
 
 use nightjar::domain::pricing::PriceTable;
-use nightjar::domain::rules::RuleSet;
 use nightjar::domain::window::Since;
 use nightjar::sources::demo::DemoWorkload;
-use nightjar::store::logs::{LogsUpdate, QuerySpec};
 use nightjar::store::snapshot::Snapshot;
-use nightjar::store::traces::TracesUpdate;
-use nightjar::store::{SourceHealth, Store, Update};
+use nightjar::store::{Store, Update};
 use nightjar::ui::action::Action;
 use nightjar::ui::app::App;
 use nightjar::ui::keymap::Keymap;
@@ -20,47 +17,12 @@ use ratatui::backend::TestBackend;
 const LAUNCH: i64 = 1_795_575_600;
 
 /// The demo store as the console has it six minutes in: metrics polled every 15 s (so rules and
-/// triage have history), the trace list with the top 40 traces fetched, and one Logs Insights
+/// triage have history), the trace list with the newest 40 traces fetched, and one Logs Insights
 /// query with its rows.
 fn demo_store() -> (Store, i64) {
-    let mut store = Store::new(PriceTable::default(), vec![]);
-    store.rules.rules = RuleSet::builtin();
-    store.apply(nightjar::engine::demo_identity());
-    let mut w = DemoWorkload::new(7, LAUNCH);
     let now = LAUNCH + 6 * 60 + 30;
-    let mut t = LAUNCH - 120;
-    while t <= now {
-        store.apply(Update::Metrics(w.poll(t, Since::default())));
-        t += 15;
-    }
-    let mut h = SourceHealth::new("demo", Some("us-east-1"));
-    h.record_ok(now - 3);
-    h.newest_data = Some(now - 30);
-    store.apply(Update::Health(h));
-    let cli = <nightjar::cli::Cli as clap::Parser>::parse_from(["nightjar", "--demo"]);
-    let cfg = nightjar::config::Config::resolve(&cli).expect("default config");
-    let mut traces = nightjar::sources::demo::traces::DemoTraces::new(7, LAUNCH);
-    let list = traces.list(&nightjar::engine::initial_traces_query(&cfg), now).expect("demo traces");
-    let ids: Vec<String> = list.summaries.iter().map(|s| s.id.clone()).collect();
-    store.apply(Update::Traces(TracesUpdate::Listed(list)));
-    for chunk in ids.iter().take(40).cloned().collect::<Vec<_>>().rchunks(5) {
-        let (fetched, unprocessed) = traces.fetch(chunk);
-        store.apply(Update::Traces(TracesUpdate::Fetched { traces: fetched, unprocessed }));
-    }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let preset = cfg.presets.get("tokens-by-caller").expect("preset").clone();
-    let run = rt.block_on(async {
-        let mut r = nightjar::engine::demo_logs_runner(&cfg, LAUNCH);
-        r.init().await;
-        let spec =
-            QuerySpec::new(&preset.name, &preset.query, preset.groups, Vec::new(), Since::default().window_ending(now));
-        nightjar::sources::logs::run_to_end(&mut r, spec, std::time::Duration::from_secs(30)).await
-    });
-    store.apply(Update::Logs(LogsUpdate::Query(Box::new(run))));
-    let mut xh = SourceHealth::new("xray", Some("us-east-1"));
-    xh.record_ok(now - 3);
-    store.apply(Update::Health(xh));
-    (store, now)
+    (rt.block_on(nightjar::sources::demo::scene::incident_store(7, LAUNCH, now)), now)
 }
 
 /// Save to a file and load it back, as `--once --save FILE` then `nightjar open FILE` do.
@@ -168,6 +130,9 @@ fn what_was_in_flight_when_saved_is_said_to_be_missing_not_awaited() {
     assert!(logs.contains("not looked up before the snapshot was saved"), "{logs}");
     assert!(!logs.contains("Finding log groups"), "{logs}");
     assert!(logs.contains("No Logs Insights query had run when this snapshot was saved"), "{logs}");
+    let alarms = screen(&reopen(&once, now), &[Action::Pane7], now);
+    assert!(alarms.contains("had not run when the snapshot was saved"), "{alarms}");
+    assert!(!alarms.contains("waiting for the first run"), "{alarms}");
     // running a preset or refreshing says that nothing answers, instead of waiting silently
     for key in [Action::NextPreset, Action::Refresh] {
         let s = screen(&reopen(&once, now), &[Action::Pane6, key], now);

@@ -233,9 +233,11 @@ fn emulator_console_ends_cleanly(endpoint: &str, region: &str, group: &str, endi
     ]);
     let home = temp_home("term-emu");
     std::fs::create_dir_all(home.join(".config/nightjar")).unwrap();
+    // the runaway watch is off: its own queries would add to the StartQuery/StopQuery counts
+    // (tests/emulator_runaway.rs covers them)
     std::fs::write(
         home.join(".config/nightjar/config.toml"),
-        format!("[logs]\ninvocation_log_groups = [\"{group}\"]\n"),
+        format!("[logs]\ninvocation_log_groups = [\"{group}\"]\n[runaway]\nenabled = false\n"),
     )
     .unwrap();
     let mut env = shell_env(&home);

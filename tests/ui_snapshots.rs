@@ -261,3 +261,43 @@ fn models_filter_narrows_and_esc_clears() {
     a.handle(Action::Back, &store);
     assert_eq!(a.pane::<ModelsPane>().unwrap().state.rows(&store).len(), 6);
 }
+
+/// With `--mouse`: a click on a tab opens its pane (wherever the tabs were drawn, compact or
+/// not), the wheel moves the selection, and a click elsewhere on the header does nothing.
+#[test]
+fn mouse_clicks_tabs_and_the_wheel_scrolls() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let (store, now) = demo_store(6);
+    let ev = |kind, column, row| MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE };
+    for (w, h) in [(80, 24), (200, 40)] {
+        let mut app = app();
+        app.mouse = true;
+        render(&store, &mut app, w, h, now);
+        let header: String = render(&store, &mut app, w, h, now).lines().next().unwrap().to_string();
+        // the column of "5" in the header: the Traces tab
+        let col = header.chars().position(|c| c == '5').unwrap() as u16;
+        app.handle_mouse(ev(MouseEventKind::Down(MouseButton::Left), col, 0), &store);
+        let s = render(&store, &mut app, w, h, now);
+        assert!(s.lines().next().unwrap().contains("5 Traces"), "{w}x{h}: the Traces tab is open:\n{s}");
+        // a click on the identity part of the header changes nothing
+        app.handle_mouse(ev(MouseEventKind::Down(MouseButton::Left), w - 2, 0), &store);
+        assert!(render(&store, &mut app, w, h, now).lines().next().unwrap().contains("5 Traces"));
+    }
+    // the wheel moves the Models selection like j/k
+    let mut app = app();
+    app.mouse = true;
+    app.handle(Action::Pane2, &store);
+    // (the selection is a colour: compare the cells' styles, not only the text)
+    let buffer = |app: &mut App| {
+        let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        t.draw(|f| app.draw(f, &store, now)).unwrap();
+        t.backend().buffer().clone()
+    };
+    let before = buffer(&mut app);
+    app.handle_mouse(ev(MouseEventKind::ScrollDown, 10, 5), &store);
+    let down = buffer(&mut app);
+    assert_ne!(before, down, "the wheel moved the selection");
+    app.handle(Action::Down, &store);
+    app.handle_mouse(ev(MouseEventKind::ScrollUp, 10, 5), &store);
+    assert_eq!(down, buffer(&mut app), "one wheel step is one row, as j/k");
+}

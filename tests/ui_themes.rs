@@ -92,3 +92,54 @@ fn solarized_on_a_16_colour_terminal_falls_back_per_cell() {
         }
     }
 }
+
+/// A selected row reads in every theme: its text is in the selection's foreground, never in a
+/// colour that vanishes into the selection's background (muted grey on white in `tty` was).
+/// Checked on the lists and on the span tree, whose rows are built from coloured parts.
+#[test]
+fn selected_rows_read_in_every_theme() {
+    let (mut store, now) = demo_store();
+    let cli = <nightjar::cli::Cli as clap::Parser>::parse_from(["nightjar", "--demo"]);
+    let cfg = nightjar::config::Config::resolve(&cli).expect("default config");
+    let mut traces = nightjar::sources::demo::traces::DemoTraces::new(7, LAUNCH);
+    let list = traces.list(&nightjar::engine::initial_traces_query(&cfg), now).expect("demo traces");
+    let first: Vec<String> = list.summaries.iter().take(5).map(|s| s.id.clone()).collect();
+    store.apply(Update::Traces(nightjar::store::traces::TracesUpdate::Listed(list)));
+    let (fetched, unprocessed) = traces.fetch(&first);
+    store.apply(Update::Traces(nightjar::store::traces::TracesUpdate::Fetched { traces: fetched, unprocessed }));
+    let views: [(&str, Vec<Action>); 3] = [
+        ("models", vec![Action::Pane2]),
+        ("traces", vec![Action::Pane5]),
+        ("span tree", vec![Action::Pane5, Action::Select]),
+    ];
+    for (name, _) in BUILTIN {
+        let theme = Theme::resolve(name).unwrap();
+        for (view, keys) in &views {
+            let mut app = App::new(Keymap::default(), theme.clone());
+            for k in keys {
+                app.handle(*k, &store);
+            }
+            let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+            t.draw(|f| app.draw(f, &store, now)).unwrap();
+            let buf = t.backend().buffer();
+            // the selected row: the longest run of selection background below the header
+            let row = (1..buf.area.height)
+                .max_by_key(|y| (0..buf.area.width).filter(|x| buf[(*x, *y)].bg == theme.selected_bg).count())
+                .unwrap();
+            let cells: Vec<_> =
+                (0..buf.area.width).map(|x| &buf[(x, row)]).filter(|c| c.bg == theme.selected_bg).collect();
+            assert!(cells.len() > 20, "{name} {view}: a selected row ({} cells)", cells.len());
+            for c in cells.iter().filter(|c| !c.symbol().trim().is_empty()) {
+                // text in the selection colour; only the span tree's waterfall bar keeps its own
+                let bar = matches!(c.symbol(), "█" | "▏" | "#" | "|");
+                assert!(
+                    c.fg == theme.selected_fg || (bar && c.fg != theme.selected_bg),
+                    "{name} {view}: '{}' drawn {:?} on the selection's {:?}",
+                    c.symbol(),
+                    c.fg,
+                    theme.selected_bg
+                );
+            }
+        }
+    }
+}

@@ -606,7 +606,9 @@ mod tests {
                 "latency-by-model",
                 "tokens-by-use-case",
                 "app-errors",
-                "genai-spans"
+                "genai-spans",
+                "runaway-callers",
+                "runaway-sessions"
             ]
         );
         let t = p.get("tokens-by-caller").unwrap();
@@ -617,7 +619,9 @@ mod tests {
         assert!(p.get("latency-by-model").unwrap().query.contains("output.outputBodyJson.metrics.latencyMs"));
         assert!(p.get("tokens-by-use-case").unwrap().query.contains("requestMetadata.use_case"));
         assert!(p.get("errors-by-model").unwrap().query.contains("by modelId, errorCode"));
-        assert_eq!(p.next_after(Some("genai-spans")).unwrap().name, "tokens-by-caller");
+        assert_eq!(p.next_after(Some("runaway-sessions")).unwrap().name, "tokens-by-caller");
+        assert!(p.get("runaway-callers").unwrap().query.contains("by bin(1m) as minute, identity.arn, modelId"));
+        assert_eq!(p.get("runaway-sessions").unwrap().groups, GroupClass::Spans);
         assert_eq!(p.next_after(None).unwrap().name, "tokens-by-caller");
         assert_eq!(p.next_after(Some("tokens-by-caller")).unwrap().name, "recent-errors");
         assert_eq!(p.matching(&format!("  {}\n", t.query)).unwrap().name, "tokens-by-caller");

@@ -6,5 +6,6 @@ pub mod genai_metrics;
 pub mod insights;
 pub mod otel_spans;
 pub mod pricing;
+pub mod quotas;
 pub mod rules;
 pub mod window;

@@ -90,6 +90,11 @@ impl PriceTable {
     pub fn is_empty(&self) -> bool {
         self.models.is_empty()
     }
+
+    /// The model ids priced, as keyed (base ids).
+    pub fn model_ids(&self) -> impl Iterator<Item = &str> {
+        self.models.keys().map(String::as_str)
+    }
 }
 
 #[cfg(test)]

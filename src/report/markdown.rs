@@ -33,9 +33,20 @@ pub fn render(store: &Store, generated_at: i64) -> String {
         crate::ui::panes::overview::since_label(store)
     );
     let account = id.account.clone().unwrap_or_else(|| "unknown".into());
-    let _ = writeln!(md, "| Account | {}{} |", cell(&account), if id.demo { " (demo data)" } else { "" });
+    if id.accounts.is_empty() {
+        let _ = writeln!(md, "| Account | {}{} |", cell(&account), if id.demo { " (demo data)" } else { "" });
+    } else {
+        let each: Vec<String> = id
+            .accounts
+            .iter()
+            .map(|a| format!("{} (profile {})", a.account.as_deref().unwrap_or("unknown"), a.profile))
+            .collect();
+        let _ = writeln!(md, "| Accounts | {} |", cell(&each.join(", ")));
+    }
     let _ = writeln!(md, "| Regions | {} |", cell(&id.regions.join(", ")));
-    if let Some(p) = &id.profile {
+    if let Some(p) = &id.profile
+        && id.accounts.is_empty()
+    {
         let _ = writeln!(md, "| Profile | {} |", cell(p));
     }
     let ov = store.overview();
@@ -156,6 +167,7 @@ pub fn render(store: &Store, generated_at: i64) -> String {
     for h in store.health() {
         let state = match (&h.last_error, h.is_stale()) {
             (Some(e), true) => format!("**failing**: {}", cell(&e.one_line())),
+            _ if h.note.is_some() => cell(h.note.as_deref().unwrap_or_default()),
             _ => "ok".into(),
         };
         let _ = writeln!(

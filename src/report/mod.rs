@@ -4,11 +4,13 @@
 pub mod markdown;
 pub mod panels;
 pub mod query;
+pub mod quotas;
+pub mod runaway;
 pub mod traces;
 
 /// Report sections contributed by the trace and log stores (empty when they hold nothing).
 pub fn extra_markdown_sections(store: &Store) -> String {
-    traces::markdown(store)
+    traces::markdown(store) + &runaway::markdown(store)
 }
 
 use serde_json::{Value, json};
@@ -41,6 +43,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                 "tpm_quota_usage_max": m.tpm_quota_max,
                 "cost_usd": m.cost_usd,
                 "quota_pct": m.quota_pct,
+                "quota": quotas::model_json(store, &m.region, &m.model_id),
             })
         })
         .collect();
@@ -73,6 +76,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                 "calls": h.calls,
                 "metrics_requested": h.metrics_requested,
                 "api_cost_usd": h.spend_usd(),
+                "note": h.note,
             })
         })
         .collect();
@@ -83,6 +87,8 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         "account": store.identity.account,
         "profile": store.identity.profile,
         "regions": store.identity.regions,
+        // with several profiles: each with its account (rows are labelled `profile/region`)
+        "accounts": store.identity.accounts,
         "demo": store.identity.demo,
         "overview": {
             "requests_per_min": ov.requests_per_min.value,
@@ -127,7 +133,11 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
             "summary": s.summary,
         })).collect::<Vec<_>>(),
         "traces": store.traces.report(5).map(|r| serde_json::to_value(r).unwrap_or(Value::Null)),
+        "runaway": runaway::json(store),
+        "runaway_ceiling": runaway::ceiling_json(store),
+        "runaway_watch": runaway::watch_json(store),
         "sources": sources,
+        "service_quotas": quotas::service_quotas_json(store),
     })
 }
 
@@ -198,6 +208,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&runaway::text(store));
     out.push('\n');
     let multi = id.regions.len() > 1;
     out.push_str(&format!(
@@ -251,6 +262,14 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             out.push('\n');
         }
     }
+    let headroom = quotas::text_lines(store);
+    if !headroom.is_empty() {
+        let minutes = crate::store::views::QUOTA_MINUTES;
+        out.push_str(&format!("\nQuota headroom (busiest of the last {minutes} minutes):\n"));
+        for l in headroom.iter().flat_map(|l| wrap(l, 78)) {
+            out.push_str(&format!("  {l}\n"));
+        }
+    }
     let pipeline = panels::text_lines(store);
     if !pipeline.is_empty() {
         out.push_str("\nPipeline and platform:\n");
@@ -275,7 +294,9 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     }
     out.push('\n');
     for h in store.health() {
-        let state = if h.is_stale() || h.last_ok.is_none() {
+        let state = if let Some(n) = h.note.as_ref().filter(|_| !h.is_stale()) {
+            n.clone()
+        } else if h.is_stale() || h.last_ok.is_none() {
             h.last_error.as_ref().map(|e| format!("FAILED {}", e.one_line())).unwrap_or_else(|| "no data".into())
         } else {
             "ok".into()

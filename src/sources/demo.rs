@@ -23,6 +23,10 @@ pub mod logs;
 /// Samples and platform metrics for the Pipeline and Platform panes.
 mod pipeline;
 mod rng;
+/// The demo's answers to the runaway watch's queries (per caller and session per minute).
+pub mod runaway;
+/// The whole console's store a few minutes into the incident (screenshots, replay tests).
+pub mod scene;
 mod series;
 /// CloudWatch statistics over samples; `stats::nearest_rank` is the reference percentile.
 pub(crate) mod stats;

@@ -6,6 +6,8 @@ pub mod aws;
 pub mod cloudwatch;
 pub mod demo;
 pub mod logs;
+pub mod quotas;
+pub mod runaway;
 pub mod xray;
 
 use std::time::Duration;

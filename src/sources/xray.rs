@@ -176,6 +176,14 @@ impl XraySource {
         &self.region
     }
 
+    /// Tag this source's data with `label` instead of the bare region (`prod/us-east-1` when
+    /// several profiles are watched); its requests still go to the region it was built for.
+    pub fn labelled(mut self, label: &str) -> Self {
+        self.region = label.into();
+        self.health.region = Some(label.into());
+        self
+    }
+
     fn error<E, R>(
         &self,
         action: &str,

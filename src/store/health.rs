@@ -66,6 +66,11 @@ pub struct SourceHealth {
     /// Seconds until the next poll after a failure (0 when healthy).
     pub backoff_secs: u64,
     pub loading: bool,
+    /// An optional source that cannot be read here, by design rather than by fault (Service
+    /// Quotas denied to a read-only role): what to tell the operator instead of an error. The
+    /// error stays in `last_error`, but the source is not stale and nothing looks broken.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl SourceHealth {
@@ -73,9 +78,10 @@ impl SourceHealth {
         Self { name: name.into(), region: region.map(Into::into), loading: true, ..Default::default() }
     }
 
-    /// The last call failed: what is on screen is the last good data.
+    /// The last call failed: what is on screen is the last good data. (Not for a source that
+    /// is off with a [`note`](Self::note): the console works without it.)
     pub fn is_stale(&self) -> bool {
-        self.consecutive_failures > 0
+        self.consecutive_failures > 0 && self.note.is_none()
     }
 
     pub fn ok(&self) -> bool {
@@ -101,12 +107,15 @@ impl SourceHealth {
         self.consecutive_failures = 0;
         self.backoff_secs = 0;
         self.loading = false;
+        self.note = None;
     }
 
+    /// A failure. Any note goes with it: a source that finds this one benign sets it again.
     pub fn record_error(&mut self, err: SourceError) {
         self.consecutive_failures += 1;
         self.last_error = Some(err);
         self.loading = false;
+        self.note = None;
     }
 }
 
@@ -141,6 +150,24 @@ mod tests {
         h.record_ok(30);
         assert!(!h.is_stale());
         assert_eq!(h.label(), "cloudwatch us-east-1");
+    }
+
+    #[test]
+    fn a_noted_failure_is_not_stale_until_the_next_outcome() {
+        let err = |kind| SourceError { kind, code: None, message: String::new(), hint: String::new(), at: 0 };
+        let mut h = SourceHealth::new("quotas", Some("us-east-1"));
+        h.record_error(err(ErrorKind::AccessDenied));
+        h.note = Some("Service Quotas not readable — using configured quotas".into());
+        assert!(!h.is_stale());
+        assert_eq!(h.consecutive_failures, 1);
+        // a later failure is stale unless the source calls it benign again
+        h.record_error(err(ErrorKind::Unreachable));
+        assert_eq!(h.note, None);
+        assert!(h.is_stale());
+        h.note = Some("again".into());
+        h.record_ok(5);
+        assert_eq!(h.note, None);
+        assert!(!h.is_stale());
     }
 
     #[test]

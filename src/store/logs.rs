@@ -35,6 +35,8 @@ pub enum Purpose {
     TraceLogs { trace_id: String },
     /// One trace's spans from `aws/spans`, for the span tree.
     TraceSpans { trace_id: String },
+    /// The runaway watch's periodic query (not the Logs pane's table).
+    Runaway(super::runaway::Kind),
 }
 
 /// A query to run.
@@ -316,6 +318,24 @@ impl LogsState {
     }
 
     fn prune(&mut self) {
+        // the runaway watch's queries: only the newest finished one of each kind stays (their
+        // figures live in the runaway state), so a watch every minute never crowds out the rest
+        let mut kept = std::collections::BTreeSet::new();
+        let old: Vec<QueryId> = self
+            .queries
+            .iter()
+            .rev()
+            .filter(|(_, q)| q.status.is_terminal())
+            .filter_map(|(id, q)| match &q.spec.purpose {
+                Purpose::Runaway(k) => (!kept.insert(*k)).then_some(*id),
+                _ => None,
+            })
+            .collect();
+        for id in old {
+            if let Some(q) = self.queries.remove(&id) {
+                self.pruned_cost += q.cost_usd.unwrap_or(0.0);
+            }
+        }
         let rows = |s: &Self| s.queries.values().map(|q| q.table.rows.len()).sum::<usize>();
         let newest = self.queries.keys().next_back().copied();
         if let Some(now) = self.queries.values().map(|q| q.submitted_at).max() {
@@ -358,7 +378,7 @@ impl LogsState {
 
     /// The newest query for the Logs pane's table.
     pub fn latest_table(&self) -> Option<&QueryRun> {
-        self.queries().find(|q| !matches!(q.spec.purpose, Purpose::TraceSpans { .. }))
+        self.queries().find(|q| !matches!(q.spec.purpose, Purpose::TraceSpans { .. } | Purpose::Runaway(_)))
     }
 
     /// Query texts run from the pane, oldest first.

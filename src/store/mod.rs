@@ -5,7 +5,9 @@ pub mod alarms;
 pub mod health;
 pub mod logs;
 pub mod pipeline;
+pub mod quotas;
 pub mod rules;
+pub mod runaway;
 pub mod series;
 pub mod snapshot;
 pub mod traces;
@@ -37,6 +39,8 @@ pub struct Store {
     health: BTreeMap<String, SourceHealth>,
     /// Bedrock quotas per model, from the config (for the headroom column).
     pub quotas: BTreeMap<String, views::Quota>,
+    /// The account's Bedrock quotas per region, from Service Quotas (the config's win).
+    pub service_quotas: quotas::ServiceQuotas,
     /// Console alert rules, their states and history.
     pub rules: rules::RulesState,
     /// CloudWatch alarms per region.
@@ -45,6 +49,8 @@ pub struct Store {
     pub traces: traces::TraceStore,
     /// Logs Insights queries, results, log groups.
     pub logs: logs::LogsState,
+    /// The runaway-loop watch: tokens and $ per minute per caller and session, vs ceilings.
+    pub runaway: runaway::RunawayState,
     /// Bumped on every change, so the UI knows when to redraw.
     pub generation: u64,
     /// Reopened from a snapshot saved at this time (`nightjar open`): nothing more will arrive,
@@ -72,12 +78,19 @@ impl Store {
             Update::Health(h) => {
                 self.health.insert(h.label(), h);
             }
-            Update::Identity(i) => self.identity = i,
+            Update::Identity(i) => self.identity.merge(i),
             Update::Traces(t) => self.traces.apply(t),
-            Update::Logs(l) => self.logs.apply(l),
+            Update::Logs(l) => {
+                if let logs::LogsUpdate::Query(q) = &l {
+                    // a new runaway breach rings the bell like a rule that starts firing
+                    self.rules.firings += self.runaway.observe(q, &self.pricing);
+                }
+                self.logs.apply(l)
+            }
             Update::Alarms(a) => {
                 self.alarms.insert(a.region.clone(), a.alarms);
             }
+            Update::ServiceQuotas(q) => self.service_quotas.apply(q),
         }
         self.generation += 1;
     }
@@ -158,6 +171,7 @@ impl Store {
     }
 
     pub fn loading(&self) -> bool {
-        self.health.is_empty() || self.health.values().all(|h| h.loading)
+        // a source that is off with a note (Service Quotas not readable) has nothing to load
+        self.health.is_empty() || self.health.values().all(|h| h.loading || h.note.is_some())
     }
 }

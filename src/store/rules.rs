@@ -319,8 +319,13 @@ impl Store {
         v
     }
 
+    /// Firing rules, plus each caller or session over its runaway ceiling (as a critical rule).
     pub fn firing_rules(&self) -> Vec<RuleStatus> {
-        self.rule_statuses().into_iter().filter(|r| r.state == RuleState::Firing).collect()
+        let mut v: Vec<RuleStatus> =
+            self.rule_statuses().into_iter().filter(|r| r.state == RuleState::Firing).collect();
+        v.extend(self.runaway.firing());
+        v.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.since.cmp(&b.since)));
+        v
     }
 }
 

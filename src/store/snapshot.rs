@@ -27,12 +27,18 @@ pub struct Snapshot {
     pub alarms: Vec<super::alarms::Alarm>,
     #[serde(default)]
     pub quotas: std::collections::BTreeMap<String, super::views::Quota>,
+    /// Service Quotas' Bedrock quotas per region (absent from older snapshots).
+    #[serde(default)]
+    pub service_quotas: super::quotas::ServiceQuotas,
     /// The trace lists and the fetched traces (absent from older snapshots).
     #[serde(default)]
     pub traces: super::traces::TraceStore,
     /// The Logs Insights queries run, their rows, the history and the log groups.
     #[serde(default)]
     pub logs: super::logs::LogsState,
+    /// The runaway watch: ceilings, callers and sessions (absent from older snapshots).
+    #[serde(default)]
+    pub runaway: super::runaway::RunawayState,
 }
 
 impl Store {
@@ -50,8 +56,10 @@ impl Store {
             rules: self.rules.clone(),
             alarms: self.alarms.values().flatten().cloned().collect(),
             quotas: self.quotas.clone(),
+            service_quotas: self.service_quotas.clone(),
             traces: self.traces.clone(),
             logs: self.logs.clone(),
+            runaway: self.runaway.clone(),
         }
     }
 
@@ -64,7 +72,9 @@ impl Store {
         store.health = s.health.into_iter().map(|h| (h.label(), h)).collect();
         store.rules = s.rules;
         store.quotas = s.quotas;
+        store.service_quotas = s.service_quotas;
         store.traces = s.traces;
+        store.runaway = s.runaway;
         store.replay = Some(s.saved_at);
         // The presets come from this console's configuration, not the snapshot.
         let presets = std::mem::take(&mut store.logs.presets);

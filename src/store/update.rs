@@ -12,6 +12,7 @@ pub enum Update {
     Alarms(super::alarms::AlarmsUpdate),
     Traces(super::traces::TracesUpdate),
     Logs(super::logs::LogsUpdate),
+    ServiceQuotas(super::quotas::ServiceQuotasUpdate),
 }
 
 /// One poll's worth of metric data.
@@ -36,4 +37,43 @@ pub struct Identity {
     pub regions: Vec<String>,
     pub endpoint: Option<String>,
     pub demo: bool,
+    /// Every profile watched, with its account, when there are several (the first is
+    /// `profile`); empty for one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<ProfileAccount>,
+}
+
+/// One of several profiles watched at once, and the account it reaches.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileAccount {
+    pub profile: String,
+    pub account: Option<String>,
+}
+
+impl Identity {
+    /// Take `other` in: with several profiles watched, one profile's answer (its account) fills
+    /// that profile's entry and leaves the others; otherwise it replaces what was known.
+    pub fn merge(&mut self, other: Identity) {
+        if self.accounts.is_empty() || !other.accounts.is_empty() {
+            *self = other;
+            return;
+        }
+        let Some(p) = other.profile.as_deref() else { return };
+        if let Some(a) = self.accounts.iter_mut().find(|a| a.profile == p) {
+            a.account = other.account.clone();
+        }
+        if self.profile.as_deref() == Some(p) {
+            self.account = other.account;
+            self.arn = other.arn;
+        }
+    }
+
+    /// Every profile watched (the one, or the several).
+    pub fn profiles(&self) -> Vec<String> {
+        if self.accounts.is_empty() {
+            self.profile.iter().cloned().collect()
+        } else {
+            self.accounts.iter().map(|a| a.profile.clone()).collect()
+        }
+    }
 }

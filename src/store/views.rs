@@ -174,12 +174,25 @@ impl Store {
             .collect()
     }
 
-    /// Per-minute points of one model's metric at one statistic (aliases merged).
+    /// Per-minute points of one model's metric at one statistic (aliases merged), over the window.
     pub fn model_minutes(&self, region: &str, model: &str, metric: BedrockMetric, stat: &str) -> BTreeMap<i64, f64> {
+        self.model_points(region, model, metric, stat, self.window.start..self.window.end)
+    }
+
+    /// Per-minute points of one model's metric at one statistic in `range`; two spellings of
+    /// one metric (aliases) are merged by keeping the larger value.
+    fn model_points(
+        &self,
+        region: &str,
+        model: &str,
+        metric: BedrockMetric,
+        stat: &str,
+        range: std::ops::Range<i64>,
+    ) -> BTreeMap<i64, f64> {
         let mut out = BTreeMap::new();
         for (k, s, m, id) in self.bedrock_model_series() {
             if m == metric && id == model && k.region == region && k.stat == stat {
-                for (t, v) in s.range(self.window.start, self.window.end) {
+                for (t, v) in s.range(range.start, range.end) {
                     let e = out.entry(t).or_insert(v);
                     *e = e.max(v);
                 }
@@ -196,7 +209,7 @@ impl Store {
     /// The busiest of the last few minutes as a share of the model's quota: estimated TPM usage
     /// against `tpm`, requests (invocations + throttles) against `rpm`; the larger of the two.
     pub fn quota_pct(&self, region: &str, model: &str) -> Option<f64> {
-        let q = self.quota_for(model)?;
+        let q = self.effective_quota(region, model)?.quota();
         let from = self.window.end - (QUOTA_MINUTES + 1) * 60;
         let busiest = |m: &BTreeMap<i64, f64>| {
             m.range(from..).map(|(_, v)| *v).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))))
@@ -227,45 +240,23 @@ impl Store {
         metric: BedrockMetric,
         stat: &str,
     ) -> BTreeMap<i64, f64> {
-        let mut out = BTreeMap::new();
-        for (k, s, m, id) in self.bedrock_model_series() {
-            if m == metric && id == model && k.region == region && k.stat == stat {
-                for (t, v) in &s.points {
-                    let e = out.entry(*t).or_insert(*v);
-                    *e = e.max(*v);
-                }
-            }
-        }
-        out
+        self.model_points(region, model, metric, stat, i64::MIN..i64::MAX)
     }
 
     /// Per-minute cost over every point the store holds.
     pub fn model_cost_minutes_all(&self, region: &str, model: &str) -> Option<BTreeMap<i64, f64>> {
-        self.pricing.price(model)?;
-        let get = |m| self.model_minutes_all(region, model, m, "Sum");
-        let (i, o, cr, cw) = (
-            get(BedrockMetric::InputTokens),
-            get(BedrockMetric::OutputTokens),
-            get(BedrockMetric::CacheReadTokens),
-            get(BedrockMetric::CacheWriteTokens),
-        );
-        let mut out = BTreeMap::new();
-        for t in i.keys().chain(o.keys()).chain(cr.keys()).chain(cw.keys()) {
-            let tok = Tokens {
-                input: i.get(t).copied().unwrap_or(0.0),
-                output: o.get(t).copied().unwrap_or(0.0),
-                cache_read: cr.get(t).copied().unwrap_or(0.0),
-                cache_write: cw.get(t).copied().unwrap_or(0.0),
-            };
-            out.insert(*t, self.pricing.cost(model, tok).unwrap_or(0.0));
-        }
-        Some(out)
+        self.cost_points(region, model, i64::MIN..i64::MAX)
     }
 
     /// Per-minute cost of one model, from its token series and the price table.
     pub fn model_cost_minutes(&self, region: &str, model: &str) -> Option<BTreeMap<i64, f64>> {
+        self.cost_points(region, model, self.window.start..self.window.end)
+    }
+
+    /// Per-minute cost of one model in `range`; `None` when the model has no price.
+    fn cost_points(&self, region: &str, model: &str, range: std::ops::Range<i64>) -> Option<BTreeMap<i64, f64>> {
         self.pricing.price(model)?;
-        let get = |m| self.model_minutes(region, model, m, "Sum");
+        let get = |m| self.model_points(region, model, m, "Sum", range.clone());
         let (i, o, cr, cw) = (
             get(BedrockMetric::InputTokens),
             get(BedrockMetric::OutputTokens),
@@ -478,6 +469,171 @@ fn tokens_of(r: &ModelRow) -> Tokens {
     }
 }
 
+/// A row of the model tables: one model in one region (split), or one base model summed over
+/// its regions and its cross-region inference profile ids (`us.`, `eu.`, `apac.`, `global.`, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelGroup {
+    /// The figures. Grouped: `model_id` is the base model id, `region` the one region or
+    /// "N regions"; counts, tokens and cost are sums, latency percentiles the worst member's.
+    pub row: ModelRow,
+    /// The rows it stands for, by region then model id (one when split).
+    pub members: Vec<ModelRow>,
+}
+
+impl ModelGroup {
+    /// A row as it is (split view).
+    pub fn single(row: ModelRow) -> Self {
+        Self { members: vec![row.clone()], row }
+    }
+
+    /// More than one row combined: the percentiles are the worst member's, not a percentile of
+    /// the group.
+    pub fn is_merged(&self) -> bool {
+        self.members.len() > 1
+    }
+
+    /// Whether `(region, model_id)` is one of the rows it stands for.
+    pub fn contains(&self, region: &str, model_id: &str) -> bool {
+        self.members.iter().any(|m| m.region == region && m.model_id == model_id)
+    }
+
+    /// The member with the most invocations (ties: the first), e.g. for its traces.
+    pub fn busiest(&self) -> &ModelRow {
+        self.members
+            .iter()
+            .rev()
+            .max_by(|a, b| a.invocations.unwrap_or(-1.0).total_cmp(&b.invocations.unwrap_or(-1.0)))
+            .unwrap_or(&self.row)
+    }
+
+    /// Every model id and region it stands for, for a `/` filter.
+    pub fn search_text(&self) -> String {
+        let mut t = format!("{} {}", self.row.model_id, self.row.region);
+        for m in &self.members {
+            t.push(' ');
+            t.push_str(&m.model_id);
+            t.push(' ');
+            t.push_str(&m.region);
+        }
+        t
+    }
+}
+
+/// One row per base model (cross-region prefixes and ARNs stripped with
+/// [`crate::domain::catalog::base_model_id`]), summing its rows across regions and prefixes,
+/// sorted by base model id.
+///
+/// Counts, tokens, errors, throttles and cost add up exactly. Percentiles cannot be combined
+/// from percentiles, so p50/p90/p99 and TTFT are the worst (largest) member's; `latency_avg` is
+/// the invocation-weighted mean; quota figures the largest member's (quotas are per region and
+/// per id). Cost is unknown when a member with tokens has no price (never an undercount).
+pub fn group_by_model(rows: Vec<ModelRow>) -> Vec<ModelGroup> {
+    let mut by_base: BTreeMap<String, Vec<ModelRow>> = BTreeMap::new();
+    for r in rows {
+        by_base.entry(crate::domain::catalog::base_model_id(&r.model_id).to_string()).or_default().push(r);
+    }
+    by_base
+        .into_iter()
+        .map(|(base, mut members)| {
+            members.sort_by(|a, b| a.region.cmp(&b.region).then_with(|| a.model_id.cmp(&b.model_id)));
+            ModelGroup { row: combine(base, &members), members }
+        })
+        .collect()
+}
+
+/// The split view: every row as it is.
+pub fn split_models(rows: Vec<ModelRow>) -> Vec<ModelGroup> {
+    rows.into_iter().map(ModelGroup::single).collect()
+}
+
+fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
+    let sum = |f: fn(&ModelRow) -> Option<f64>| {
+        members.iter().filter_map(f).fold(None, |acc: Option<f64>, v| Some(acc.unwrap_or(0.0) + v))
+    };
+    let max = |f: fn(&ModelRow) -> Option<f64>| {
+        members.iter().filter_map(f).fold(None, |acc: Option<f64>, v| Some(acc.map_or(v, |a| a.max(v))))
+    };
+    let mut regions: Vec<&str> = members.iter().map(|m| m.region.as_str()).collect();
+    regions.dedup();
+    let region = match regions.as_slice() {
+        [one] => one.to_string(),
+        many => format!("{} regions", many.len()),
+    };
+    // weighted by invocations; members without a count cannot be weighted
+    let weighted: Vec<(f64, f64)> =
+        members.iter().filter_map(|m| Some((m.latency_avg?, m.invocations.filter(|i| *i > 0.0)?))).collect();
+    let weight: f64 = weighted.iter().map(|(_, w)| w).sum();
+    let latency_avg = if weight > 0.0 {
+        Some(weighted.iter().map(|(v, w)| v * w).sum::<f64>() / weight)
+    } else {
+        max(|m| m.latency_avg)
+    };
+    let unpriced = members.iter().any(|m| m.cost_usd.is_none() && m.tokens().is_some());
+    ModelRow {
+        region,
+        model_id,
+        invocations: sum(|m| m.invocations),
+        input_tokens: sum(|m| m.input_tokens),
+        output_tokens: sum(|m| m.output_tokens),
+        cache_read_tokens: sum(|m| m.cache_read_tokens),
+        cache_write_tokens: sum(|m| m.cache_write_tokens),
+        client_errors: sum(|m| m.client_errors),
+        server_errors: sum(|m| m.server_errors),
+        throttles: sum(|m| m.throttles),
+        latency_avg,
+        latency_p50: max(|m| m.latency_p50),
+        latency_p90: max(|m| m.latency_p90),
+        latency_p99: max(|m| m.latency_p99),
+        ttft_p50: max(|m| m.ttft_p50),
+        ttft_p90: max(|m| m.ttft_p90),
+        tpm_quota_max: max(|m| m.tpm_quota_max),
+        cost_usd: if unpriced { None } else { sum(|m| m.cost_usd) },
+        quota_pct: max(|m| m.quota_pct),
+    }
+}
+
+impl Store {
+    /// The model rows, split (one per region and model id) or grouped by base model.
+    pub fn model_groups(&self, grouped: bool) -> Vec<ModelGroup> {
+        if grouped { group_by_model(self.models()) } else { split_models(self.models()) }
+    }
+
+    /// Per-minute points of a metric over the window for several (region, model id) rows:
+    /// summed for an additive statistic (Sum, SampleCount), else the largest member's value.
+    pub fn members_minutes(&self, members: &[ModelRow], metric: BedrockMetric, stat: &str) -> BTreeMap<i64, f64> {
+        let mut out: BTreeMap<i64, f64> = BTreeMap::new();
+        for m in members {
+            for (t, v) in self.model_minutes(&m.region, &m.model_id, metric, stat) {
+                match out.entry(t) {
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(v);
+                    }
+                    std::collections::btree_map::Entry::Occupied(mut e) => {
+                        let x = e.get_mut();
+                        *x = if is_additive(stat) { *x + v } else { x.max(v) };
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Per-minute cost over the window of several rows, summed over the priced ones; `None`
+    /// when none has a price.
+    pub fn members_cost_minutes(&self, members: &[ModelRow]) -> Option<BTreeMap<i64, f64>> {
+        let mut out: Option<BTreeMap<i64, f64>> = None;
+        for m in members {
+            if let Some(c) = self.model_cost_minutes(&m.region, &m.model_id) {
+                let o = out.get_or_insert_with(BTreeMap::new);
+                for (t, v) in c {
+                    *o.entry(t).or_insert(0.0) += v;
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -611,5 +767,168 @@ mod tests {
         assert_eq!(ns["GenAI/Quality"][0].value, Some(0.81));
         assert_eq!(ns["GenAI/Cost"][0].value, Some(4.0));
         assert_eq!(s.overview().quality[0].value, Some(0.81));
+    }
+
+    fn row(region: &str, id: &str, inv: Option<f64>) -> ModelRow {
+        ModelRow { region: region.into(), model_id: id.into(), invocations: inv, ..Default::default() }
+    }
+
+    const SONNET37: &str = "anthropic.claude-3-7-sonnet-20250219-v1:0";
+
+    #[test]
+    fn grouping_sums_counts_weights_the_mean_and_takes_the_worst_percentile() {
+        let us_east_prefixed = ModelRow {
+            input_tokens: Some(1000.0),
+            output_tokens: Some(200.0),
+            client_errors: Some(1.0),
+            server_errors: Some(2.0),
+            throttles: Some(5.0),
+            latency_avg: Some(1000.0),
+            latency_p50: Some(800.0),
+            latency_p90: Some(1500.0),
+            latency_p99: Some(3000.0),
+            ttft_p50: Some(300.0),
+            cost_usd: Some(1.25),
+            quota_pct: Some(40.0),
+            ..row("us-east-1", &format!("us.{SONNET37}"), Some(100.0))
+        };
+        let us_east_plain = ModelRow {
+            input_tokens: Some(3000.0),
+            output_tokens: Some(600.0),
+            client_errors: Some(4.0),
+            throttles: Some(0.0),
+            latency_avg: Some(2000.0),
+            latency_p50: Some(900.0),
+            latency_p90: Some(1200.0),
+            latency_p99: Some(2500.0),
+            ttft_p50: Some(450.0),
+            cost_usd: Some(0.5),
+            quota_pct: Some(70.0),
+            ..row("us-east-1", SONNET37, Some(300.0))
+        };
+        let us_west_prefixed = ModelRow {
+            input_tokens: Some(500.0),
+            output_tokens: Some(100.0),
+            latency_avg: Some(500.0),
+            latency_p50: Some(400.0),
+            latency_p90: Some(2000.0),
+            latency_p99: Some(5000.0),
+            cost_usd: Some(0.25),
+            ..row("us-west-2", &format!("us.{SONNET37}"), Some(100.0))
+        };
+        let nova = ModelRow {
+            latency_avg: Some(700.0),
+            latency_p99: Some(1900.0),
+            ..row("us-west-2", "amazon.nova-pro-v1:0", Some(40.0))
+        };
+        let groups = group_by_model(vec![
+            us_west_prefixed.clone(),
+            nova.clone(),
+            us_east_prefixed.clone(),
+            us_east_plain.clone(),
+        ]);
+        assert_eq!(groups.len(), 2);
+        // sorted by base model id
+        assert_eq!(groups[0].row.model_id, "amazon.nova-pro-v1:0");
+        let g = &groups[1];
+        assert_eq!(g.row.model_id, SONNET37, "the us. prefix is stripped");
+        assert_eq!(g.row.region, "2 regions");
+        assert!(g.is_merged());
+        // members by region, then id
+        assert_eq!(g.members, vec![us_east_plain, us_east_prefixed, us_west_prefixed]);
+        let r = &g.row;
+        assert_eq!(r.invocations, Some(500.0));
+        assert_eq!(r.input_tokens, Some(4500.0));
+        assert_eq!(r.output_tokens, Some(900.0));
+        assert_eq!(r.client_errors, Some(5.0));
+        assert_eq!(r.server_errors, Some(2.0), "unknown members add nothing, known ones add up");
+        assert_eq!(r.throttles, Some(5.0));
+        assert_eq!(r.cache_read_tokens, None, "no member knows it: unknown, not zero");
+        assert_eq!(r.cost_usd, Some(2.0));
+        // (1000·100 + 2000·300 + 500·100) / 500
+        assert_eq!(r.latency_avg, Some(1500.0));
+        assert_eq!(r.latency_p50, Some(900.0));
+        assert_eq!(r.latency_p90, Some(2000.0));
+        assert_eq!(r.latency_p99, Some(5000.0));
+        assert_eq!(r.ttft_p50, Some(450.0));
+        assert_eq!(r.ttft_p90, None);
+        assert_eq!(r.quota_pct, Some(70.0));
+        assert_eq!(r.error_pct(), Some(7.0 / 500.0 * 100.0));
+        assert_eq!(g.busiest().model_id, SONNET37);
+        assert!(g.contains("us-west-2", &format!("us.{SONNET37}")));
+        assert!(!g.contains("us-west-2", SONNET37));
+        // a group of one is the row itself
+        assert!(!groups[0].is_merged());
+        assert_eq!(groups[0].row, nova);
+    }
+
+    #[test]
+    fn grouping_keeps_unknown_cost_unknown_and_one_region_named() {
+        let priced =
+            ModelRow { input_tokens: Some(10.0), cost_usd: Some(1.0), ..row("eu-west-1", "eu.acme.x-v1", Some(1.0)) };
+        let unpriced = ModelRow { input_tokens: Some(10.0), ..row("eu-west-1", "global.acme.x-v1", Some(1.0)) };
+        let g = group_by_model(vec![priced.clone(), unpriced]);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].row.model_id, "acme.x-v1");
+        assert_eq!(g[0].row.region, "eu-west-1");
+        assert_eq!(g[0].row.cost_usd, None, "part of the tokens has no price: the total is unknown");
+        // no invocation counts to weigh by: the worst mean
+        let a = ModelRow { latency_avg: Some(100.0), ..row("eu-west-1", "apac.acme.y-v1", None) };
+        let b = ModelRow { latency_avg: Some(300.0), ..row("eu-west-1", "jp.acme.y-v1", None) };
+        let g = group_by_model(vec![a, b]);
+        assert_eq!(g[0].row.latency_avg, Some(300.0));
+        assert_eq!(g[0].row.invocations, None);
+        // split keeps every row
+        let split = split_models(vec![priced.clone(), priced.clone()]);
+        assert_eq!(split.len(), 2);
+        assert!(!split[0].is_merged() && split[0].row == priced);
+    }
+
+    #[test]
+    fn store_groups_two_regions_and_sums_their_minutes() {
+        let k = |region: &str, metric: &str, model: &str, stat: &str| {
+            SeriesKey::new(region, BEDROCK_NAMESPACE, metric, &[("ModelId", model)], stat)
+        };
+        let base = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        let s = store_with(
+            vec![
+                (k("us-east-1", "Invocations", SONNET, "Sum"), vec![(0, 10.0), (60, 20.0)]),
+                (k("us-west-2", "Invocations", SONNET, "Sum"), vec![(60, 5.0), (120, 1.0)]),
+                (k("us-west-2", "Invocations", base, "Sum"), vec![(0, 2.0)]),
+                (k("us-east-1", "InputTokenCount", SONNET, "Sum"), vec![(0, 1_000_000.0)]),
+                (k("us-west-2", "InputTokenCount", base, "Sum"), vec![(60, 1_000_000.0)]),
+                (k("us-east-1", "InvocationLatency", SONNET, "p99"), vec![(0, 900.0), (60, 4000.0)]),
+                (k("us-west-2", "InvocationLatency", SONNET, "p99"), vec![(0, 1200.0), (60, 3000.0)]),
+            ],
+            vec![
+                (k("us-east-1", "InvocationLatency", SONNET, "p99"), Some(3900.0)),
+                (k("us-west-2", "InvocationLatency", SONNET, "p99"), Some(2800.0)),
+            ],
+        );
+        assert_eq!(s.model_groups(false).len(), 3);
+        let g = s.model_groups(true);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].members.len(), 3);
+        assert_eq!(g[0].row.region, "2 regions");
+        assert_eq!(g[0].row.invocations, Some(38.0));
+        assert_eq!(g[0].row.latency_p99, Some(3900.0));
+        // $3 per million input tokens, in both regions
+        assert_eq!(g[0].row.cost_usd, Some(6.0));
+        let inv = s.members_minutes(&g[0].members, BedrockMetric::Invocations, "Sum");
+        assert_eq!(inv, BTreeMap::from([(0, 12.0), (60, 25.0), (120, 1.0)]));
+        let p99 = s.members_minutes(&g[0].members, BedrockMetric::Latency, "p99");
+        assert_eq!(p99, BTreeMap::from([(0, 1200.0), (60, 4000.0)]));
+        let cost = s.members_cost_minutes(&g[0].members).unwrap();
+        assert_eq!(cost, BTreeMap::from([(0, 3.0), (60, 3.0)]));
+    }
+
+    #[test]
+    fn minutes_cover_the_window_and_all_covers_the_baseline() {
+        let s = store_with(vec![(key("Invocations", SONNET, "Sum"), vec![(-60, 1.0), (0, 2.0), (600, 3.0)])], vec![]);
+        assert_eq!(s.model_minutes("us-east-1", SONNET, BedrockMetric::Invocations, "Sum"), BTreeMap::from([(0, 2.0)]));
+        assert_eq!(
+            s.model_minutes_all("us-east-1", SONNET, BedrockMetric::Invocations, "Sum"),
+            BTreeMap::from([(-60, 1.0), (0, 2.0), (600, 3.0)])
+        );
     }
 }

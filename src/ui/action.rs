@@ -79,6 +79,9 @@ pub enum Action {
     PanLeft,
     PanRight,
     ZoomReset,
+    /// Model tables: one row per region and model id, or one per base model (regions and
+    /// cross-region inference ids summed).
+    GroupModels,
 }
 
 impl Action {
@@ -135,6 +138,7 @@ impl Action {
             Self::PanLeft => "chart: pan left",
             Self::PanRight => "chart: pan right",
             Self::ZoomReset => "chart: whole window",
+            Self::GroupModels => "models: split ↔ by base model",
         }
     }
 

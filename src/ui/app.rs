@@ -30,7 +30,8 @@ pub enum Effect {
     Freeze(bool),
     /// Watch another profile and/or regions: the sources are rebuilt.
     Restart {
-        profile: Option<String>,
+        /// Empty: the default profile.
+        profiles: Vec<String>,
         regions: Vec<String>,
     },
     Quit,
@@ -53,6 +54,10 @@ pub struct App {
     pending: Vec<Command>,
     /// The `:` command line while it is open.
     pub cmdline: Option<String>,
+    /// Mouse capture is on (`--mouse`): the wheel scrolls, a click on a tab opens it.
+    pub mouse: bool,
+    /// Where the header's tabs were drawn (columns), for clicks.
+    tab_hits: Vec<(u16, u16)>,
     /// The view is frozen (the loop draws from a copy of the store).
     pub frozen: bool,
     /// Charts show this fraction of the window: (start, end) in 0..=1.
@@ -86,6 +91,8 @@ impl App {
             flash: None,
             pending: Vec::new(),
             cmdline: None,
+            mouse: false,
+            tab_hits: Vec::new(),
             frozen: false,
             zoom: (0.0, 1.0),
             range: None,
@@ -160,8 +167,11 @@ impl App {
                 self.zoom = (0.0, 1.0);
                 Effect::Send(Command::SetRange(w))
             }
-            Cmd::Region(regions) => Effect::Restart { profile: store.identity.profile.clone(), regions },
-            Cmd::Profile(p) => Effect::Restart { profile: Some(p), regions: store.identity.regions.clone() },
+            Cmd::Region(regions) => Effect::Restart { profiles: store.identity.profiles(), regions },
+            Cmd::Profile(p) => Effect::Restart {
+                profiles: p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+                regions: store.identity.regions.clone(),
+            },
             Cmd::Theme(t) => {
                 match super::theme::Theme::resolve(&t) {
                     Ok(th) => {
@@ -281,6 +291,38 @@ impl App {
         effect
     }
 
+    /// A mouse event (only with `--mouse`): the wheel moves the selection like the arrow keys, a
+    /// left click on a tab in the header opens that pane.
+    pub fn handle_mouse(&mut self, m: crossterm::event::MouseEvent, store: &Store) -> Effect {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        if self.cmdline.is_some() {
+            return Effect::None;
+        }
+        let action = match m.kind {
+            MouseEventKind::ScrollDown => Action::Down,
+            MouseEventKind::ScrollUp => Action::Up,
+            MouseEventKind::Down(MouseButton::Left) if m.row == 0 => {
+                match self.tab_hits.iter().position(|(a, b)| (*a..*b).contains(&m.column)) {
+                    Some(i) => {
+                        let before = self.current;
+                        self.help = false;
+                        self.current = i;
+                        if before != i
+                            && let Some(p) = self.panes.get_mut(before)
+                            && let Outcome::Send(c) = p.leave(store)
+                        {
+                            self.pending.push(c);
+                        }
+                        return Effect::Redraw;
+                    }
+                    None => return Effect::None,
+                }
+            }
+            _ => return Effect::None,
+        };
+        self.handle(action, store)
+    }
+
     /// Commands to send besides the one in an [`Effect`] (a pane left behind stops its query).
     pub fn take_pending(&mut self) -> Vec<Command> {
         std::mem::take(&mut self.pending)
@@ -360,6 +402,11 @@ impl App {
                     Effect::None
                 }
             }
+            Action::GroupModels => {
+                let out = self.panes[self.current].handle(action, store);
+                super::panes::models::share_grouping(self, store);
+                self.apply(out, store)
+            }
             _ => {
                 let out = self.panes[self.current].handle(action, store);
                 self.apply(out, store)
@@ -373,10 +420,7 @@ impl App {
             Outcome::Redraw => Effect::Redraw,
             Outcome::Send(c) => {
                 if let Some(at) = self.frozen_at
-                    && matches!(
-                        c,
-                        Command::Refresh | Command::Logs(crate::sources::logs::LogsRequest::Run { .. })
-                    )
+                    && matches!(c, Command::Refresh | Command::Logs(crate::sources::logs::LogsRequest::Run { .. }))
                 {
                     // nothing answers in a reopened snapshot: say so rather than wait in silence
                     self.flash = Some(format!(
@@ -430,18 +474,18 @@ impl App {
             Some(r) => format!("{}–{}", super::format::hhmm(r.start), super::format::hhmm(r.end)),
             None => format!("last {}", super::panes::overview::since_label(store)),
         };
-        status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);
+        self.tab_hits = status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);
         let view = self.view(store);
         let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now, view };
         self.panes[self.current].draw(f, body, &ctx);
         let frozen = self
             .frozen_at
-            .map(|t| format!("REPLAY of {} (read-only)", crate::ui::format::rfc3339(t)))
+            .map(|t| format!("REPLAY of {}", crate::ui::format::rfc3339(t)))
             .or_else(|| self.frozen.then(|| "FROZEN (F resumes)".to_string()));
         status_bar::draw_status(f, status, store, now, frozen.as_deref(), &self.theme);
         let hints = match &self.flash {
             Some(m) => m.clone(),
-            None => self.hints(),
+            None => self.hints(message.width as usize),
         };
         status_bar::draw_message_line(f, message, store, &hints, &self.theme);
         if self.help {
@@ -453,14 +497,21 @@ impl App {
     }
 
     /// Footer hints from the active keymap and the current pane.
-    fn hints(&self) -> String {
+    /// Help and panes first, refresh and quit last; the pane's own hints in between, as many as
+    /// fit in `width` columns (the help lists them all).
+    fn hints(&self, width: usize) -> String {
         let k = |a| self.keymap.key_for(a).unwrap_or_else(|| "?".into());
-        let mut parts = vec![format!("{} help", k(Action::Help)), format!("{} panes", k(Action::NextPane))];
-        for (a, label) in self.panes[self.current].hints() {
-            parts.push(format!("{} {label}", k(a)));
+        let head = [format!("{} help", k(Action::Help)), format!("{} panes", k(Action::NextPane))];
+        let tail = [format!("{} refresh", k(Action::Refresh)), format!("{} quit", k(Action::Quit))];
+        let mut middle: Vec<String> =
+            self.panes[self.current].hints().into_iter().map(|(a, label)| format!("{} {label}", k(a))).collect();
+        let join = |middle: &[String]| {
+            head.iter().chain(middle.iter()).chain(tail.iter()).cloned().collect::<Vec<_>>().join(" · ")
+        };
+        // one column of margin (the line starts with a space)
+        while !middle.is_empty() && join(&middle).chars().count() + 1 > width {
+            middle.pop();
         }
-        parts.push(format!("{} refresh", k(Action::Refresh)));
-        parts.push(format!("{} quit", k(Action::Quit)));
-        parts.join(" · ")
+        join(&middle)
     }
 }

@@ -33,7 +33,7 @@ pub const WORDS: &[(&str, &str)] = &[
     ("since", "window: 15m 1h 3h 12h 24h 7d"),
     ("range", "a past range: START END (RFC 3339 or HH:MM), or `live`"),
     ("region", "watch these regions: a,b"),
-    ("profile", "switch AWS profile"),
+    ("profile", "switch AWS profile (a,b: several at once)"),
     ("theme", "default light high-contrast solarized-dark tty"),
     ("keymap", "default vim emacs"),
     ("export", "write the incident report and a snapshot"),
@@ -120,7 +120,11 @@ pub fn parse(line: &str, now: i64) -> Result<Cmd, String> {
             }
             Cmd::Region(regions)
         }
-        "profile" | "ctx" => Cmd::Profile(arg("a profile name")?.to_string()),
+        // `:profile prod,staging` (or `:profile prod staging`) watches several side by side
+        "profile" | "ctx" => {
+            arg("a profile name")?;
+            Cmd::Profile(rest.iter().flat_map(|r| r.split(',')).filter(|r| !r.is_empty()).collect::<Vec<_>>().join(","))
+        }
         "theme" => Cmd::Theme(arg("a theme name or file")?.to_string()),
         "keymap" => Cmd::Keymap(arg("a keymap name or file")?.to_string()),
         "export" | "report" | "save" => Cmd::Export,
@@ -182,6 +186,7 @@ mod tests {
             Ok(Cmd::Region(vec!["us-east-1".into(), "eu-west-1".into()]))
         );
         assert_eq!(parse(":profile prod", NOW), Ok(Cmd::Profile("prod".into())));
+        assert_eq!(parse(":profile prod, staging", NOW), Ok(Cmd::Profile("prod,staging".into())));
         assert_eq!(parse(":theme light", NOW), Ok(Cmd::Theme("light".into())));
         assert_eq!(parse(":export", NOW), Ok(Cmd::Export));
         assert_eq!(parse(":q", NOW), Ok(Cmd::Quit));

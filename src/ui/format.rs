@@ -174,6 +174,52 @@ pub fn resample(values: &[Option<f64>], width: usize) -> Vec<Option<f64>> {
 }
 
 /// Truncate to `n` display cells with an ellipsis.
+/// A region label (`us-east-1`, or `profile/region` with several profiles) in `width` columns:
+/// whole when it fits, else the region in AWS's short form (`ap-southeast-4` → `apse4`, as in
+/// many resource names), then the profile clipped.
+pub fn region_label(label: &str, width: usize) -> String {
+    if label.chars().count() <= width {
+        return label.to_string();
+    }
+    // northeast → ne, southeast → se, central → c, east → e, west → w, south → s, north → n
+    let short = |r: &str| -> String {
+        match r.split('-').collect::<Vec<_>>().as_slice() {
+            [area, dir, n] if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+                let mut d = String::new();
+                for (prefix, code) in [("north", 'n'), ("south", 's')] {
+                    if dir.starts_with(prefix) {
+                        d.push(code);
+                    }
+                }
+                if dir.ends_with("east") {
+                    d.push('e');
+                } else if dir.ends_with("west") {
+                    d.push('w');
+                } else if *dir == "central" {
+                    d.push('c');
+                } else if d.is_empty() {
+                    d.extend(dir.chars().take(2));
+                }
+                format!("{area}{d}{n}")
+            }
+            _ => r.to_string(),
+        }
+    };
+    let fitted = match label.rsplit_once('/') {
+        Some((profile, region)) => {
+            let r = short(region);
+            let room = width.saturating_sub(r.chars().count() + 1);
+            if profile.chars().count() <= room {
+                format!("{profile}/{r}")
+            } else {
+                format!("{}/{r}", clip(profile, room))
+            }
+        }
+        None => short(label),
+    };
+    clip(&fitted, width)
+}
+
 pub fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -187,6 +233,20 @@ pub fn clip(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_labels_fit_their_column() {
+        assert_eq!(region_label("us-east-1", 14), "us-east-1");
+        assert_eq!(region_label("ap-southeast-4", 14), "ap-southeast-4");
+        assert_eq!(region_label("ap-southeast-4", 10), "apse4");
+        assert_eq!(region_label("alpha/ap-southeast-4", 14), "alpha/apse4");
+        assert_eq!(region_label("beta/eu-south-2", 14), "beta/eus2");
+        assert_eq!(region_label("prod/eu-central-1", 14), "prod/euc1");
+        assert_eq!(region_label("staging/ap-northeast-1", 14), "staging/apne1");
+        // a long profile is clipped, the region stays whole
+        assert_eq!(region_label("production-eu/us-west-2", 14), "producti…/usw2");
+        assert_eq!(region_label("il-central-1", 6), "ilc1");
+    }
 
     #[test]
     fn numbers() {

@@ -40,6 +40,7 @@ impl Drop for TerminalGuard {
         // the message. Leaving the alternate screen twice moves the cursor back to where it was
         // saved, and the shell's next lines would overwrite the message.
         if !std::thread::panicking() {
+            let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
             ratatui::restore();
         }
     }
@@ -50,14 +51,19 @@ impl Drop for TerminalGuard {
 /// basic colour codes only.
 fn init_terminal(
     depth: theme::ColorDepth,
+    mouse: bool,
 ) -> io::Result<ratatui::Terminal<ratatui::backend::CrosstermBackend<sgr::SgrWriter<io::Stdout>>>> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::restore();
         hook(info);
     }));
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    if mouse {
+        crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     let backend = ratatui::backend::CrosstermBackend::new(sgr::SgrWriter::new(io::stdout(), depth));
     ratatui::Terminal::new(backend)
 }
@@ -89,7 +95,8 @@ pub enum Exit {
     /// `:profile` or `:region`: rebuild the sources and run again with this app state.
     Restart {
         app: Box<App>,
-        profile: Option<String>,
+        /// Empty: the default profile.
+        profiles: Vec<String>,
         regions: Vec<String>,
     },
 }
@@ -102,7 +109,7 @@ pub async fn run(
 ) -> io::Result<Exit> {
     // the guard first: a failure half way through setting up still restores the terminal
     let _guard = TerminalGuard;
-    let mut terminal = init_terminal(theme::ColorDepth::from_env())?;
+    let mut terminal = init_terminal(theme::ColorDepth::from_env(), app.mouse)?;
     install_panic_hook();
     let test_panic = test_panic_deadline();
     let mut input = spawn_input();
@@ -161,6 +168,16 @@ pub async fn run(
         }
         tokio::select! {
             ev = input.recv() => match ev {
+                Some(Event::Mouse(m)) if app.mouse => {
+                    match app.handle_mouse(m, frozen.as_ref().unwrap_or(&store)) {
+                        Effect::Send(c) => { sources.send(c); dirty = true; }
+                        Effect::None => {}
+                        _ => dirty = true,
+                    }
+                    for c in app.take_pending() {
+                        sources.send(c);
+                    }
+                }
                 Some(Event::Key(k)) if k.kind != KeyEventKind::Release => {
                     let effect = app.handle_key(k, frozen.as_ref().unwrap_or(&store));
                     for c in app.take_pending() {
@@ -187,8 +204,8 @@ pub async fn run(
                             frozen = on.then(|| store.clone());
                             dirty = true;
                         }
-                        Effect::Restart { profile, regions } => {
-                            exit = Exit::Restart { app: Box::new(std::mem::replace(&mut app, App::new(Default::default(), Default::default()))), profile, regions };
+                        Effect::Restart { profiles, regions } => {
+                            exit = Exit::Restart { app: Box::new(std::mem::replace(&mut app, App::new(Default::default(), Default::default()))), profiles, regions };
                             break;
                         }
                         Effect::None => {}

@@ -42,6 +42,8 @@ pub enum Intent {
     OpenSeries { key: SeriesKey },
     /// Open one trace's span tree (from a log line or a span record that names it).
     OpenTrace { trace_id: String },
+    /// Run this query in the Logs pane over `window` (a runaway caller's or session's records).
+    LogsQuery { label: String, query: String, class: crate::domain::insights::GroupClass, window: Option<Window> },
 }
 
 /// What the app must do after a pane handled a key.

@@ -11,6 +11,62 @@ const CELL_H: f64 = 17.0;
 const FONT_SIZE: f64 = 14.0;
 const BG: &str = "#1d1f21";
 const FG: &str = "#c5c8c6";
+const LIGHT_BG: &str = "#fdfdfd";
+const LIGHT_FG: &str = "#2e3436";
+
+/// The terminal a picture is drawn as: a dark one, or a light one (for the light theme).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backdrop {
+    #[default]
+    Dark,
+    Light,
+}
+
+impl Backdrop {
+    fn bg(self) -> &'static str {
+        match self {
+            Backdrop::Dark => BG,
+            Backdrop::Light => LIGHT_BG,
+        }
+    }
+    fn fg(self) -> &'static str {
+        match self {
+            Backdrop::Dark => FG,
+            Backdrop::Light => LIGHT_FG,
+        }
+    }
+}
+
+/// A light terminal's palette (GNOME Terminal's Tango, as most light setups use).
+fn light_hex(c: Color, default: &str) -> String {
+    match c {
+        Color::Reset => default.to_string(),
+        Color::Black => "#2e3436".into(),
+        Color::Red => "#cc0000".into(),
+        Color::Green => "#4e9a06".into(),
+        Color::Yellow => "#c4a000".into(),
+        Color::Blue => "#3465a4".into(),
+        Color::Magenta => "#75507b".into(),
+        Color::Cyan => "#06989a".into(),
+        Color::Gray => "#d3d7cf".into(),
+        Color::DarkGray => "#555753".into(),
+        Color::LightRed => "#ef2929".into(),
+        Color::LightGreen => "#8ae234".into(),
+        Color::LightYellow => "#fce94f".into(),
+        Color::LightBlue => "#729fcf".into(),
+        Color::LightMagenta => "#ad7fa8".into(),
+        Color::LightCyan => "#34e2e2".into(),
+        Color::White => "#eeeeec".into(),
+        other => hex(other, default),
+    }
+}
+
+fn colour(c: Color, default: &str, backdrop: Backdrop) -> String {
+    match backdrop {
+        Backdrop::Dark => hex(c, default),
+        Backdrop::Light => light_hex(c, default),
+    }
+}
 
 /// A dark terminal palette for the 16 ANSI colours (xterm-like, slightly softened).
 fn hex(c: Color, default: &str) -> String {
@@ -55,8 +111,14 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The buffer as an SVG document.
+/// The buffer as an SVG document, on a dark terminal.
 pub fn render(buf: &Buffer) -> String {
+    render_on(buf, Backdrop::Dark)
+}
+
+/// The buffer as an SVG document, on a dark or a light terminal.
+pub fn render_on(buf: &Buffer, backdrop: Backdrop) -> String {
+    let (bg_default, fg_default) = (backdrop.bg(), backdrop.fg());
     let area = buf.area;
     let (w, h) = (f64::from(area.width) * CELL_W, f64::from(area.height) * CELL_H);
     let mut out = String::new();
@@ -64,7 +126,7 @@ pub fn render(buf: &Buffer) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{FONT_SIZE}">"#
     );
-    let _ = write!(out, r#"<rect width="100%" height="100%" fill="{BG}"/>"#);
+    let _ = write!(out, r#"<rect width="100%" height="100%" fill="{bg_default}"/>"#);
     for y in 0..area.height {
         // backgrounds
         for x in 0..area.width {
@@ -72,7 +134,7 @@ pub fn render(buf: &Buffer) -> String {
             let reversed = cell.modifier.contains(Modifier::REVERSED);
             let bg = if reversed { cell.fg } else { cell.bg };
             if bg != Color::Reset || reversed {
-                let fill = hex(bg, if reversed { FG } else { BG });
+                let fill = colour(bg, if reversed { fg_default } else { bg_default }, backdrop);
                 let _ = write!(
                     out,
                     r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{CELL_H}" fill="{fill}"/>"#,
@@ -90,7 +152,8 @@ pub fn render(buf: &Buffer) -> String {
                 continue;
             }
             let reversed = cell.modifier.contains(Modifier::REVERSED);
-            let fg = if reversed { hex(cell.bg, BG) } else { hex(cell.fg, FG) };
+            let fg =
+                if reversed { colour(cell.bg, bg_default, backdrop) } else { colour(cell.fg, fg_default, backdrop) };
             let weight = if cell.modifier.contains(Modifier::BOLD) { r#" font-weight="bold""# } else { "" };
             let _ = write!(
                 out,

@@ -44,6 +44,10 @@
 //! | ca-central-1  | faults::backoff_holds_the_call_rate_down_in_a_throttling_storm |
 //! | af-south-1    | faults::expired_credentials_show_the_fix_and_recover_by_themselves (faults::expired_sso_session_banner_then_recovery_in_the_console reads it, asserts no figures) |
 //! | me-south-1    | terminal_safety::every_ending_stops_insights_queries_and_hostile_aws_text_stays_inert |
+//! | ap-southeast-2 | emulator_quotas::unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas |
+//! | ap-southeast-4 | emulator_metrics::several_profiles_are_watched_side_by_side (profile alpha) |
+//! | eu-south-2    | emulator_metrics::several_profiles_are_watched_side_by_side (profile beta) |
+//! | ap-east-2     | emulator_runaway::the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it |
 //!
 //! # Running
 //!
@@ -265,4 +269,27 @@ pub async fn put_metric_values(
         })
         .collect();
     put_data(cw, namespace, data).await;
+}
+
+/// The binary with a clean environment: a private HOME (no config, no AWS profile files), test
+/// credentials, no instance metadata. Everything else comes from `args`.
+pub fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nightjar"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("nightjar runs")
+}
+
+/// A fresh directory to be a test's HOME.
+pub fn temp_home(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(unique_name(name));
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }

@@ -59,7 +59,7 @@ pub const CLAIMS: Caller =
     Caller { arn: "arn:aws:sts::123456789012:assumed-role/claims-classifier/worker", use_case: "classify" };
 
 /// Each model's callers and their shares of its traffic in one minute.
-fn callers(model: usize, story: &Story) -> Vec<(Caller, f64)> {
+pub(super) fn callers(model: usize, story: &Story) -> Vec<(Caller, f64)> {
     match MODELS[model].role {
         Role::Sonnet => match story.sonnet_storm {
             // the batch job is the extra 35 % of demand during the storm
@@ -85,7 +85,7 @@ fn callers(model: usize, story: &Story) -> Vec<(Caller, f64)> {
 }
 
 /// `total` split by `shares` (largest remainder, so the parts add up).
-fn split(total: u64, shares: &[f64]) -> Vec<u64> {
+pub(super) fn split(total: u64, shares: &[f64]) -> Vec<u64> {
     let sum: f64 = shares.iter().sum::<f64>().max(f64::MIN_POSITIVE);
     let exact: Vec<f64> = shares.iter().map(|s| total as f64 * s / sum).collect();
     let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
@@ -103,7 +103,7 @@ fn split(total: u64, shares: &[f64]) -> Vec<u64> {
 }
 
 /// A deterministic 64-bit hash of a few numbers (splitmix64 steps).
-fn mix(parts: &[u64]) -> u64 {
+pub(super) fn mix(parts: &[u64]) -> u64 {
     let mut h = 0x9e37_79b9_7f4a_7c15u64;
     for p in parts {
         h ^= p.wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_add(h << 6).wrapping_add(h >> 2);
@@ -119,7 +119,7 @@ fn str_hash(s: &str) -> u64 {
 }
 
 /// Logs Insights' timestamp format.
-fn ts(ms: i64) -> String {
+pub(super) fn ts(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
         .unwrap_or_default()
@@ -160,11 +160,11 @@ const LOOP_PROMPT: &str = "Continue the plan. Observation from the last tool cal
      the same 20 results as before. Decide the next step.";
 
 /// Rows of one query as the demo answers it, and what it scanned.
-struct Answer {
-    rows: Vec<Vec<(String, String)>>,
-    stats: QueryStats,
+pub(super) struct Answer {
+    pub(super) rows: Vec<Vec<(String, String)>>,
+    pub(super) stats: QueryStats,
     /// Full records by `@ptr`, for GetLogRecord.
-    records: Vec<(String, Vec<(String, String)>)>,
+    pub(super) records: Vec<(String, Vec<(String, String)>)>,
 }
 
 struct Pending {
@@ -192,7 +192,7 @@ impl std::fmt::Debug for DemoInsights {
 }
 
 /// Minutes of one window: whole minutes only (the current one is still being written).
-fn minutes_of(start: i64, end: i64) -> impl Iterator<Item = i64> {
+pub(super) fn minutes_of(start: i64, end: i64) -> impl Iterator<Item = i64> {
     let first = crate::domain::window::align_up(start, 60);
     (first..end - 59).step_by(60)
 }
@@ -227,8 +227,19 @@ impl DemoInsights {
         }
     }
 
-    fn story(&self, t: i64) -> Story {
+    pub(super) fn story(&self, t: i64) -> Story {
         Story::at(phase(t, self.launch))
+    }
+
+    /// A generated minute (after `fill`).
+    pub(super) fn minute(&self, t: i64) -> Option<&Minute> {
+        self.cache.get(&t)
+    }
+
+    /// The rows the demo answers `spec` with (for the sibling modules' tests).
+    #[cfg(test)]
+    pub(super) fn answer_for_test(&mut self, spec: &QuerySpec) -> Vec<Vec<(String, String)>> {
+        self.answer(spec, 10_000).rows
     }
 
     /// Answer a query (see the module docs).
@@ -237,7 +248,7 @@ impl DemoInsights {
         match &spec.purpose {
             Purpose::TraceLogs { trace_id } => return trace_logs(trace_id),
             Purpose::TraceSpans { trace_id } => return trace_spans(trace_id),
-            Purpose::Table => {}
+            Purpose::Table | Purpose::Runaway(_) => {}
         }
         self.fill(start, end);
         let preset = self.presets.matching(&spec.query).filter(|p| p.builtin).map(|p| p.name.clone());
@@ -246,18 +257,28 @@ impl DemoInsights {
             Some("tokens-by-use-case") => self.tokens_by(start, end, true),
             Some("errors-by-model") => self.errors_by_model(start, end),
             Some("latency-by-model") => self.latency_by_model(start, end),
-            Some("recent-errors") => self.invocations(start, end, true, limit.min(200)),
+            Some("recent-errors") => self.invocations(start, end, true, limit.min(200), None),
             Some("app-errors") => self.app_errors(start, end, limit.min(200)),
             Some("genai-spans") => self.genai_spans(start, end, limit.min(200)),
+            Some("runaway-callers") => super::runaway::callers_by_minute(self, start, end),
+            Some("runaway-sessions") => super::runaway::sessions_by_minute(self, self.seed, start, end),
             _ => match spec.class {
-                GroupClass::Invocation => self.invocations(start, end, false, limit.min(100)),
+                // one caller's records (the runaway view's Enter): `filter identity.arn = "…"`
+                GroupClass::Invocation => {
+                    let only = super::runaway::caller_filter(&spec.query);
+                    self.invocations(start, end, false, limit.min(100), only.as_deref())
+                }
                 GroupClass::App => self.app_errors(start, end, limit.min(100)),
-                GroupClass::Spans => self.genai_spans(start, end, limit.min(100)),
+                // one session's spans (the runaway view's Enter on a session)
+                GroupClass::Spans => match super::runaway::session_filter(&spec.query) {
+                    Some(id) => super::runaway::session_spans(self, self.seed, &id, start, end, limit.min(200)),
+                    None => self.genai_spans(start, end, limit.min(100)),
+                },
             },
         }
     }
 
-    fn scanned(&self, start: i64, end: i64) -> (f64, f64) {
+    pub(super) fn scanned(&self, start: i64, end: i64) -> (f64, f64) {
         let n: u64 = minutes_of(start, end)
             .filter_map(|t| self.cache.get(&t))
             .map(|m| m.models.iter().map(|x| x.attempts()).sum::<u64>())
@@ -391,7 +412,7 @@ impl DemoInsights {
     }
 
     /// Invocation records, newest first: failed ones only, or a sample of all.
-    fn invocations(&mut self, start: i64, end: i64, errors_only: bool, limit: usize) -> Answer {
+    fn invocations(&mut self, start: i64, end: i64, errors_only: bool, limit: usize, only: Option<&str>) -> Answer {
         let mut out: Vec<(i64, Fields, Fields)> = Vec::new();
         let mut matched = 0u64;
         let ts: Vec<i64> = minutes_of(start, end).collect();
@@ -409,7 +430,8 @@ impl DemoInsights {
                 ];
                 if !errors_only {
                     // a sample of the successful calls: enough to read, not all of them
-                    kinds.push((None, mm.invocations.min(3)));
+                    // (more of them when one caller is asked for: its records only)
+                    kinds.push((None, mm.invocations.min(if only.is_some() { 12 } else { 3 })));
                 }
                 for (code, n) in kinds {
                     matched += n;
@@ -422,6 +444,9 @@ impl DemoInsights {
                         let shares: Vec<f64> = cs.iter().map(|(_, s)| *s).collect();
                         let pick = pick_weighted(&shares, (h >> 20) as f64 / (1u64 << 44) as f64);
                         let caller = cs[pick].0;
+                        if only.is_some_and(|arn| arn != caller.arn) {
+                            continue;
+                        }
                         let rec = invocation_record(i, caller, code, mm, ms, h, &story);
                         out.push((ms, rec.0, rec.1));
                     }

@@ -1,6 +1,11 @@
 //! Alarms: the console's own alert rules (firing first, with their history) and the account's
 //! CloudWatch alarms (firing first, state reason, time in state, the metric behind each).
 //! Enter opens the chart of the selected rule's signal or alarm's metric with its threshold.
+//!
+//! Below them, the runaway watch: callers and sessions by tokens and dollars per minute against
+//! their ceiling (over now first), with the watch's state (when it last ran, what failed and the
+//! fix). The selection runs on from the rules and alarms into these rows; Enter or `L` on one
+//! opens the Logs pane on that caller's invocations (or that session's spans), `t` its traces.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +16,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{block, draw_message};
+use crate::domain::catalog::short_model_name;
 use crate::domain::rules::Severity;
 use crate::store::Store;
 use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
+use crate::store::runaway::{Entry, Kind};
 use crate::ui::action::Action;
 use crate::ui::format;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
@@ -25,6 +32,8 @@ use crate::ui::theme::{Level, Theme};
 pub enum Item {
     Rule(RuleStatus),
     Alarm(Alarm),
+    /// A caller or session of the runaway watch.
+    Runaway(Entry),
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +54,9 @@ impl AlarmsPane {
             .filter(|i| match i {
                 Item::Rule(r) => self.filter.matches(&format!("{} {} {}", r.name, r.condition, r.description)),
                 Item::Alarm(a) => self.filter.matches(&format!("{} {} {}", a.name, a.condition(), a.reason)),
+                Item::Runaway(e) => {
+                    self.filter.matches(&format!("runaway {} {} {}", e.kind.as_str(), e.id, e.models.join(" ")))
+                }
             })
             .collect()
     }
@@ -53,6 +65,16 @@ impl AlarmsPane {
 pub fn items(store: &Store) -> Vec<Item> {
     let mut v: Vec<Item> = store.rule_statuses().into_iter().map(Item::Rule).collect();
     v.extend(store.alarms().into_iter().map(Item::Alarm));
+    // the runaway rows: over now first, then over at some minute, then the heaviest
+    let s = store.runaway.settings;
+    let mut r: Vec<&Entry> = store.runaway.entries().collect();
+    r.sort_by(|a, b| {
+        b.over_now
+            .cmp(&a.over_now)
+            .then(b.over_since.is_some().cmp(&a.over_since.is_some()))
+            .then(s.ratio(b.peak_tokens, b.peak_usd).total_cmp(&s.ratio(a.peak_tokens, a.peak_usd)))
+    });
+    v.extend(r.into_iter().cloned().map(Item::Runaway));
     v
 }
 
@@ -97,7 +119,9 @@ impl Pane for AlarmsPane {
             draw_message(f, area, "Alarms", vec![Line::styled(msg, ctx.theme.warn())], ctx.theme);
             return;
         }
-        if items.is_empty() {
+        let upper = items.iter().filter(|i| !matches!(i, Item::Runaway(_))).count();
+        let watch = runaway_shown(ctx.store);
+        if upper == 0 && !watch {
             draw_message(
                 f,
                 area,
@@ -110,15 +134,42 @@ impl Pane for AlarmsPane {
             );
             return;
         }
-        if self.chart {
+        if self.chart && !matches!(items.get(self.selected), Some(Item::Runaway(_)) | None) {
             draw_chart(f, area, ctx, &items[self.selected]);
             return;
         }
+        self.chart = false;
         let detail_h = if area.height >= 30 { 9 } else { 6 };
-        let [list, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(detail_h)]).areas(area);
+        let runaway_h = if watch { runaway_height(ctx.store, items.len() - upper, area.height, detail_h) } else { 0 };
+        // nothing above (no rules, or none matches the filter): the runaway rows take the room
+        let (top_c, mid_c) = if upper == 0 && watch {
+            (Constraint::Length(3), Constraint::Min(runaway_h))
+        } else {
+            (Constraint::Min(5), Constraint::Length(runaway_h))
+        };
+        let [list, runaway, detail] = Layout::vertical([top_c, mid_c, Constraint::Length(detail_h)]).areas(area);
         self.page = list.height.saturating_sub(3) as usize;
-        draw_list(f, list, ctx, &items, self.selected, &self.filter.label());
-        draw_detail(f, detail, ctx, &items[self.selected]);
+        let (top, rows) = items.split_at(upper);
+        if top.is_empty() {
+            let msg = if self.filter.text.is_empty() {
+                "No alert rules and no CloudWatch alarms (cloudwatch:DescribeAlarms found none in this region)."
+            } else {
+                "No rule or alarm matches the filter."
+            };
+            draw_message(f, list, "Alarms", vec![Line::styled(msg, ctx.theme.muted())], ctx.theme);
+        } else {
+            let sel = (self.selected < upper).then_some(self.selected);
+            draw_list(f, list, ctx, top, sel, &self.filter.label());
+        }
+        if watch {
+            let sel = self.selected.checked_sub(upper);
+            draw_runaway(f, runaway, ctx, rows, sel);
+        }
+        match items.get(self.selected) {
+            Some(Item::Runaway(e)) => draw_runaway_detail(f, detail, ctx, e),
+            Some(item) => draw_detail(f, detail, ctx, item),
+            None => draw_runaway_detail_empty(f, detail, ctx),
+        }
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         let items = self.items(store);
@@ -130,17 +181,28 @@ impl Pane for AlarmsPane {
             Action::PageDown => self.selected = (self.selected + self.page.max(1)).min(last),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = last,
+            Action::Select | Action::ShowLogs if matches!(items.get(self.selected), Some(Item::Runaway(_))) => {
+                let Some(Item::Runaway(e)) = items.get(self.selected) else { return Outcome::None };
+                return logs_of(e, store);
+            }
             Action::Select if !items.is_empty() => self.chart = true,
             Action::Filter => self.filter.start(),
             Action::ShowTraces => {
                 // the traces of the window the selected rule or alarm has been in its state
-                let since = match items.get(self.selected) {
-                    Some(Item::Rule(r)) => Some(r.since),
-                    Some(Item::Alarm(a)) => a.since,
-                    None => None,
+                let (since, model) = match items.get(self.selected) {
+                    Some(Item::Rule(r)) => (Some(r.since), None),
+                    Some(Item::Alarm(a)) => (a.since, None),
+                    // a runaway caller's model, from its first minute over (or the watched window)
+                    Some(Item::Runaway(e)) => (
+                        e.over_since
+                            .or_else(|| store.runaway.kind(e.kind).window.map(|w| w.start + 300))
+                            .or(e.minutes.first().map(|m| m.minute + 300)),
+                        e.model().map(str::to_string),
+                    ),
+                    None => (None, None),
                 };
                 let window = since.map(|s| crate::domain::window::Window { start: s - 300, end: store.window.end });
-                return Outcome::Goto(PaneKind::Traces, Intent::TracesFor { model: None, window, filter: None });
+                return Outcome::Goto(PaneKind::Traces, Intent::TracesFor { model, window, filter: None });
             }
             _ => return Outcome::Ignored,
         }
@@ -167,7 +229,7 @@ impl Pane for AlarmsPane {
         if self.chart {
             vec![(Action::Back, "back")]
         } else {
-            vec![(Action::Select, "chart"), (Action::ShowTraces, "traces")]
+            vec![(Action::Select, "chart / logs"), (Action::ShowTraces, "traces"), (Action::ShowLogs, "logs")]
         }
     }
     fn as_any(&self) -> &dyn std::any::Any {
@@ -178,7 +240,7 @@ impl Pane for AlarmsPane {
     }
 }
 
-fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: usize, filter: &str) {
+fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: Option<usize>, filter: &str) {
     let t = ctx.theme;
     let now = ctx.now;
     let rows: Vec<Row> = items
@@ -199,6 +261,7 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
                 Span::raw(crate::sanitize::one_line(&a.condition())),
                 Span::styled(a.since.map(|s| format::age(now - s)).unwrap_or_default(), t.muted()),
             ]),
+            Item::Runaway(_) => Row::default(),
         })
         .collect();
     let firing = items
@@ -224,7 +287,7 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
     .column_spacing(1)
     .row_highlight_style(t.selected())
     .block(block(&title, t, true));
-    let mut ts = TableState::default().with_selected(Some(selected));
+    let mut ts = TableState::default().with_selected(selected);
     f.render_stateful_widget(table, area, &mut ts);
 }
 
@@ -273,10 +336,12 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
             }
             lines.push(Line::styled(crate::sanitize::one_line(&a.reason), t.muted()));
         }
+        Item::Runaway(_) => {}
     }
     let name = match item {
         Item::Rule(r) => r.name.clone(),
         Item::Alarm(a) => crate::sanitize::one_line(&a.name),
+        Item::Runaway(e) => crate::sanitize::one_line(e.short_id()),
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(&name, t, false)), area);
 }
@@ -303,6 +368,10 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 _ => None,
             };
             (crate::sanitize::one_line(&format!("{} · {} · Esc back", a.name, a.condition())), pts, thr)
+        }
+        Item::Runaway(e) => {
+            let pts = e.minutes.iter().map(|m| (m.minute, m.tokens)).collect();
+            (crate::sanitize::one_line(&format!("{} · tokens/min · Esc back", e.short_id())), pts, None)
         }
     };
     let (x0, x1) = (ctx.view.start as f64, ctx.view.end as f64);
@@ -350,6 +419,275 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 .style(t.muted()),
         );
     f.render_widget(chart, area);
+}
+
+/// The runaway section is drawn: the watch is on, or a reopened snapshot holds its results.
+fn runaway_shown(store: &Store) -> bool {
+    let r = &store.runaway;
+    r.settings.enabled || Kind::ALL.iter().any(|k| !r.kind(*k).never_ran())
+}
+
+/// The lines above the runaway table: per kind, what is wrong or still to come; else one line
+/// on the last run.
+fn runaway_status(store: &Store, now: i64, t: &Theme) -> Vec<Line<'static>> {
+    let r = &store.runaway;
+    let mut lines = Vec::new();
+    if !r.settings.enabled && Kind::ALL.iter().all(|k| r.kind(*k).never_ran()) {
+        lines.push(Line::styled("off: [runaway] enabled = false in the config", t.muted()));
+        return lines;
+    }
+    let mut fine = Vec::new();
+    for k in Kind::ALL {
+        let st = r.kind(k);
+        let label = format!("{}s", k.as_str());
+        if let Some(e) = &st.error {
+            // what failed, then the fix on a line of its own (a long message must not hide it)
+            let code = e.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label} ✗ "), t.crit()),
+                Span::styled(crate::sanitize::one_line(&format!("{code}{}", e.message)), t.warn()),
+            ]));
+            let kept = if st.entries.is_empty() { "" } else { " (the rows are the last good run)" };
+            if !e.hint.is_empty() || !kept.is_empty() {
+                lines.push(Line::styled(format!("  → {}{kept}", crate::sanitize::one_line(&e.hint)), t.warn()));
+            }
+        } else if let Some(n) = &st.note {
+            lines.push(Line::styled(format!("{label}: {}", crate::sanitize::one_line(n)), t.muted()));
+        } else if st.last_ok.is_none() {
+            let what = match (st.running, store.replay.is_some()) {
+                (Some(_), true) => "its first query was still running when the snapshot was saved",
+                (None, true) => "had not run when the snapshot was saved",
+                (Some(_), false) => "first query under way…",
+                (None, false) => "waiting for the first run…",
+            };
+            lines.push(Line::styled(format!("{label}: {what}"), t.muted()));
+        } else {
+            fine.push((label, st));
+        }
+    }
+    if !fine.is_empty() {
+        let parts: Vec<String> = fine
+            .iter()
+            .map(|(label, st)| {
+                let run = if st.running.is_some() { ", running" } else { "" };
+                format!("{label} {}{run}", st.entries.len())
+            })
+            .collect();
+        let last = fine.iter().filter_map(|(_, st)| st.last_ok).max().unwrap_or(now);
+        let spent: f64 = Kind::ALL.iter().map(|k| r.kind(*k).spent_usd).sum();
+        lines.push(Line::styled(
+            format!(
+                "{} · checked {} ({} ago) · every {} · scanned {}",
+                parts.join(" · "),
+                format::hhmm(last),
+                format::age(now - last),
+                every_text(r.settings.every_secs),
+                format::usd(spent)
+            ),
+            t.muted(),
+        ));
+    }
+    lines
+}
+
+/// `5m`, `90s`, `1h`.
+fn every_text(secs: u64) -> String {
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Rows for the runaway section: its status lines, a header and the rows (at least one line for
+/// "nobody"), within what the pane can spare after the list (5) and the detail.
+fn runaway_height(store: &Store, rows: usize, height: u16, detail_h: u16) -> u16 {
+    let status = runaway_status(store, 0, &Theme::default()).len();
+    let ran = Kind::ALL.iter().any(|k| store.runaway.kind(*k).last_ok.is_some());
+    // a header and the rows; or two lines for "nobody"; or nothing before the first answer
+    let body = if rows > 0 {
+        1 + rows
+    } else if ran {
+        2
+    } else {
+        0
+    };
+    let want = 2 + status + body;
+    let spare = height.saturating_sub(5 + detail_h) as usize;
+    // the rules and alarms keep the larger part of the pane
+    let cap = (height as usize * 2 / 5).max(8);
+    want.min(spare).min(cap).max(spare.min(4)) as u16
+}
+
+fn runaway_level(e: &Entry) -> Level {
+    match (e.over_now, e.over_since) {
+        (true, _) => Level::Crit,
+        (false, Some(_)) => Level::Warn,
+        _ => Level::None,
+    }
+}
+
+/// The runaway watch: status lines, then one row per caller or session (worst first).
+fn draw_runaway(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: Option<usize>) {
+    if area.height == 0 {
+        return;
+    }
+    let t = ctx.theme;
+    let r = &ctx.store.runaway;
+    let over = r.breaching().len();
+    let title = format!(
+        "Runaway · ceiling {} tok/min or {}/min · {over} over",
+        crate::store::runaway::compact(r.settings.tokens_per_min),
+        format::usd(r.settings.usd_per_min)
+    );
+    let b = block(&title, t, selected.is_some());
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let entries: Vec<&Entry> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Runaway(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let status = runaway_status(ctx.store, ctx.now, t);
+    // the status lines first; with rows to show, at least a line for them
+    let room = if entries.is_empty() { inner.height } else { inner.height.saturating_sub(1).max(1) };
+    let status_h = (status.len() as u16).min(room);
+    let [top, table_area] = Layout::vertical([Constraint::Length(status_h), Constraint::Min(0)]).areas(inner);
+    f.render_widget(Paragraph::new(status), top);
+    if table_area.height == 0 {
+        return;
+    }
+    if entries.is_empty() {
+        let ran = Kind::ALL.iter().any(|k| r.kind(*k).last_ok.is_some());
+        if ran {
+            let msg = "No caller or session in the last 15 minutes (no invocation records or spans with a session id).";
+            f.render_widget(Paragraph::new(Line::styled(msg, t.muted())).wrap(Wrap { trim: true }), table_area);
+        }
+        return;
+    }
+    // narrow: shorter kinds and no peak column, so a caller's name keeps its ~30 characters
+    let narrow = table_area.width < 100;
+    let rows: Vec<Row> = entries
+        .iter()
+        .map(|e| {
+            let state = match (e.over_now, e.over_since) {
+                (true, _) => "OVER",
+                (false, Some(_)) => "was",
+                _ => "ok",
+            };
+            let kind = match (narrow, e.kind) {
+                (true, Kind::Caller) => "call",
+                (true, Kind::Session) => "sess",
+                (false, k) => k.as_str(),
+            };
+            let usd = |v: Option<f64>| match v {
+                Some(u) if e.unpriced => format!("≥{}", format::usd(u)),
+                Some(u) => format::usd(u),
+                None => "no $".into(),
+            };
+            let mut cells = vec![
+                Span::styled(state, t.level(runaway_level(e))),
+                Span::styled(kind, t.muted()),
+                // ids and model ids are AWS text
+                Span::raw(crate::sanitize::one_line(e.short_id())),
+                Span::styled(
+                    e.model().map(|m| short_model_name(&crate::sanitize::one_line(m))).unwrap_or_default(),
+                    t.muted(),
+                ),
+                Span::raw(format::count(e.latest_tokens)),
+                Span::raw(usd(e.latest_usd)),
+                Span::styled(format::count(e.peak_tokens), t.muted()),
+                Span::styled(e.over_since.map(format::hhmm).unwrap_or_default(), t.muted()),
+            ];
+            if narrow {
+                cells.remove(6);
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut head = vec!["State", "Kind", "Caller / session", "Model", "Tok/m", "$/min", "Peak", "Since"];
+    let mut widths = vec![
+        Constraint::Length(5),
+        Constraint::Length(7),
+        Constraint::Min(12),
+        Constraint::Length(17),
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Length(5),
+    ];
+    if narrow {
+        head.remove(6);
+        widths.remove(6);
+        widths[0] = Constraint::Length(4);
+        widths[1] = Constraint::Length(4);
+        widths[5] = Constraint::Length(6);
+        head[0] = "";
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(t.header()))
+        .column_spacing(1)
+        .row_highlight_style(t.selected());
+    let mut ts = TableState::default().with_selected(selected);
+    f.render_stateful_widget(table, table_area, &mut ts);
+}
+
+/// A caller's or session's figures, its minutes as a sparkline, and where Enter goes.
+fn draw_runaway_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, e: &Entry) {
+    let t = ctx.theme;
+    let r = &ctx.store.runaway;
+    let mut lines: Vec<Line> = vec![Line::from(vec![
+        Span::styled(format!("{} ", e.kind.as_str()), t.level(runaway_level(e))),
+        Span::raw(crate::sanitize::one_line(&e.id)),
+    ])];
+    lines.push(Line::raw(crate::report::runaway::figures(e)));
+    if let Some(w) = r.kind(e.kind).window {
+        let minutes: Vec<Option<f64>> = (w.start / 60..w.end / 60)
+            .map(|m| e.minutes.iter().find(|x| x.minute == m * 60).map(|x| x.tokens))
+            .collect();
+        let width = minutes.len().clamp(1, 30);
+        lines.push(Line::from(vec![
+            Span::styled("tokens/min ", t.muted()),
+            Span::styled(format::spark(&minutes, width), t.accent()),
+            Span::styled(format!(" {}–{}", format::hhmm(w.start), format::hhmm(w.end)), t.muted()),
+        ]));
+    }
+    let mut more = format!("models: {}", e.models.join(", "));
+    if e.unpriced {
+        more.push_str(" · some without a price: $ covers the priced part");
+    }
+    lines.push(Line::styled(crate::sanitize::one_line(&more), t.muted()));
+    let what = if e.kind == Kind::Caller { "its invocation records" } else { "its spans" };
+    lines.push(Line::styled(format!("Enter or L: {what} in Logs · t: traces of its model"), t.muted()));
+    let title = crate::sanitize::one_line(&format!("{} {}", e.kind.as_str(), e.short_id()));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(&title, t, false)), area);
+}
+
+/// Nothing selected (only the runaway section, and it is empty): what the watch does.
+fn draw_runaway_detail_empty(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+    let t = ctx.theme;
+    let lines = vec![Line::styled(
+        "The runaway watch sums tokens and dollars per minute per caller (Bedrock invocation logs) and per \
+         session (session.id on spans in aws/spans) over the last 15 minutes, and flags any over the ceiling.",
+        t.muted(),
+    )];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block("Runaway", t, false)), area);
+}
+
+/// Enter or `L` on a runaway row: that caller's invocations (or that session's spans) in Logs.
+fn logs_of(e: &Entry, store: &Store) -> Outcome {
+    match e.logs_query() {
+        Some((label, query, class)) => {
+            let window = store.runaway.kind(e.kind).window;
+            Outcome::Goto(PaneKind::Logs, Intent::LogsQuery { label, query, class, window })
+        }
+        None => Outcome::Flash(format!(
+            "cannot query for '{}': it has characters a query string cannot hold",
+            crate::sanitize::one_line(e.short_id())
+        )),
+    }
 }
 
 /// The one-line banner of firing rules and alarms, for the Overview; `None` when all is quiet.

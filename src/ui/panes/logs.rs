@@ -786,6 +786,21 @@ impl Pane for LogsPane {
                 }
                 out
             }
+            Intent::LogsQuery { label, query, class, window } => {
+                self.preset = None;
+                self.query = query.clone();
+                self.class = *class;
+                self.groups = None;
+                let out = self.start(store, label, query, *class, Purpose::Table);
+                // a fixed window from the caller, not the console's moving one
+                if let (Some(w), Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))) = (window, &out) {
+                    let mut spec = spec.clone();
+                    spec.window = *w;
+                    spec.since = None;
+                    return Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces: *replaces }));
+                }
+                out
+            }
             _ => Outcome::None,
         }
     }
@@ -1221,7 +1236,8 @@ fn draw_detail(f: &mut Frame, area: Rect, store: &Store, run: &QueryRun, d: &Det
                 fields.extend(computed);
             }
             Some(RecordState::Loading) if store.replay.is_some() => {
-                note = Some(("the full record is not in the snapshot; showing the row's fields".to_string(), theme.warn()))
+                note =
+                    Some(("the full record is not in the snapshot; showing the row's fields".to_string(), theme.warn()))
             }
             Some(RecordState::Loading) => {
                 note = Some(("fetching the full record (GetLogRecord)…".to_string(), theme.muted()))

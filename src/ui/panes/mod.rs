@@ -33,7 +33,7 @@ pub fn placeholder(store: &Store) -> Option<(String, bool)> {
         return Some((format!("Loading metrics from {what}…"), false));
     }
     if !store.any_source_ok()
-        && let Some(e) = store.health().find_map(|h| h.last_error.as_ref())
+        && let Some(e) = store.health().find_map(|h| h.last_error.as_ref().filter(|_| h.note.is_none()))
     {
         return Some((e.one_line(), true));
     }

@@ -1,5 +1,6 @@
 //! One model's charts over the window: latency percentiles, tokens, cost, errors and throttles,
-//! with time axes.
+//! with time axes. Of a row grouped by base model: its members' counts, tokens and cost summed
+//! per minute, and per minute the worst member's percentiles (marked `^`).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
 use crate::store::Store;
+use crate::store::views::{ModelGroup, split_models};
 use crate::ui::format;
 use crate::ui::theme::Theme;
 
@@ -20,6 +22,40 @@ use crate::ui::theme::Theme;
 pub struct ModelDetailState {
     pub region: String,
     pub model_id: String,
+    /// Opened from a row grouped by base model: `model_id` is the base model id and the charts
+    /// combine every region and cross-region id of it.
+    pub grouped: bool,
+}
+
+impl ModelDetailState {
+    /// One model in one region.
+    pub fn single(region: &str, model_id: &str) -> Self {
+        Self { region: region.to_string(), model_id: model_id.to_string(), grouped: false }
+    }
+
+    /// The charts of a table row (a group when the table is grouped).
+    pub fn of(g: &ModelGroup, grouped: bool) -> Self {
+        Self { region: g.row.region.clone(), model_id: g.row.model_id.clone(), grouped }
+    }
+
+    /// The row (or group) as of now; `None` when it has no data in the window.
+    pub fn group(&self, store: &Store) -> Option<ModelGroup> {
+        if self.grouped {
+            store.model_groups(true).into_iter().find(|g| g.row.model_id == self.model_id)
+        } else {
+            split_models(store.models())
+                .into_iter()
+                .find(|g| g.row.model_id == self.model_id && g.row.region == self.region)
+        }
+    }
+
+    /// The model id whose traces `t` shows: of a group, its busiest member's.
+    pub fn trace_model(&self, store: &Store) -> String {
+        match self.group(store) {
+            Some(g) if self.grouped => g.busiest().model_id.clone(),
+            _ => self.model_id.clone(),
+        }
+    }
 }
 
 struct ChartSpec {
@@ -28,16 +64,17 @@ struct ChartSpec {
     series: Vec<(&'static str, BTreeMap<i64, f64>)>,
 }
 
-fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
-    let m = |metric, stat| store.model_minutes(&s.region, &s.model_id, metric, stat);
+fn specs(store: &Store, g: &ModelGroup) -> Vec<ChartSpec> {
+    let m = |metric, stat| store.members_minutes(&g.members, metric, stat);
+    let (p50, p90, p99) = if g.is_merged() { ("^p50", "^p90", "^p99") } else { ("p50", "p90", "p99") };
     vec![
         ChartSpec {
             title: "Latency",
             unit: format::ms,
             series: vec![
-                ("p50", m(BedrockMetric::Latency, "p50")),
-                ("p90", m(BedrockMetric::Latency, "p90")),
-                ("p99", m(BedrockMetric::Latency, "p99")),
+                (p50, m(BedrockMetric::Latency, "p50")),
+                (p90, m(BedrockMetric::Latency, "p90")),
+                (p99, m(BedrockMetric::Latency, "p99")),
             ],
         },
         ChartSpec {
@@ -48,7 +85,7 @@ fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
         ChartSpec {
             title: "Cost/min",
             unit: format::usd,
-            series: vec![("cost", store.model_cost_minutes(&s.region, &s.model_id).unwrap_or_default())],
+            series: vec![("cost", store.members_cost_minutes(&g.members).unwrap_or_default())],
         },
         ChartSpec {
             title: "Errors & throttles/min",
@@ -63,24 +100,36 @@ fn specs(store: &Store, s: &ModelDetailState) -> Vec<ChartSpec> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme, view: Window) {
+    let group = state.group(store);
+    // grouped: how many ids in how many regions it sums ("N regions" or the one region)
+    let region = group.as_ref().map_or(state.region.as_str(), |g| g.row.region.as_str());
+    let what = match &group {
+        Some(g) if g.is_merged() => {
+            let ids: std::collections::BTreeSet<&str> = g.members.iter().map(|m| m.model_id.as_str()).collect();
+            let n = ids.len();
+            format!("{n} id{} in {region} summed, ^ = worst member", if n == 1 { "" } else { "s" })
+        }
+        _ if state.grouped => format!("{region} · by model"),
+        _ => region.to_string(),
+    };
     // the model id is AWS text (a dimension value)
     let title = crate::sanitize::one_line(&format!(
-        "{} · {} · last {} · Esc back",
+        "{} · {what} · last {} · Esc back",
         state.model_id,
-        state.region,
         super::overview::since_label(store)
     ));
-    let Some(row) = store.models().into_iter().find(|r| r.model_id == state.model_id && r.region == state.region)
-    else {
+    let Some(group) = group else {
         draw_message(f, area, &title, vec![Line::styled("No data for this model in the window.", theme.warn())], theme);
         return;
     };
+    let row = &group.row;
+    let mark = if group.is_merged() { super::models::WORST_MARK } else { "" };
     let [summary, charts] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
     let line = Line::from(vec![
         Span::styled(format!("{}  ", short_model_name(&state.model_id)), theme.accent()),
         Span::styled("inv ", theme.muted()),
         Span::raw(format!("{}  ", format::opt(row.invocations, format::count))),
-        Span::styled("p50/p90/p99 ", theme.muted()),
+        Span::styled(format!("{mark}p50/p90/p99 "), theme.muted()),
         Span::raw(format!(
             "{}/{}/{}  ",
             format::opt(row.latency_p50, format::ms),
@@ -96,10 +145,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
             Some(c) => format::usd(c),
             None => "no price".into(),
         }),
+        Span::styled(crate::report::quotas::detail_label(store, row), theme.muted()),
     ]);
     f.render_widget(Paragraph::new(line).block(block(&title, theme, true)), summary);
 
-    let specs = specs(store, state);
+    let specs = specs(store, &group);
     let cells: Vec<Rect> = if charts.width >= 60 {
         let rows = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(charts);
         rows.iter()

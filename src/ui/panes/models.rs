@@ -1,5 +1,7 @@
 //! Models: one row per model and region with invocations, latency percentiles, TTFT, tokens,
-//! cost, 4xx, 5xx and throttles; sortable; Enter opens the model's charts.
+//! cost, 4xx, 5xx and throttles; sortable; Enter opens the model's charts. The group key turns
+//! the table into one row per base model (regions and cross-region inference ids summed, the
+//! percentiles the worst member's, marked `^`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -11,7 +13,7 @@ use super::overview::{error_level, latency_level};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
-use crate::store::views::ModelRow;
+use crate::store::views::{ModelGroup, ModelRow};
 use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
@@ -195,7 +197,7 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
         .map(|c| {
             let (text, level) = match c {
                 Column::Model => (short_model_name(&m.model_id), Level::None),
-                Column::Region => (m.region.clone(), Level::None),
+                Column::Region => (format::region_label(&m.region, c.width() as usize), Level::None),
                 Column::Invocations => (format::opt(m.invocations, format::count), Level::None),
                 Column::P50 => (format::opt(m.latency_p50, format::ms), latency_level(m.latency_p50)),
                 Column::P90 => (format::opt(m.latency_p90, format::ms), latency_level(m.latency_p90)),
@@ -234,6 +236,102 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
         .collect()
 }
 
+/// The mark of a percentile that is the worst member's of a grouped row, not the group's own.
+pub const WORST_MARK: &str = "^";
+
+/// The table's rows: [`group_cells`] of each, with a split row's cross-region prefix shown when
+/// another row of its region has the same short name (`global.claude-haiku-4-5` beside the
+/// in-region `claude-haiku-4-5`).
+pub fn table_rows<'a>(rows: &[ModelGroup], cols: &[Column], theme: &Theme) -> Vec<Row<'a>> {
+    let short = |g: &ModelGroup| (g.row.region.clone(), short_model_name(&g.row.model_id));
+    let mut seen: std::collections::BTreeMap<(String, String), std::collections::BTreeSet<&str>> = Default::default();
+    for g in rows {
+        seen.entry(short(g)).or_default().insert(&g.row.model_id);
+    }
+    rows.iter()
+        .map(|g| {
+            let ambiguous = !g.is_merged() && seen.get(&short(g)).is_some_and(|ids| ids.len() > 1);
+            let name = ambiguous.then(|| {
+                let id = g.row.model_id.as_str();
+                let base = crate::domain::catalog::base_model_id(id);
+                let prefix = if id.starts_with("arn:") { "" } else { id.strip_suffix(base).unwrap_or("") };
+                format!("{}{}", crate::sanitize::one_line(prefix), short_model_name(id))
+            });
+            Row::new(group_cells(g, name, cols, theme))
+        })
+        .collect()
+}
+
+/// The cells of one table row: [`model_cells`] with `name` in the model column when given, and
+/// for a row that groups several, the count in the name and the percentiles marked as the worst
+/// member's.
+pub fn group_cells<'a>(g: &ModelGroup, name: Option<String>, cols: &[Column], theme: &Theme) -> Vec<Cell<'a>> {
+    let mut cells = model_cells(&g.row, cols, theme);
+    if let (Some(name), Some(i)) = (&name, cols.iter().position(|c| *c == Column::Model)) {
+        cells[i] = Cell::from(Line::from(Span::styled(name.clone(), theme.level(Level::None))));
+    }
+    if !g.is_merged() {
+        return cells;
+    }
+    for (i, c) in cols.iter().enumerate() {
+        let (text, level) = match c {
+            Column::Model => (format!("{} ({})", short_model_name(&g.row.model_id), g.members.len()), Level::None),
+            Column::P50 => (worst(g.row.latency_p50), latency_level(g.row.latency_p50)),
+            Column::P90 => (worst(g.row.latency_p90), latency_level(g.row.latency_p90)),
+            Column::P99 => (worst(g.row.latency_p99), latency_level(g.row.latency_p99)),
+            Column::Ttft => (worst(g.row.ttft_p50), Level::None),
+            _ => continue,
+        };
+        let text = if *c == Column::Model { text } else { format!("{text:>w$}", w = c.width() as usize) };
+        cells[i] = Cell::from(Line::from(Span::styled(text, theme.level(level))));
+    }
+    cells
+}
+
+fn worst(v: Option<f64>) -> String {
+    match v {
+        Some(v) => format!("{WORST_MARK}{}", format::ms(v)),
+        None => NONE.to_string(),
+    }
+}
+
+/// Split or grouped, for titles: ` · by model, ^ = worst member` when grouped.
+pub fn grouping_label(grouped: bool) -> &'static str {
+    if grouped { " · by model, ^ = worst member" } else { "" }
+}
+
+/// Footer hint for the group key: what pressing it does.
+pub fn grouping_hint(grouped: bool) -> (Action, &'static str) {
+    (Action::GroupModels, if grouped { "split" } else { "by model" })
+}
+
+/// The Overview's and the Models pane's tables show one grouping: after the group key, copy the
+/// current pane's to the other (each keeps its selection on the same model).
+pub fn share_grouping(app: &mut crate::ui::app::App, store: &Store) {
+    use super::overview::OverviewPane;
+    let grouped = match app.current_kind() {
+        PaneKind::Overview => app.pane::<OverviewPane>().map(|p| p.state.grouped),
+        PaneKind::Models => app.pane::<ModelsPane>().map(|p| p.state.grouped),
+        _ => None,
+    };
+    let Some(grouped) = grouped else { return };
+    if let Some(p) = app.pane_mut::<OverviewPane>() {
+        p.state.set_grouped(grouped, store);
+    }
+    if let Some(p) = app.pane_mut::<ModelsPane>() {
+        p.state.set_grouped(grouped, store);
+    }
+}
+
+/// Which row of `rows` is `ident` (a row's region and model id).
+fn position(rows: &[ModelGroup], ident: &(String, String)) -> Option<usize> {
+    rows.iter().position(|g| g.row.region == ident.0 && g.row.model_id == ident.1)
+}
+
+fn ident(g: &ModelGroup) -> (String, String) {
+    (g.row.region.clone(), g.row.model_id.clone())
+}
+
 #[derive(Debug, Clone)]
 pub struct ModelsState {
     /// `/` narrows the rows by model id or region.
@@ -241,20 +339,29 @@ pub struct ModelsState {
     pub selected: usize,
     pub sort: Column,
     pub descending: bool,
+    /// One row per base model (regions and cross-region ids summed) instead of per region and id.
+    pub grouped: bool,
 }
 
 impl Default for ModelsState {
     fn default() -> Self {
-        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true }
+        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true, grouped: false }
     }
 }
 
 impl ModelsState {
+    /// The rows' figures as shown (grouped rows combined), filtered and sorted.
     pub fn rows(&self, store: &Store) -> Vec<ModelRow> {
-        let mut rows = store.models();
-        rows.retain(|m| self.filter.matches(&format!("{} {}", m.model_id, m.region)));
+        self.groups(store).into_iter().map(|g| g.row).collect()
+    }
+
+    /// The table's rows, split or grouped, filtered and sorted.
+    pub fn groups(&self, store: &Store) -> Vec<ModelGroup> {
+        let mut rows = store.model_groups(self.grouped);
+        rows.retain(|g| self.filter.matches(&g.search_text()));
         let sort = self.sort;
         rows.sort_by(|a, b| {
+            let (a, b) = (&a.row, &b.row);
             let o = if sort == Column::Model {
                 short_model_name(&a.model_id).cmp(&short_model_name(&b.model_id))
             } else {
@@ -266,8 +373,24 @@ impl ModelsState {
         rows
     }
 
+    /// Switch split ↔ grouped, keeping the selection on the same model: a group selects the
+    /// row of its busiest member, a row the group it belongs to.
+    pub fn set_grouped(&mut self, grouped: bool, store: &Store) {
+        if grouped == self.grouped {
+            return;
+        }
+        let before = self.groups(store).get(self.selected).map(|g| {
+            let b = g.busiest();
+            (b.region.clone(), b.model_id.clone())
+        });
+        self.grouped = grouped;
+        if let Some((region, id)) = before {
+            self.selected = self.groups(store).iter().position(|g| g.contains(&region, &id)).unwrap_or(0);
+        }
+    }
+
     /// Returns the model to open, if the action opens one; `None` when the key is not ours.
-    pub fn handle(&mut self, action: Action, store: &Store, page: usize) -> Option<Option<(String, String)>> {
+    pub fn handle(&mut self, action: Action, store: &Store, page: usize) -> Option<Option<ModelDetailState>> {
         let n = self.rows(store).len();
         let last = n.saturating_sub(1);
         match action {
@@ -284,12 +407,24 @@ impl ModelsState {
             }
             Action::SortReverse => self.descending = !self.descending,
             Action::Filter => self.filter.start(),
+            Action::GroupModels => self.set_grouped(!self.grouped, store),
             Action::Select => {
-                return Some(self.rows(store).get(self.selected).map(|m| (m.region.clone(), m.model_id.clone())));
+                return Some(self.groups(store).get(self.selected).map(|g| ModelDetailState::of(g, self.grouped)));
             }
             _ => return None,
         }
         Some(None)
+    }
+
+    /// A filter key: the selection stays on the same row while it still matches.
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> bool {
+        let before = self.groups(store).get(self.selected).map(ident);
+        if !self.filter.key(key) {
+            return false;
+        }
+        let rows = self.groups(store);
+        self.selected = before.and_then(|b| position(&rows, &b)).unwrap_or(0);
+        true
     }
 }
 
@@ -317,10 +452,11 @@ impl Pane for ModelsPane {
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         if action == Action::ShowTraces {
-            // the traces of the model on screen (the open chart, else the selected row)
+            // the traces of the model on screen (the open chart, else the selected row); of a
+            // grouped row, its busiest member's id (traces are annotated with the id as called)
             let model = match &self.detail {
-                Some(d) => Some(d.model_id.clone()),
-                None => self.state.rows(store).get(self.state.selected).map(|m| m.model_id.clone()),
+                Some(d) => Some(d.trace_model(store)),
+                None => self.state.groups(store).get(self.state.selected).map(|g| g.busiest().model_id.clone()),
             };
             return match model {
                 Some(m) => {
@@ -333,8 +469,8 @@ impl Pane for ModelsPane {
             return Outcome::Ignored;
         }
         match self.state.handle(action, store, self.page.max(1)) {
-            Some(Some((region, model_id))) => {
-                self.detail = Some(ModelDetailState { region, model_id });
+            Some(Some(detail)) => {
+                self.detail = Some(detail);
                 Outcome::Redraw
             }
             Some(None) => Outcome::Redraw,
@@ -343,11 +479,24 @@ impl Pane for ModelsPane {
     }
     fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
         if let Intent::OpenModel { region, model_id } = intent {
-            if let Some(i) = self.state.rows(store).iter().position(|m| &m.model_id == model_id && &m.region == region)
-            {
+            // grouped: the group the model belongs to
+            let rows = self.state.groups(store);
+            let base = crate::domain::catalog::base_model_id(model_id);
+            let i = rows
+                .iter()
+                .position(|g| g.contains(region, model_id))
+                .or_else(|| rows.iter().position(|g| self.state.grouped && g.row.model_id == base));
+            if let Some(i) = i {
                 self.state.selected = i;
             }
-            self.detail = Some(ModelDetailState { region: region.clone(), model_id: model_id.clone() });
+            self.detail = Some(match i.and_then(|i| rows.get(i)) {
+                Some(g) => ModelDetailState::of(g, self.state.grouped),
+                // not listed (filtered out): still the view the table is in
+                None if self.state.grouped => {
+                    ModelDetailState { grouped: true, ..ModelDetailState::single(region, base) }
+                }
+                None => ModelDetailState::single(region, model_id),
+            });
             return Outcome::Redraw;
         }
         Outcome::None
@@ -365,15 +514,19 @@ impl Pane for ModelsPane {
     fn captures_input(&self) -> bool {
         self.state.filter.editing
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _store: &Store) -> Outcome {
-        self.state.selected = 0;
-        if self.state.filter.key(key) { Outcome::Redraw } else { Outcome::None }
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
+        if self.state.filter_key(key, store) { Outcome::Redraw } else { Outcome::None }
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
         if self.detail.is_some() {
             vec![(Action::Back, "back"), (Action::ShowTraces, "traces")]
         } else {
-            vec![(Action::Select, "charts"), (Action::SortNext, "sort"), (Action::ShowTraces, "traces")]
+            vec![
+                (Action::Select, "charts"),
+                (Action::SortNext, "sort"),
+                (Action::ShowTraces, "traces"),
+                grouping_hint(self.state.grouped),
+            ]
         }
     }
     fn as_any(&self) -> &dyn std::any::Any {
@@ -390,7 +543,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
         draw_message(f, area, "Models", vec![Line::styled(msg, style)], theme);
         return;
     }
-    let rows = state.rows(store);
+    let rows = state.groups(store);
     if rows.is_empty() {
         draw_message(
             f,
@@ -411,23 +564,24 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
         );
         return;
     }
-    let multi_region = store.identity.regions.len() > 1;
+    let multi_region = store.identity.regions.len() > 1 || !store.identity.accounts.is_empty();
     // the quota column only when some model has a quota configured
     let wanted: Vec<Column> = Column::ALL
         .iter()
         .copied()
-        .filter(|c| *c != Column::Quota || rows.iter().any(|r| r.quota_pct.is_some()))
+        .filter(|c| *c != Column::Quota || rows.iter().any(|r| r.row.quota_pct.is_some()))
         .collect();
     let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted);
     let header = header_row(&cols, Some((state.sort, state.descending)), theme);
     state.selected = state.selected.min(rows.len().saturating_sub(1));
-    let body: Vec<Row> = rows.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
+    let body: Vec<Row> = table_rows(&rows, &cols, theme);
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
     let title = format!(
-        "Models ({}) · sort {} · s/S sort · / filter · Enter charts{}",
+        "Models ({}){}{} · sort {} · s/S sort · / filter · Enter charts",
         rows.len(),
+        grouping_label(state.grouped),
+        state.filter.label(),
         state.sort.title(),
-        state.filter.label()
     );
     let t = Table::new(body, widths)
         .header(header)

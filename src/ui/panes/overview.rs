@@ -1,6 +1,7 @@
 //! Overview: the window at a glance — request rate, errors, throttles, p99, tokens, burn — each
 //! with a sparkline and the worst model, quality scores, and the models with p99, throttles and
-//! cost.
+//! cost. `/` narrows the "what changed" suspects and the models; the group key shows the models
+//! by base model (shared with the Models pane).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,21 +9,110 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
-use super::models::{Column, header_row, model_cells, visible_columns};
+use super::models::{Column, grouping_hint, grouping_label, header_row, table_rows, visible_columns};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
 use crate::store::triage::Suspect;
-use crate::store::views::{ModelRow, Signal};
+use crate::store::views::{ModelGroup, Signal};
 use crate::ui::action::Action;
+use crate::ui::filter::Filter;
 use crate::ui::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 
 #[derive(Debug, Default, Clone)]
 pub struct OverviewState {
+    /// Index into the one list: the suspects shown first, then the models.
     pub selected: usize,
+    /// `/` narrows the suspects and the models.
+    pub filter: Filter,
+    /// Models by base model (regions and cross-region ids summed) instead of per region and id.
+    pub grouped: bool,
 }
+
+/// What a row of the Overview's list is, to keep the selection on it while the list changes.
+#[derive(Debug, Clone, PartialEq)]
+enum Ident {
+    Suspect(crate::store::SeriesKey),
+    /// Region and model id of the row (grouped: the group's).
+    Model(String, String),
+    /// Grouped ↔ split: the region and id of the busiest member.
+    Member(String, String),
+}
+
+impl OverviewState {
+    /// The suspects and the models the list shows, as filtered.
+    pub fn lists(&self, store: &Store) -> (Vec<Suspect>, Vec<ModelGroup>) {
+        let sus = if self.filter.text.is_empty() {
+            suspects(store)
+        } else {
+            // look further down the ranking for ones that match, show as many as usual
+            let mut all = store.suspects(store.window.end - 1, SUSPECTS_SEARCHED);
+            all.retain(|x| self.filter.matches(&suspect_text(x)));
+            all.truncate(SUSPECTS_SHOWN);
+            all
+        };
+        let mut models = sorted_models(store, self.grouped);
+        models.retain(|g| self.filter.matches(&g.search_text()));
+        (sus, models)
+    }
+
+    fn ident(&self, store: &Store, member: bool) -> Option<Ident> {
+        let (sus, models) = self.lists(store);
+        if let Some(x) = sus.get(self.selected) {
+            return Some(Ident::Suspect(x.key.clone()));
+        }
+        let g = models.get(self.selected - sus.len())?;
+        Some(if member {
+            Ident::Member(g.busiest().region.clone(), g.busiest().model_id.clone())
+        } else {
+            Ident::Model(g.row.region.clone(), g.row.model_id.clone())
+        })
+    }
+
+    /// Put the selection back on `ident` when it is still listed, else on the first row.
+    fn reselect(&mut self, store: &Store, ident: Option<Ident>) {
+        let (sus, models) = self.lists(store);
+        let at = match &ident {
+            Some(Ident::Suspect(k)) => sus.iter().position(|x| &x.key == k),
+            Some(Ident::Model(r, m)) => {
+                models.iter().position(|g| &g.row.region == r && &g.row.model_id == m).map(|i| i + sus.len())
+            }
+            Some(Ident::Member(r, m)) => models.iter().position(|g| g.contains(r, m)).map(|i| i + sus.len()),
+            None => None,
+        };
+        self.selected = at.unwrap_or(0);
+    }
+
+    /// Split ↔ grouped, keeping the selection on the same model.
+    pub fn set_grouped(&mut self, grouped: bool, store: &Store) {
+        if grouped == self.grouped {
+            return;
+        }
+        let before = self.ident(store, true);
+        self.grouped = grouped;
+        self.reselect(store, before);
+    }
+
+    /// A key while the filter is edited; the selection follows its row while it matches.
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> bool {
+        let before = self.ident(store, false);
+        if !self.filter.key(key) {
+            return false;
+        }
+        self.reselect(store, before);
+        true
+    }
+}
+
+/// What a suspect is matched on: its sentence, its metric and dimensions, region and model.
+fn suspect_text(x: &Suspect) -> String {
+    format!("{} {} {} {}", x.summary, x.key.label(), x.key.region, x.model.as_deref().unwrap_or(""))
+}
+
+/// How far down the suspects' ranking a filter looks.
+const SUSPECTS_SEARCHED: usize = 50;
 
 /// The Overview pane.
 #[derive(Debug, Default)]
@@ -41,8 +131,7 @@ impl Pane for OverviewPane {
         draw(f, area, ctx.store, &mut self.state, ctx.theme);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        let sus = suspects(store);
-        let models = sorted_models(store);
+        let (sus, models) = self.state.lists(store);
         let n = sus.len() + models.len();
         let s = &mut self.state;
         // one list: the suspects ("what changed") first, then the models
@@ -54,11 +143,17 @@ impl Pane for OverviewPane {
             Action::Down => s.selected = (s.selected + 1).min(n.saturating_sub(1)),
             Action::Top => s.selected = 0,
             Action::Bottom => s.selected = n.saturating_sub(1),
+            Action::Filter => s.filter.start(),
+            Action::GroupModels => s.set_grouped(!s.grouped, store),
             Action::Select => {
                 return match selected(s.selected) {
-                    Some(Either::Model(m)) => Outcome::Goto(
+                    // a group opens through its busiest member (the Models pane shares the grouping)
+                    Some(Either::Model(g)) => Outcome::Goto(
                         PaneKind::Models,
-                        Intent::OpenModel { region: m.region.clone(), model_id: m.model_id.clone() },
+                        Intent::OpenModel {
+                            region: g.busiest().region.clone(),
+                            model_id: g.busiest().model_id.clone(),
+                        },
                     ),
                     Some(Either::Suspect(x)) => match &x.model {
                         Some(model) => Outcome::Goto(
@@ -72,9 +167,9 @@ impl Pane for OverviewPane {
             }
             Action::ShowTraces => {
                 return match selected(s.selected) {
-                    Some(Either::Model(m)) => Outcome::Goto(
+                    Some(Either::Model(g)) => Outcome::Goto(
                         PaneKind::Traces,
-                        Intent::TracesFor { model: Some(m.model_id.clone()), window: None, filter: None },
+                        Intent::TracesFor { model: Some(g.busiest().model_id.clone()), window: None, filter: None },
                     ),
                     // the traces of the minutes the suspect has been off its baseline
                     Some(Either::Suspect(x)) => Outcome::Goto(
@@ -93,7 +188,25 @@ impl Pane for OverviewPane {
         Outcome::Redraw
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
-        vec![(Action::Select, "open"), (Action::ShowTraces, "traces")]
+        vec![
+            (Action::Select, "open"),
+            (Action::ShowTraces, "traces"),
+            (Action::Filter, "filter"),
+            grouping_hint(self.state.grouped),
+        ]
+    }
+    fn back(&mut self) -> bool {
+        if self.state.filter.text.is_empty() {
+            return false;
+        }
+        self.state.filter = Filter::default();
+        true
+    }
+    fn captures_input(&self) -> bool {
+        self.state.filter.editing
+    }
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
+        if self.state.filter_key(key, store) { Outcome::Redraw } else { Outcome::None }
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -105,7 +218,7 @@ impl Pane for OverviewPane {
 
 enum Either<'a> {
     Suspect(&'a Suspect),
-    Model(&'a ModelRow),
+    Model(&'a ModelGroup),
 }
 
 /// How many suspects the Overview lists.
@@ -116,10 +229,11 @@ pub fn suspects(store: &Store) -> Vec<Suspect> {
     store.suspects(store.window.end - 1, SUSPECTS_SHOWN)
 }
 
-/// Models by window cost (unknown last), then invocations.
-fn sorted_models(store: &Store) -> Vec<ModelRow> {
-    let mut m = store.models();
+/// Models (split or grouped) by window cost (unknown last), then invocations.
+fn sorted_models(store: &Store, grouped: bool) -> Vec<ModelGroup> {
+    let mut m = store.model_groups(grouped);
     m.sort_by(|a, b| {
+        let (a, b) = (&a.row, &b.row);
         b.cost_usd
             .unwrap_or(-1.0)
             .total_cmp(&a.cost_usd.unwrap_or(-1.0))
@@ -162,8 +276,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         draw_message(f, area, "Overview", vec![Line::styled(msg, style)], theme);
         return;
     }
-    let models = sorted_models(store);
-    if models.is_empty() {
+    if store.models().is_empty() {
         let regions = store.identity.regions.join(", ");
         draw_message(
             f,
@@ -187,7 +300,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     let quality_rows = if ov.quality.is_empty() { 0 } else { 1 };
     let sig_h = (6 + quality_rows + 2) as u16;
     let banner = super::alarms::banner(store, theme);
-    let sus = suspects(store);
+    let (sus, models) = state.lists(store);
     let sus_h = if sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
     let [banner_area, top, sus_area, bottom] = Layout::vertical([
         Constraint::Length(u16::from(banner.is_some())),
@@ -316,12 +429,20 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     f.render_widget(Paragraph::new(lines).block(block(&title, theme, false)), top);
 
     // Models, worst-first by cost
-    let cols = visible_columns(bottom.width.saturating_sub(2), store.identity.regions.len() > 1, Column::OVERVIEW);
+    let multi_region = store.identity.regions.len() > 1 || !store.identity.accounts.is_empty();
+    let cols = visible_columns(bottom.width.saturating_sub(2), multi_region, Column::OVERVIEW);
     let header = header_row(&cols, None, theme);
     let n = models.len();
-    let rows: Vec<Row> = models.iter().map(|m| Row::new(model_cells(m, &cols, theme))).collect();
+    let models_title =
+        format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(state.grouped), state.filter.label());
+    if models.is_empty() {
+        let msg =
+            format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&state.filter.text));
+        draw_message(f, bottom, &models_title, vec![Line::styled(msg, theme.warn())], theme);
+        return;
+    }
+    let rows: Vec<Row> = table_rows(&models, &cols, theme);
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
-    let models_title = format!("Models ({n}) · by cost · Enter opens");
     let t = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)

@@ -5,7 +5,8 @@
 //!
 //! Keys: ↑↓/j k move in the list (in the grid ←→ move by one and ↑↓ by a row); Enter opens; in an
 //! open panel ↑↓ scroll its charts (or move in its metric list) and ←→ step to the previous or
-//! next panel; g/G first/last.
+//! next panel; g/G first/last. `/` narrows the panels (list and grid) by what they show, and in
+//! an open list of other metrics narrows its rows.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,7 @@ use crate::sanitize::one_line;
 use crate::store::pipeline::{Chart, Line as ChartLine, OtherMetric, Panel, PanelId, Part, Points, Sentence, Unit};
 use crate::store::{SeriesKey, Store};
 use crate::ui::action::Action;
+use crate::ui::filter::Filter;
 use crate::ui::format;
 use crate::ui::pane::{DrawCtx, Outcome};
 use crate::ui::theme::{Level, Theme};
@@ -153,10 +155,28 @@ fn rows_for(text: &str, width: u16) -> u16 {
     rows as u16
 }
 
+/// What a panel is matched on by `/`: what it shows (title, headline, figures, chart and line
+/// names, the other metrics it lists).
+fn panel_text(p: &Panel) -> String {
+    let mut t = vec![p.id.title().to_string()];
+    t.extend(p.headline.as_ref().map(sentence_text));
+    t.extend(p.facts.iter().map(|f| f.label.clone()));
+    for c in &p.charts {
+        t.push(c.title.clone());
+        t.extend(c.lines.iter().map(|l| l.label.clone()));
+    }
+    t.extend(p.other.iter().map(|o| series_label(&o.key)));
+    t.join(" ")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct BoardState {
-    /// The selected panel (index into the board's panels).
+    /// The selected panel (index into the panels the filter shows).
     pub selected: usize,
+    /// `/` on the list or grid: the panels shown.
+    pub filter: Filter,
+    /// `/` in an open list of other metrics: its rows.
+    pub other_filter: Filter,
     /// The selected panel is shown full-size.
     pub open: bool,
     /// In an open panel: the first chart shown (↑↓ scroll).
@@ -167,12 +187,68 @@ pub struct BoardState {
     pub series: Option<SeriesKey>,
     /// Grid columns at the last draw (1 = list mode).
     cols: usize,
+    /// The open panel at the last draw is a list of other metrics (for the footer).
+    open_list: bool,
 }
 
 impl BoardState {
-    /// A key on the board. `panels` are the board's panels as drawn.
+    /// The panels the filter lets through, in order.
+    pub fn shown<'a>(&self, panels: &'a [Panel]) -> Vec<&'a Panel> {
+        panels.iter().filter(|p| self.filter.matches(&panel_text(p))).collect()
+    }
+
+    /// The rows of a list of other metrics the metric filter lets through.
+    fn others<'a>(&self, p: &'a Panel) -> Vec<&'a OtherMetric> {
+        p.other.iter().filter(|o| self.other_filter.matches(&series_label(&o.key))).collect()
+    }
+
+    /// True while a filter is being typed (keys go to [`BoardState::filter_key`]).
+    pub fn editing(&self) -> bool {
+        self.filter.editing || self.other_filter.editing
+    }
+
+    /// A key while a filter is typed; the selection stays on the same panel (or metric) while
+    /// it still matches, else goes to the first.
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, panels: &[Panel]) -> bool {
+        if self.other_filter.editing {
+            let before =
+                self.open_panel(panels).and_then(|p| self.others(p).get(self.other_selected).map(|o| o.key.clone()));
+            if !self.other_filter.key(key) {
+                return false;
+            }
+            let after = self.open_panel(panels).map(|p| self.others(p)).unwrap_or_default();
+            self.other_selected = before.and_then(|k| after.iter().position(|o| o.key == k)).unwrap_or(0);
+            return true;
+        }
+        let before = self.shown(panels).get(self.selected).map(|p| p.id);
+        if !self.filter.key(key) {
+            return false;
+        }
+        self.selected = before.and_then(|id| self.shown(panels).iter().position(|p| p.id == id)).unwrap_or(0);
+        true
+    }
+
+    fn open_panel<'a>(&self, panels: &'a [Panel]) -> Option<&'a Panel> {
+        if !self.open {
+            return None;
+        }
+        self.shown(panels).get(self.selected).copied()
+    }
+
+    /// A key on the board. `panels` are all the board's panels (the filter picks the shown ones).
     pub fn handle(&mut self, action: Action, panels: &[Panel]) -> Outcome {
-        let n = panels.len();
+        let shown = self.shown(panels);
+        if action == Action::Filter && self.series.is_none() {
+            match shown.get(self.selected.min(shown.len().saturating_sub(1))) {
+                Some(p) if self.open && matches!(p.id, PanelId::Other | PanelId::PlatformOther) => {
+                    self.other_filter.start()
+                }
+                _ if self.open => return Outcome::Ignored,
+                _ => self.filter.start(),
+            }
+            return Outcome::Redraw;
+        }
+        let n = shown.len();
         if n == 0 {
             return Outcome::Ignored;
         }
@@ -181,9 +257,10 @@ impl BoardState {
             return Outcome::Ignored;
         }
         if self.open {
-            let p = &panels[self.selected];
+            let p = shown[self.selected];
             let is_list = matches!(p.id, PanelId::Other | PanelId::PlatformOther);
-            let rows = p.other.len();
+            let others = self.others(p);
+            let rows = others.len();
             match action {
                 Action::Left => self.step(-1, n),
                 Action::Right => self.step(1, n),
@@ -195,7 +272,7 @@ impl BoardState {
                 }
                 Action::Top if is_list => self.other_selected = 0,
                 Action::Bottom if is_list => self.other_selected = rows.saturating_sub(1),
-                Action::Select if is_list => match p.other.get(self.other_selected) {
+                Action::Select if is_list => match others.get(self.other_selected) {
                     Some(o) => self.series = Some(o.key.clone()),
                     None => return Outcome::None,
                 },
@@ -237,16 +314,29 @@ impl BoardState {
         self.other_selected = 0;
     }
 
-    /// Esc: close the series chart, else the open panel. False at the top (the app's Esc).
+    /// Esc: close the series chart, else the open panel (and its metric filter), else clear the
+    /// panel filter. False at the top (the app's Esc).
     pub fn back(&mut self) -> bool {
         if self.series.take().is_some() {
             return true;
         }
-        std::mem::take(&mut self.open)
+        if std::mem::take(&mut self.open) {
+            self.other_filter = Filter::default();
+            return true;
+        }
+        if !self.filter.text.is_empty() {
+            self.filter = Filter::default();
+            self.selected = 0;
+            return true;
+        }
+        false
     }
 
-    /// Show `key`: open the panel that draws it, or its own chart.
+    /// Show `key`: open the panel that draws it, or its own chart. Clears the filters, so the
+    /// panel is there to open.
     pub fn show_series(&mut self, key: &SeriesKey, panels: &[Panel]) {
+        self.filter = Filter::default();
+        self.other_filter = Filter::default();
         let home = panels.iter().position(|p| {
             p.charts.iter().any(|c| c.lines.iter().any(|l| l.key.as_ref() == Some(key)))
                 || p.other.iter().any(|o| &o.key == key)
@@ -275,10 +365,17 @@ impl BoardState {
     pub fn hints(&self) -> Vec<(Action, &'static str)> {
         if self.series.is_some() {
             vec![(Action::Back, "back")]
+        } else if self.open && self.open_list {
+            vec![
+                (Action::Back, "back"),
+                (Action::Right, "next panel"),
+                (Action::Select, "chart"),
+                (Action::Filter, "filter"),
+            ]
         } else if self.open {
             vec![(Action::Back, "back"), (Action::Right, "next panel"), (Action::Down, "scroll")]
         } else {
-            vec![(Action::Select, "open panel"), (Action::Down, "next")]
+            vec![(Action::Select, "open panel"), (Action::Down, "next"), (Action::Filter, "filter")]
         }
     }
 
@@ -293,19 +390,42 @@ impl BoardState {
         if panels.is_empty() {
             return;
         }
-        self.selected = self.selected.min(panels.len() - 1);
         if let Some(key) = self.series.clone() {
             draw_series(f, area, store, &key, theme, view);
             return;
         }
         let since = super::overview::since_label(store);
+        let all = panels.len();
+        let panels = self.shown(panels);
+        // a filter shows on a line of its own above the list or grid, with what it leaves
+        let area = if !self.open && (self.filter.editing || !self.filter.text.is_empty()) {
+            let [bar, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            let text = format!(" {title}{} · {} of {all} panels", self.filter.label(), panels.len());
+            f.render_widget(Paragraph::new(Line::styled(text, theme.title())), bar);
+            rest
+        } else {
+            area
+        };
+        if panels.is_empty() {
+            let msg = format!("No panel matches '{}' (Esc clears the filter).", one_line(&self.filter.text));
+            draw_message(f, area, title, vec![Line::styled(msg, theme.warn())], theme);
+            return;
+        }
+        self.selected = self.selected.min(panels.len() - 1);
         if self.open {
-            let p = &panels[self.selected];
+            let filtered;
+            let mut p = panels[self.selected];
+            if !self.other_filter.text.is_empty() {
+                filtered = Panel { other: self.others(p).into_iter().cloned().collect(), ..p.clone() };
+                p = &filtered;
+            }
+            self.open_list = matches!(p.id, PanelId::Other | PanelId::PlatformOther);
             self.chart_offset = self.chart_offset.min(p.charts.len().saturating_sub(1));
             self.other_selected = self.other_selected.min(p.other.len().saturating_sub(1));
             let t = format!(
-                "{title} › {} · last {since} · {}/{} · ←→ panels · Esc back",
+                "{title} › {}{} · last {since} · {}/{} · ←→ panels · Esc back",
                 p.id.title(),
+                self.other_filter.label(),
                 self.selected + 1,
                 panels.len()
             );
@@ -331,7 +451,7 @@ impl BoardState {
                     let cells = Layout::horizontal(vec![Constraint::Ratio(1, cols as u32); cols]).split(*row);
                     for (c, cell) in cells.iter().enumerate() {
                         let i = r * cols + c;
-                        let Some(p) = panels.get(i) else { continue };
+                        let Some(p) = panels.get(i).copied() else { continue };
                         let block = panel_block(p, p.id.title(), theme, i == self.selected);
                         let inner = block.inner(*cell);
                         f.render_widget(block, *cell);
@@ -359,7 +479,7 @@ impl BoardState {
                     .row_highlight_style(theme.selected());
                 let mut ts = TableState::default().with_selected(Some(self.selected));
                 f.render_stateful_widget(t, list, &mut ts);
-                let p = &panels[self.selected];
+                let p = panels[self.selected];
                 let t = format!("{} · Enter opens", p.id.title());
                 let block = panel_block(p, &t, theme, true);
                 let inner = block.inner(body);

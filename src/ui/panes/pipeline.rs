@@ -49,6 +49,12 @@ impl Pane for PipelinePane {
     fn hints(&self) -> Vec<(Action, &'static str)> {
         self.board.hints()
     }
+    fn captures_input(&self) -> bool {
+        self.board.editing()
+    }
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
+        if self.board.filter_key(key, &store.panels(&PanelId::PIPELINE)) { Outcome::Redraw } else { Outcome::None }
+    }
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -512,8 +512,28 @@ fn row_line<'a>(t: &Trace, v: &SpanTreeView, i: SpanIdx, c: &Cols, selected: boo
     };
     let bar_style = if collapsed_failure && !s.failed() { theme.warn() } else { bar_style };
     spans.push(TSpan::styled(bar(s.start, end, t.start, t.duration(), c.bar), bar_style));
-    let line = Line::from(spans);
-    if selected { line.style(theme.selected()) } else { line }
+    if selected {
+        // the selection's colours over every part, as a table's highlighted row has them: a
+        // muted or coloured part left as it is can vanish into the selection's background
+        // (grey on white in the tty theme)
+        // (the waterfall bar keeps its colour on the selection's background, unless it is that
+        // colour)
+        let sel = theme.selected();
+        let n = spans.len();
+        let spans: Vec<TSpan> = spans
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                if i + 1 == n && s.style.fg.is_some() && s.style.fg != sel.bg {
+                    s.patch_style(Style { fg: None, ..sel })
+                } else {
+                    s.patch_style(sel)
+                }
+            })
+            .collect();
+        return Line::from(spans).style(sel);
+    }
+    Line::from(spans)
 }
 
 /// The header line of an open trace.

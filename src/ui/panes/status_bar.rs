@@ -10,41 +10,105 @@ use crate::store::{ErrorKind, Store};
 use crate::ui::format;
 use crate::ui::theme::Theme;
 
-/// `nightjar │ 1 Overview  2 Models │ prod · 123456789012 · us-east-1 · 1h`
-pub fn draw_header(f: &mut Frame, area: Rect, store: &Store, panes: &[(&str, bool)], when: &str, theme: &Theme) {
+/// `nightjar │ 1 Overview  2 Models │ prod · 123456789012 · us-east-1 · 1h`. Returns the columns
+/// each tab takes (start, end), for mouse clicks.
+pub fn draw_header(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    panes: &[(&str, bool)],
+    when: &str,
+    theme: &Theme,
+) -> Vec<(u16, u16)> {
     let id = &store.identity;
-    let mut who: Vec<String> = Vec::new();
-    if id.demo {
-        who.push("DEMO".into());
-    }
-    if let Some(p) = &id.profile {
-        who.push(p.clone());
-    }
-    who.push(id.account.clone().unwrap_or_else(|| if id.demo { "demo-account".into() } else { "account ?".into() }));
-    who.push(if id.regions.is_empty() { "no region".into() } else { id.regions.join(",") });
-    who.push(when.to_string());
-    if let Some(e) = &id.endpoint {
-        who.push(format!("→ {e}"));
-    }
-    // the profile and account come from the config and AWS: sanitised
-    let who = crate::sanitize::one_line(&who.join(" · "));
+    // who and when, from the most detailed to the shortest: at 80 columns the window and the
+    // profile must stay on screen; the endpoint, the account numbers and the region list go first
+    let variants: Vec<String> = (0..4).map(|level| who_line(id, when, level)).collect();
     // tabs: every name when they fit beside the identity, else numbers and the current name
     let full: usize = panes.iter().enumerate().map(|(i, (n, _))| format!(" {} {n} ", i + 1).chars().count()).sum();
-    let compact = 11 + full + 2 + who.chars().count() > area.width as usize;
+    let short: usize = panes
+        .iter()
+        .enumerate()
+        .map(|(i, (n, active))| {
+            if *active { format!(" {} {n} ", i + 1) } else { format!(" {} ", i + 1) }.chars().count()
+        })
+        .sum();
+    let width = area.width as usize;
+    let fits = |tabs: usize, w: &String| 11 + tabs + 2 + w.chars().count() <= width;
+    let (compact, who) = match variants.iter().find(|w| fits(full, w)) {
+        Some(w) if w == &variants[0] => (false, w.clone()),
+        _ => (true, variants.iter().find(|w| fits(short, w)).unwrap_or(&variants[3]).clone()),
+    };
     let mut spans = vec![Span::styled(" nightjar ", theme.title()), Span::styled(theme.glyph("│", "|"), theme.muted())];
+    let mut x = area.x + 11;
+    let mut hits = Vec::with_capacity(panes.len());
     for (i, (name, active)) in panes.iter().enumerate() {
         let style = if *active { theme.selected() } else { theme.muted() };
         let label = if compact && !*active { format!(" {} ", i + 1) } else { format!(" {} {name} ", i + 1) };
+        let w = label.chars().count() as u16;
+        hits.push((x, x + w));
+        x += w;
         spans.push(Span::styled(label, style));
     }
     spans.push(Span::styled(theme.glyph("│ ", "| "), theme.muted()));
     spans.push(Span::styled(who, theme.accent()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+    hits
+}
+
+/// The header's identity and window at `level` of detail: 0 everything; 1 without the endpoint;
+/// 2 without account numbers where a profile names the account (or in the demo); 3 with the
+/// regions counted instead of listed. Sanitised: profile and account come from config and AWS.
+fn who_line(id: &crate::store::Identity, when: &str, level: u8) -> String {
+    let mut who: Vec<String> = Vec::new();
+    if id.demo {
+        who.push("DEMO".into());
+    }
+    let named = id.demo || id.profile.is_some();
+    if id.accounts.is_empty() {
+        if let Some(p) = &id.profile {
+            who.push(p.clone());
+        }
+        if level < 2 || !named {
+            who.push(
+                id.account.clone().unwrap_or_else(|| if id.demo { "demo-account".into() } else { "account ?".into() }),
+            );
+        }
+    } else {
+        // several profiles: `prod 111111111111 + staging 222222222222`
+        let each: Vec<String> = id
+            .accounts
+            .iter()
+            .map(|a| {
+                if level < 2 {
+                    format!("{} {}", a.profile, a.account.as_deref().unwrap_or("account ?"))
+                } else {
+                    a.profile.clone()
+                }
+            })
+            .collect();
+        who.push(each.join(" + "));
+    }
+    who.push(match id.regions.len() {
+        0 => "no region".into(),
+        n if n > 1 && level >= 3 => format!("{n} regions"),
+        _ => id.regions.join(","),
+    });
+    who.push(when.to_string());
+    if let (Some(e), 0) = (&id.endpoint, level) {
+        who.push(format!("→ {e}"));
+    }
+    crate::sanitize::one_line(&who.join(" · "))
 }
 
 /// Per source: `cloudwatch us-east-1 ✓ 12s` / `✗ stale 3m`; then API spend.
 pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_note: Option<&str>, theme: &Theme) {
     let mut spans: Vec<Span> = vec![Span::raw(" ")];
+    // a frozen view or a replay first: at 80 columns the end of this line is cut
+    if let Some(n) = frozen_note {
+        spans.push(Span::styled(n.to_string(), theme.warn().add_modifier(ratatui::style::Modifier::BOLD)));
+        spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
+    }
     let firing = store.firing_rules().len()
         + store.alarms().iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).count();
     if firing > 0 {
@@ -52,6 +116,14 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
         spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     for h in store.health() {
+        // an optional source off by design (Service Quotas denied): calm and short, not a failure
+        if let Some(n) = h.note.as_ref().filter(|_| !h.is_stale()) {
+            let what = n.split_once(" — ").map_or(n.as_str(), |(_, then)| then);
+            let text = format!("{} {} {}", h.label(), theme.glyph("–", "-"), crate::sanitize::one_line(what));
+            spans.push(Span::styled(text, theme.muted()));
+            spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
+            continue;
+        }
         let age = h.newest_data.or(h.last_ok).map(|t| format::age(now - t));
         let (mark, style) = if h.loading && h.last_ok.is_none() && h.last_error.is_none() {
             (theme.glyph("…", "..."), theme.muted())
@@ -71,9 +143,6 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
         spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     spans.push(Span::styled(format!("API {}", format::usd(store.api_spend_usd())), theme.muted()));
-    if let Some(n) = frozen_note {
-        spans.push(Span::styled(format!("  {n}"), theme.warn()));
-    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

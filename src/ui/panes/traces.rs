@@ -660,7 +660,10 @@ fn draw_pending(f: &mut Frame, area: Rect, v: &SpanTreeView, ctx: &DrawCtx) {
         Line::styled(format!("{} · Enter retries", e.one_line()), t.crit())
     } else if ctx.store.replay.is_some() {
         Line::styled(
-            format!("Trace {} is not in the snapshot: it had not been fetched when the snapshot was saved.", v.trace_id),
+            format!(
+                "Trace {} is not in the snapshot: it had not been fetched when the snapshot was saved.",
+                v.trace_id
+            ),
             t.warn(),
         )
     } else {
