@@ -241,8 +241,11 @@ impl Store {
             };
             groups.entry(g).or_default().push(c);
         }
+        // with several regions (or profiles) the same model can move in two of them: say where
+        let several = groups.keys().map(|(r, _)| r).collect::<std::collections::BTreeSet<_>>().len() > 1
+            || self.series().map(|(k, _)| &k.region).collect::<std::collections::BTreeSet<_>>().len() > 1;
         let mut out: Vec<Suspect> = Vec::new();
-        for (_, mut members) in groups {
+        for ((region, _), mut members) in groups {
             members.sort_by(|a, b| a.0.rank.cmp(&b.0.rank).then(b.2.score.total_cmp(&a.2.score)));
             let score = members.iter().map(|m| m.2.score).fold(0.0, f64::max);
             let since = members.iter().map(|m| m.2.since).min().unwrap_or(end);
@@ -250,7 +253,8 @@ impl Store {
             let phrases: Vec<String> =
                 members.iter().filter(|m| seen.insert(m.0.what.clone())).take(3).map(|m| m.1.clone()).collect();
             let (l, _, first) = members.swap_remove(0);
-            let summary = format!("{} {} since {}", l.subject, phrases.join(", "), hhmm(since));
+            let subject = if several { format!("{} in {region}", l.subject) } else { l.subject.clone() };
+            let summary = format!("{subject} {} since {}", phrases.join(", "), hhmm(since));
             out.push(Suspect { score, since, model: l.model, summary, ..first });
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
@@ -293,6 +297,31 @@ mod tests {
         let (m, s) = robust_sigma(&v);
         assert_eq!(m, 10.0);
         assert!((s - 0.5).abs() < 1e-9, "{s}");
+    }
+
+    #[test]
+    fn with_several_regions_a_suspect_says_where() {
+        let mut s = Store::new(PriceTable::default(), vec![]);
+        let minutes = 70;
+        let model = "anthropic.claude-haiku-4-5-20251001-v1:0";
+        let mut series = Vec::new();
+        for (region, jump) in [("alpha/us-east-1", 40.0), ("beta/eu-west-1", 25.0)] {
+            let k = SeriesKey::new(region, BEDROCK_NAMESPACE, "InvocationThrottles", &[("ModelId", model)], "Sum");
+            let pts: Vec<(i64, f64)> =
+                (0..minutes).map(|m| (T0 + m * 60, if m >= minutes - 5 { jump } else { (m % 3) as f64 })).collect();
+            series.push((k, pts));
+        }
+        let end = T0 + minutes * 60;
+        s.apply(Update::Metrics(MetricsUpdate {
+            window: Window { start: end - 3600, end },
+            period: 60,
+            series,
+            window_values: vec![],
+        }));
+        let sus: Vec<String> = s.suspects(end, 5).into_iter().map(|x| x.summary).collect();
+        assert_eq!(sus.len(), 2, "{sus:#?}");
+        assert!(sus[0].starts_with("claude-haiku-4-5 in alpha/us-east-1 throttles 40× baseline"), "{sus:#?}");
+        assert!(sus[1].starts_with("claude-haiku-4-5 in beta/eu-west-1 throttles 25× baseline"), "{sus:#?}");
     }
 
     #[test]
