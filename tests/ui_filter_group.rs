@@ -2,11 +2,11 @@
 //! model (regions and cross-region inference ids summed): snapshots on ratatui's TestBackend and
 //! the selection kept valid while lists narrow.
 
+mod ui_common;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nightjar::domain::pricing::PriceTable;
-use nightjar::domain::window::{Since, Window};
-use nightjar::engine::demo_identity;
-use nightjar::sources::demo::DemoWorkload;
+use nightjar::domain::window::Window;
 use nightjar::store::pipeline::PanelId;
 use nightjar::store::{Identity, MetricsUpdate, SeriesKey, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
@@ -16,36 +16,7 @@ use nightjar::ui::pane::PaneKind;
 use nightjar::ui::panes::models::ModelsPane;
 use nightjar::ui::panes::overview::OverviewPane;
 use nightjar::ui::panes::pipeline::PipelinePane;
-use nightjar::ui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-/// A fixed launch time, so every snapshot is the same on every run (2026-11-25 03:00 UTC).
-const LAUNCH: i64 = 1_795_575_600;
-
-fn demo_store(minutes_after_launch: i64) -> (Store, i64) {
-    let now = LAUNCH + minutes_after_launch * 60 + 30;
-    let mut store = Store::new(PriceTable::default(), vec![]);
-    store.apply(demo_identity());
-    let mut w = DemoWorkload::new(7, LAUNCH);
-    store.apply(Update::Metrics(w.poll(now, Since::default())));
-    let mut h = SourceHealth::new("demo", Some("us-east-1"));
-    h.record_ok(now - 4);
-    h.newest_data = Some(now - 30);
-    h.calls = 12;
-    store.apply(Update::Health(h));
-    (store, now)
-}
-
-fn render(store: &Store, app: &mut App, w: u16, h: u16, now: i64) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| app.draw(f, store, now)).unwrap();
-    t.backend().to_string()
-}
-
-fn app() -> App {
-    App::new(Keymap::default(), Theme::default())
-}
+use ui_common::*;
 
 fn key(a: &mut App, store: &Store, code: KeyCode) {
     a.handle_key(KeyEvent::new(code, KeyModifiers::NONE), store);

@@ -2,10 +2,10 @@
 //! incident at 80x24 (one panel at a time beside a list) and 200x60 (a grid), partial and no
 //! data, an open panel, another metric's chart, and every panel reachable by keyboard.
 
+mod ui_common;
+
 use nightjar::domain::pricing::PriceTable;
-use nightjar::domain::window::{Since, Window};
-use nightjar::engine::demo_identity;
-use nightjar::sources::demo::DemoWorkload;
+use nightjar::domain::window::Window;
 use nightjar::store::pipeline::PanelId;
 use nightjar::store::{Identity, MetricsUpdate, SeriesKey, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
@@ -17,23 +17,7 @@ use nightjar::ui::panes::platform::PlatformPane;
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-
-/// A fixed launch time, so every snapshot is the same on every run (2026-11-25 03:00 UTC).
-const LAUNCH: i64 = 1_795_575_600;
-
-fn demo_store(minutes_after_launch: i64) -> (Store, i64) {
-    let now = LAUNCH + minutes_after_launch * 60 + 30;
-    let mut store = Store::new(PriceTable::default(), vec![]);
-    store.apply(demo_identity());
-    let mut w = DemoWorkload::new(7, LAUNCH);
-    store.apply(Update::Metrics(w.poll(now, Since::default())));
-    let mut h = SourceHealth::new("demo", Some("us-east-1"));
-    h.record_ok(now - 4);
-    h.newest_data = Some(now - 30);
-    h.calls = 12;
-    store.apply(Update::Health(h));
-    (store, now)
-}
+use ui_common::{LAUNCH, demo_store};
 
 /// A CloudWatch store holding only `series` (one region, the hour before LAUNCH).
 fn cw_store(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(SeriesKey, Option<f64>)>) -> Store {
