@@ -162,8 +162,13 @@ pub async fn scopes(cfg: &Config) -> Result<Vec<Scope>, String> {
     Ok(out)
 }
 
-/// The regions of `scopes`, each once, in order.
-fn regions_of(scopes: &[Scope]) -> Vec<String> {
+/// The regions `profile` watches.
+fn regions_of(scopes: &[Scope], profile: &Option<String>) -> Vec<String> {
+    scopes.iter().filter(|s| &s.profile == profile).map(|s| s.region.clone()).collect()
+}
+
+/// Every region watched, each once, in order.
+fn all_regions(scopes: &[Scope]) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
     for s in scopes {
         if !v.contains(&s.region) {
@@ -188,7 +193,7 @@ fn initial_identity(cfg: &Config, scopes: &[Scope]) -> Identity {
     };
     Identity {
         profile: cfg.profile.clone(),
-        regions: regions_of(scopes),
+        regions: all_regions(scopes),
         endpoint: endpoint(cfg),
         accounts,
         ..Default::default()
@@ -311,7 +316,7 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     let scopes = scopes(cfg).await?;
     let _ = tx.send(Update::Identity(initial_identity(cfg, &scopes)));
     for p in profiles(cfg) {
-        let regions: Vec<String> = scopes.iter().filter(|s| s.profile == p).map(|s| s.region.clone()).collect();
+        let regions = regions_of(&scopes, &p);
         let (cfg, tx) = (for_profile(cfg, p), tx.clone());
         tokio::spawn(async move { identify_until_ok(&cfg, &regions, &tx).await });
     }
@@ -562,7 +567,7 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
     let (tx, mut rx) = unbounded_channel();
     let identify = async {
         for p in profiles(cfg) {
-            let regions: Vec<String> = scopes.iter().filter(|s| s.profile == p).map(|s| s.region.clone()).collect();
+            let regions = regions_of(&scopes, &p);
             let _ = identify(&for_profile(cfg, p), &regions, &tx).await;
         }
     };

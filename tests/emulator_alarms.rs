@@ -4,12 +4,9 @@
 
 mod support;
 
-use std::process::Command;
-
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
 use nightjar::sources::alarms::AlarmsPoller;
 use nightjar::store::alarms::AlarmState;
-use serde_json::Value;
 
 #[tokio::test]
 async fn alarms_are_read_back_firing_first() {
@@ -73,19 +70,7 @@ async fn alarms_are_read_back_firing_first() {
     assert!(!poller.health.is_stale() && poller.health.calls >= 1);
 
     // and the binary reports them
-    let home = std::env::temp_dir().join(support::unique_name("alarms-home"));
-    std::fs::create_dir_all(&home).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint])
-        .env_clear()
-        .env("HOME", &home)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (v, _) = support::once_json(&support::temp_home("alarms-home"), region, &endpoint);
     let alarms = v["alarms"].as_array().unwrap();
     let q = alarms.iter().find(|a| a["name"] == quality.as_str()).expect("the firing alarm is reported");
     assert_eq!(q["state"], "ALARM");

@@ -172,11 +172,7 @@ async fn once_json_reports_the_seeded_figures() {
     seed_genai(&cw).await;
 
     let home = support::temp_home("once-json");
-    let out =
-        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stderr: {stderr}");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let (v, _) = support::once_json(&home, region, &endpoint);
     assert_eq!(v["account"], support::ACCOUNT_ID);
     assert_eq!(v["regions"], serde_json::json!([region]));
     let models = v["models"].as_array().unwrap();

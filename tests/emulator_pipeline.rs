@@ -19,7 +19,6 @@ use nightjar::sources::cloudwatch::MetricsPoller;
 use nightjar::store::pipeline::{Panel, PanelId};
 use nightjar::store::{Store, Update};
 use nightjar::ui::panes::panel_board::sentence_text;
-use serde_json::Value;
 
 /// One planted metric and the window figure CloudWatch must give for it.
 #[derive(Debug, Clone)]
@@ -316,13 +315,7 @@ async fn once_json_reports_the_genai_namespaces() {
     let cw = aws_sdk_cloudwatch::Client::new(&conf);
     let planted = plant(&cw).await;
 
-    let home = std::env::temp_dir().join(support::unique_name("once-pipeline"));
-    std::fs::create_dir_all(&home).unwrap();
-    let out =
-        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stderr: {stderr}");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let (v, _) = support::once_json(&support::temp_home("once-pipeline"), region, &endpoint);
     let namespaces = v["namespaces"].as_array().expect("namespaces");
     for p in &planted {
         let ns = namespaces

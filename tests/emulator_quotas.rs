@@ -7,26 +7,9 @@
 
 mod support;
 
-use std::process::Command;
-
 use nightjar::sources::quotas::QuotasSource;
-use serde_json::Value;
 
 const HAIKU: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
-
-fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("nightjar runs")
-}
 
 #[tokio::test]
 async fn unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas() {
@@ -60,9 +43,8 @@ async fn unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas() {
     )
     .unwrap();
 
-    let out = nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "metrics were read, so a missing quota source is no failure: {stderr}");
+    // metrics were read, so a missing quota source is no failure (once_json asserts success)
+    let (v, stderr) = support::once_json(&home, region, &endpoint);
     // said once, calmly, with the fallback
     let said: Vec<&str> = stderr.lines().filter(|l| l.contains("quotas")).collect();
     assert_eq!(said.len(), 1, "{stderr}");
@@ -70,7 +52,6 @@ async fn unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas() {
     assert!(said[0].ends_with(") — using configured quotas"), "{stderr}");
     assert!(!stderr.contains("no source could be read"), "{stderr}");
 
-    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let haiku = v["models"].as_array().unwrap().iter().find(|m| m["model_id"] == HAIKU).expect("the model");
     // 60k of 100k tokens; 40 of 200 requests: the larger
     assert_eq!(haiku["quota_pct"], 60.0);
@@ -91,7 +72,7 @@ async fn unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas() {
     assert_eq!(cw_src["ok"], true, "the metrics are not stale because of the quotas");
 
     // the text report says where the quota came from, within 80 columns
-    let out = nightjar(&["--once", "--region", region, "--endpoint-url", &endpoint], &home);
+    let out = support::nightjar(&["--once", "--region", region, "--endpoint-url", &endpoint], &home);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     let ours: Vec<&str> = text.lines().filter(|l| l.to_ascii_lowercase().contains("quota")).collect();

@@ -121,10 +121,7 @@ async fn the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it() {
         format!("[logs]\ninvocation_log_groups = [\"{group}\"]\n[runaway]\ntokens_per_minute = 1000\n"),
     )
     .unwrap();
-    let out =
-        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (v, _) = support::once_json(&home, region, &endpoint);
     assert_eq!(v["runaway"], serde_json::json!([]));
     assert_eq!(v["runaway_ceiling"]["tokens_per_min"], 1000.0);
     let w = &v["runaway_watch"];

@@ -231,13 +231,8 @@ async fn once_json_counts_traces_faults_errors_and_throttles() {
         ids.push(tid);
         put(&xray, &[seg]).await;
     }
-    let home = std::env::temp_dir().join(support::unique_name("once-traces"));
-    std::fs::create_dir_all(&home).unwrap();
-    let out =
-        support::nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", &endpoint], &home);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stderr: {stderr}");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let home = support::temp_home("once-traces");
+    let (v, _) = support::once_json(&home, region, &endpoint);
     let t = &v["traces"];
     assert_eq!(t["total"], 6, "{t}");
     assert_eq!(t["faults"], 2, "{t}");

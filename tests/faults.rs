@@ -185,17 +185,7 @@ fn once_through(endpoint: &str, region: &str, fault: serde_json::Value) -> (Opti
     let proxy = FaultProxy::start(endpoint);
     proxy.set(fault);
     let home = temp_home("once-fault");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nightjar"))
-        .args(["--once", "--region", region, "--endpoint-url", &proxy.url])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("nightjar runs");
+    let out = support::nightjar(&["--once", "--region", region, "--endpoint-url", &proxy.url], &home);
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 

@@ -7,6 +7,9 @@
 //! traces and query results flat.
 //! (Process RSS is measured in `examples/bench_report.rs`, not asserted here.)
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use nightjar::domain::insights::{GroupClass, QueryStatus};
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::{Since, Window};
@@ -14,56 +17,17 @@ use nightjar::store::logs::{KEEP_QUERIES, KEEP_QUERY_SECS, LogsUpdate, QueryRun,
 use nightjar::store::traces::{
     CACHE_TRACES, KEEP_BEFORE_LIST_SECS, Span, Trace, TraceList, TraceQuery, TraceRange, TraceSummary, TracesUpdate,
 };
-use nightjar::store::{MetricsUpdate, SeriesKey, Store, Update};
+use nightjar::store::{SeriesKey, Store, Update};
+
+use common::{METRICS, MODELS, keys, metrics_update};
 
 /// 2026-11-25 03:00 UTC.
 const T0: i64 = 1_795_575_600;
-const MODELS: usize = 50;
-/// Twelve Bedrock series per model: the eight sums, TPM quota usage, and three latency figures.
-const METRICS: [(&str, &str); 12] = [
-    ("Invocations", "Sum"),
-    ("InputTokenCount", "Sum"),
-    ("OutputTokenCount", "Sum"),
-    ("InvocationClientErrors", "Sum"),
-    ("InvocationServerErrors", "Sum"),
-    ("InvocationThrottles", "Sum"),
-    ("CacheReadInputTokenCount", "Sum"),
-    ("CacheWriteInputTokenCount", "Sum"),
-    ("EstimatedTPMQuotaUsage", "Maximum"),
-    ("InvocationLatency", "Average"),
-    ("InvocationLatency", "p99"),
-    ("TimeToFirstToken", "p90"),
-];
 /// Periods re-read by every incremental poll (the poller's `LATE_PERIODS`).
 const LATE_PERIODS: i64 = 5;
 const TRACES_PER_MINUTE: i64 = 3;
 const SPANS_PER_TRACE: usize = 20;
 const ROWS_PER_QUERY: usize = 500;
-
-fn keys() -> Vec<SeriesKey> {
-    (0..MODELS)
-        .flat_map(|m| {
-            let model = format!("vendor.model-{m:02}-v1:0");
-            METRICS
-                .map(|(metric, stat)| SeriesKey::new("us-east-1", "AWS/Bedrock", metric, &[("ModelId", &model)], stat))
-        })
-        .collect()
-}
-
-/// What the metrics poller sends: per-period points from `from` (the whole window on the first
-/// poll) and whole-window figures for the statistics that don't add up.
-fn metrics_update(keys: &[SeriesKey], window: Window, from: i64) -> MetricsUpdate {
-    let series = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            (k.clone(), (from..window.end).step_by(60).map(|t| (t, (i as i64 + t / 60) as f64 % 97.0)).collect())
-        })
-        .collect();
-    let window_values =
-        keys.iter().filter(|k| k.stat != "Sum").map(|k| (k.clone(), Some(k.metric.len() as f64))).collect();
-    MetricsUpdate { window, period: 60, series, window_values }
-}
 
 struct Poller {
     keys: Vec<SeriesKey>,

@@ -291,17 +291,8 @@ fn emulator_console_ends_cleanly(endpoint: &str, region: &str, group: &str, endi
 fn once_output_is_inert(endpoint: &str, region: &str) {
     let home = temp_home("once-evil");
     for format in ["text", "markdown", "json"] {
-        let out = std::process::Command::new(BIN)
-            .args(["--once", "--format", format, "--region", region, "--endpoint-url", endpoint])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .expect("nightjar runs");
+        let out =
+            support::nightjar(&["--once", "--format", format, "--region", region, "--endpoint-url", endpoint], &home);
         let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{format}: {stderr}");

@@ -242,8 +242,7 @@ impl Store {
             groups.entry(g).or_default().push(c);
         }
         // with several regions (or profiles) the same model can move in two of them: say where
-        let several = groups.keys().map(|(r, _)| r).collect::<std::collections::BTreeSet<_>>().len() > 1
-            || self.series().map(|(k, _)| &k.region).collect::<std::collections::BTreeSet<_>>().len() > 1;
+        let several = self.identity.several_scopes();
         let mut out: Vec<Suspect> = Vec::new();
         for ((region, _), mut members) in groups {
             members.sort_by(|a, b| a.0.rank.cmp(&b.0.rank).then(b.2.score.total_cmp(&a.2.score)));
@@ -302,6 +301,7 @@ mod tests {
     #[test]
     fn with_several_regions_a_suspect_says_where() {
         let mut s = Store::new(PriceTable::default(), vec![]);
+        s.identity.regions = vec!["us-east-1".into(), "eu-west-1".into()];
         let minutes = 70;
         let model = "anthropic.claude-haiku-4-5-20251001-v1:0";
         let mut series = Vec::new();

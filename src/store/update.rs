@@ -68,6 +68,11 @@ impl Identity {
         }
     }
 
+    /// Data comes from more than one region or profile: rows and sentences must say which.
+    pub fn several_scopes(&self) -> bool {
+        self.regions.len() > 1 || !self.accounts.is_empty()
+    }
+
     /// Every profile watched (the one, or the several).
     pub fn profiles(&self) -> Vec<String> {
         if self.accounts.is_empty() {

@@ -281,14 +281,18 @@ impl App {
     pub fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Effect {
         let before = self.current;
         let effect = self.route_key(key, store);
-        // the pane that lost the screen may have something to stop
+        self.left(before, store);
+        effect
+    }
+
+    /// The pane that lost the screen (if it did) may have something to stop.
+    fn left(&mut self, before: usize, store: &Store) {
         if before != self.current
             && let Some(p) = self.panes.get_mut(before)
             && let Outcome::Send(c) = p.leave(store)
         {
             self.pending.push(c);
         }
-        effect
     }
 
     /// A mouse event (only with `--mouse`): the wheel moves the selection like the arrow keys, a
@@ -307,12 +311,7 @@ impl App {
                         let before = self.current;
                         self.help = false;
                         self.current = i;
-                        if before != i
-                            && let Some(p) = self.panes.get_mut(before)
-                            && let Outcome::Send(c) = p.leave(store)
-                        {
-                            self.pending.push(c);
-                        }
+                        self.left(before, store);
                         return Effect::Redraw;
                     }
                     None => return Effect::None,

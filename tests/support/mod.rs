@@ -293,3 +293,12 @@ pub fn temp_home(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// `nightjar --once --format json` against the emulator in `region`, with `home` as HOME: asserts
+/// it succeeded and returns the report and what it said on stderr.
+pub fn once_json(home: &std::path::Path, region: &str, endpoint: &str) -> (serde_json::Value, String) {
+    let out = nightjar(&["--once", "--format", "json", "--region", region, "--endpoint-url", endpoint], home);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "nightjar --once failed; stderr: {stderr}");
+    (serde_json::from_slice(&out.stdout).expect("valid JSON"), stderr)
+}

@@ -564,7 +564,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
         );
         return;
     }
-    let multi_region = store.identity.regions.len() > 1 || !store.identity.accounts.is_empty();
+    let multi_region = store.identity.several_scopes();
     // the quota column only when some model has a quota configured
     let wanted: Vec<Column> = Column::ALL
         .iter()

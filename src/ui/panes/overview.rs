@@ -429,7 +429,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     f.render_widget(Paragraph::new(lines).block(block(&title, theme, false)), top);
 
     // Models, worst-first by cost
-    let multi_region = store.identity.regions.len() > 1 || !store.identity.accounts.is_empty();
+    let multi_region = store.identity.several_scopes();
     let cols = visible_columns(bottom.width.saturating_sub(2), multi_region, Column::OVERVIEW);
     let header = header_row(&cols, None, theme);
     let n = models.len();

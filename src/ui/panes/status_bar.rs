@@ -23,7 +23,6 @@ pub fn draw_header(
     let id = &store.identity;
     // who and when, from the most detailed to the shortest: at 80 columns the window and the
     // profile must stay on screen; the endpoint, the account numbers and the region list go first
-    let variants: Vec<String> = (0..4).map(|level| who_line(id, when, level)).collect();
     // tabs: every name when they fit beside the identity, else numbers and the current name
     let full: usize = panes.iter().enumerate().map(|(i, (n, _))| format!(" {} {n} ", i + 1).chars().count()).sum();
     let short: usize = panes
@@ -35,9 +34,19 @@ pub fn draw_header(
         .sum();
     let width = area.width as usize;
     let fits = |tabs: usize, w: &String| 11 + tabs + 2 + w.chars().count() <= width;
-    let (compact, who) = match variants.iter().find(|w| fits(full, w)) {
-        Some(w) if w == &variants[0] => (false, w.clone()),
-        _ => (true, variants.iter().find(|w| fits(short, w)).unwrap_or(&variants[3]).clone()),
+    // every tab named with everything said, else numbered tabs with as much said as fits
+    let all = who_line(id, when, 0);
+    let (compact, who) = if fits(full, &all) {
+        (false, all)
+    } else {
+        let mut w = all;
+        for level in 1..4 {
+            if fits(short, &w) {
+                break;
+            }
+            w = who_line(id, when, level);
+        }
+        (true, w)
     };
     let mut spans = vec![Span::styled(" nightjar ", theme.title()), Span::styled(theme.glyph("│", "|"), theme.muted())];
     let mut x = area.x + 11;
