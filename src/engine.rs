@@ -304,7 +304,11 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     let mut sources = Sources::default();
     if cfg.demo {
         let _ = tx.send(demo_identity());
-        let launch = aws::now();
+        // the story starts on the minute (up to 59 s before the console does): its events then
+        // begin on minute boundaries, and the first minute of the throttling storm or the cost
+        // spike is a complete minute 60 s after it starts, so rules judging whole minutes fire
+        // within a minute, as CloudWatch would show it
+        let launch = aws::now().div_euclid(60) * 60;
         let logs = crate::sources::logs::spawn(demo_logs_runner(cfg, launch), tx.clone());
         watch_runaway(cfg, &mut sources, &logs.commands);
         sources.push_finishing(logs.commands, logs.done);
