@@ -239,28 +239,76 @@ pub fn custom_stat(namespace: &str, metric: &str) -> &'static str {
     if AVERAGED.iter().any(|a| has(a)) || has("per") || metric.ends_with("Ms") { "Average" } else { "Sum" }
 }
 
-/// Strip the cross-region inference prefixes and ARN wrapping from a Bedrock model id, giving the
-/// base model id the price table is keyed by.
+/// Geographic and global cross-Region inference profile prefixes (`us.anthropic…`).
+pub const PROFILE_PREFIXES: &[&str] =
+    &["us-gov.", "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.", "ug.", "sa.", "in."];
+
+/// Strip the cross-region inference prefixes, ARN wrapping and context-length suffix from a
+/// Bedrock model id, giving the base model id the price table is keyed by:
+/// `arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-sonnet-20240229-v1:0`,
+/// `arn:…:inference-profile/us.anthropic.claude-3-sonnet-20240229-v1:0` and
+/// `anthropic.claude-3-sonnet-20240229-v1:0:200k` all give
+/// `anthropic.claude-3-sonnet-20240229-v1:0`. Other ARNs (application inference profiles,
+/// provisioned models, custom models) name no model in themselves and are returned whole.
 pub fn base_model_id(model_id: &str) -> &str {
+    strip_profile_prefix(without_arn(model_id)).1
+}
+
+/// The id inside a foundation-model or system inference-profile ARN, context suffix stripped.
+fn without_arn(model_id: &str) -> &str {
     let mut id = model_id;
-    if let Some(pos) = id.rfind('/') {
-        // arn:aws:bedrock:…:inference-profile/us.anthropic… or …:foundation-model/anthropic…
+    if id.starts_with("arn:") {
+        for kind in [":foundation-model/", ":inference-profile/"] {
+            if let Some(pos) = id.find(kind) {
+                id = &id[pos + kind.len()..];
+                break;
+            }
+        }
         if id.starts_with("arn:") {
-            id = &id[pos + 1..];
+            return id;
         }
     }
-    for p in ["us.", "eu.", "apac.", "global.", "jp.", "au.", "us-gov.", "ca."] {
-        if let Some(rest) = id.strip_prefix(p) {
-            return rest;
+    strip_context_suffix(id)
+}
+
+/// `…-v1:0:200k` → `…-v1:0` (Bedrock's context-length variants, and `:mm` multimodal ones).
+fn strip_context_suffix(id: &str) -> &str {
+    if let Some((head, tail)) = id.rsplit_once(':') {
+        let k = tail.strip_suffix('k').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if (k || tail == "mm") && head.contains(':') {
+            return head;
         }
     }
     id
+}
+
+/// (`global.`, rest) for `global.anthropic…`; ("", id) without a prefix.
+fn strip_profile_prefix(id: &str) -> (&str, &str) {
+    for p in PROFILE_PREFIXES {
+        if let Some(rest) = id.strip_prefix(p) {
+            return (p, rest);
+        }
+    }
+    ("", id)
+}
+
+/// The model id as called, ARN and context suffix stripped but the profile prefix kept
+/// (`global.anthropic.claude-haiku-4-5-20251001-v1:0`): prices differ for `global.`.
+pub fn called_model_id(model_id: &str) -> &str {
+    without_arn(model_id)
+}
+
+/// True when `model_id` calls the global cross-Region profile.
+pub fn is_global_profile(model_id: &str) -> bool {
+    strip_profile_prefix(without_arn(model_id)).0 == "global."
 }
 
 /// A short display name: `us.anthropic.claude-sonnet-4-5-20250929-v1:0` → `claude-sonnet-4-5`.
 /// Model ids come from AWS (dimension values, trace annotations): the name is sanitised.
 pub fn short_model_name(model_id: &str) -> String {
     let base = base_model_id(model_id);
+    // an ARN naming no model (application inference profile): its id
+    let base = if base.starts_with("arn:") { base.rsplit('/').next().unwrap_or(base) } else { base };
     let name = base.split_once('.').map(|(_, n)| n).unwrap_or(base);
     let name = name.split(':').next().unwrap_or(name);
     let mut parts: Vec<&str> = name.split('-').collect();

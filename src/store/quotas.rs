@@ -327,9 +327,10 @@ mod tests {
         let m: Vec<(String, String, Option<String>)> =
             s.service_quota_models().into_iter().map(|(r, q, m)| (r.to_string(), q.code.clone(), m)).collect();
         let get = |r: &str, code: &str| m.iter().find(|x| x.0 == r && x.1 == code).unwrap().2.clone();
-        // a model with metrics (not in the price table)
+        // a model with metrics (and, since the table covers the catalogue, in the price table too,
+        // so it is known in a region without metrics as well)
         assert_eq!(get(REGION, "L-1").as_deref(), Some(SONNET));
-        assert_eq!(get("eu-west-1", "L-1"), None);
+        assert_eq!(get("eu-west-1", "L-1").as_deref(), Some(SONNET));
         // a model of the price table (the built-in one), in any region
         assert_eq!(get(REGION, "L-9").as_deref(), Some("anthropic.claude-3-haiku-20240307-v1:0"));
         assert_eq!(get("eu-west-1", "L-9").as_deref(), Some("anthropic.claude-3-haiku-20240307-v1:0"));
