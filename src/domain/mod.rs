@@ -5,6 +5,7 @@ pub mod genai;
 pub mod genai_metrics;
 pub mod insights;
 pub mod otel_spans;
+pub mod pricelist;
 pub mod pricing;
 pub mod quotas;
 pub mod rules;
