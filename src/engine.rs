@@ -244,6 +244,40 @@ pub async fn quota_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources
     out
 }
 
+/// The Price List reader for every Region watched (asked in us-east-1, the first profile's
+/// credentials), caching in the user's cache directory.
+pub async fn prices_source(cfg: &Config, scopes: &[Scope]) -> crate::sources::prices::PricesSource {
+    let ep = endpoint(cfg);
+    let first = &scopes[0];
+    let sdk = aws::load_config(&first.options(cfg), Some(crate::sources::prices::PRICING_REGION)).await;
+    crate::sources::prices::PricesSource::new(
+        aws_sdk_pricing::Client::new(&sdk),
+        all_regions(scopes),
+        crate::sources::prices::default_cache_dir(),
+        first.profile.as_deref(),
+        ep.as_deref(),
+    )
+}
+
+/// Application inference profile readers for each profile and region.
+pub async fn profile_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::bedrock::ProfilesSource> {
+    let ep = endpoint(cfg);
+    let mut out = Vec::new();
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
+        out.push(
+            crate::sources::bedrock::ProfilesSource::new(
+                aws_sdk_bedrock::Client::new(&sdk),
+                &s.region,
+                s.profile.as_deref(),
+                ep.as_deref(),
+            )
+            .labelled(&s.label),
+        );
+    }
+    out
+}
+
 /// Look up the account (sts:GetCallerIdentity) and send it; failures become an `sts` source error.
 pub async fn identify(cfg: &Config, regions: &[String], tx: &UnboundedSender<Update>) -> Result<(), SourceError> {
     let mut identity = Identity {
@@ -332,6 +366,10 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     }
     for q in quota_sources(cfg, &scopes).await {
         sources.push(crate::sources::quotas::spawn(q, tx.clone()));
+    }
+    crate::sources::prices::spawn(prices_source(cfg, &scopes).await, tx.clone());
+    for p in profile_sources(cfg, &scopes).await {
+        crate::sources::bedrock::spawn(p, tx.clone());
     }
     for x in xray_sources(cfg, &scopes).await {
         sources.push(crate::sources::xray::spawn(x, Some(initial_traces_query(cfg)), cfg.refresh, tx.clone()));
@@ -603,9 +641,25 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
             let _ = tx.send(Update::Health(q.health.clone()));
         }
     };
+    // the Price List and the inference profiles alongside (optional too)
+    let prices = async {
+        let mut p = prices_source(cfg, &scopes).await;
+        for u in p.poll(now).await {
+            let _ = tx.send(Update::Prices(u));
+        }
+        let _ = tx.send(Update::Health(p.health.clone()));
+    };
+    let profiles = async {
+        for mut p in profile_sources(cfg, &scopes).await {
+            if let Ok(u) = p.poll(&[], now).await {
+                let _ = tx.send(Update::InferenceProfiles(u));
+            }
+            let _ = tx.send(Update::Health(p.health.clone()));
+        }
+    };
     // the runaway watch's queries alongside, in the logs source's scope
     let runaway = tokio::spawn(runaway_once(cfg.clone(), scopes[0].clone(), now));
-    let (_, results, ()) = tokio::join!(identify, polls, quotas);
+    let (_, results, (), (), ()) = tokio::join!(identify, polls, quotas, prices, profiles);
     drop(tx);
     while let Ok(u) = rx.try_recv() {
         store.apply(u);

@@ -145,8 +145,8 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
             eprintln!("nightjar: {}: {}", h.label(), nightjar::sanitize::one_line(n));
         }
     }
-    // quotas alone are no report: something the console watches must have been read
-    if !store.health().any(|h| h.name != "sts" && h.name != "quotas" && h.last_ok.is_some()) {
+    // quotas, prices and profiles alone are no report: something the console watches must have been read
+    if !store.health().any(|h| !["sts", "quotas", "prices", "profiles"].contains(&h.name.as_str()) && h.last_ok.is_some()) {
         eprintln!("nightjar: no source could be read; nothing to report");
         return ExitCode::from(1);
     }

@@ -42,6 +42,13 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                 "ttft_ms": {"p50": m.ttft_p50, "p90": m.ttft_p90},
                 "tpm_quota_usage_max": m.tpm_quota_max,
                 "cost_usd": m.cost_usd,
+                "price_source": m.price_source.map(|s| s.as_str()),
+                "inference_profile": store.inference_profiles.get(&m.model_id).map(|p| json!({
+                    "name": p.name,
+                    "tags": p.tags,
+                    "models": p.models,
+                    "priced_as": p.model_id,
+                })),
                 "quota_pct": m.quota_pct,
                 "quota": quotas::model_json(store, &m.region, &m.model_id),
             })

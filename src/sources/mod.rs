@@ -3,9 +3,11 @@
 
 pub mod alarms;
 pub mod aws;
+pub mod bedrock;
 pub mod cloudwatch;
 pub mod demo;
 pub mod logs;
+pub mod prices;
 pub mod quotas;
 pub mod runaway;
 pub mod xray;

@@ -5,6 +5,7 @@ pub mod alarms;
 pub mod health;
 pub mod logs;
 pub mod pipeline;
+pub mod prices;
 pub mod quotas;
 pub mod rules;
 pub mod runaway;
@@ -51,6 +52,8 @@ pub struct Store {
     pub logs: logs::LogsState,
     /// The runaway-loop watch: tokens and $ per minute per caller and session, vs ceilings.
     pub runaway: runaway::RunawayState,
+    /// Bedrock application inference profiles by ARN (name, tags, model).
+    pub inference_profiles: BTreeMap<String, prices::InferenceProfile>,
     /// Bumped on every change, so the UI knows when to redraw.
     pub generation: u64,
     /// Reopened from a snapshot saved at this time (`nightjar open`): nothing more will arrive,
@@ -91,6 +94,15 @@ impl Store {
                 self.alarms.insert(a.region.clone(), a.alarms);
             }
             Update::ServiceQuotas(q) => self.service_quotas.apply(q),
+            Update::Prices(p) => self.pricing.set_live(&p.region, p.prices),
+            Update::InferenceProfiles(u) => {
+                for p in u.profiles {
+                    if let Some(m) = &p.model_id {
+                        self.pricing.set_profile_model(&p.arn, m);
+                    }
+                    self.inference_profiles.insert(p.arn.clone(), p);
+                }
+            }
         }
         self.generation += 1;
     }

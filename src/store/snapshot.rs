@@ -39,6 +39,9 @@ pub struct Snapshot {
     /// The runaway watch: ceilings, callers and sessions (absent from older snapshots).
     #[serde(default)]
     pub runaway: super::runaway::RunawayState,
+    /// Application inference profiles by ARN (absent from older snapshots).
+    #[serde(default)]
+    pub inference_profiles: std::collections::BTreeMap<String, super::prices::InferenceProfile>,
 }
 
 impl Store {
@@ -60,6 +63,7 @@ impl Store {
             traces: self.traces.clone(),
             logs: self.logs.clone(),
             runaway: self.runaway.clone(),
+            inference_profiles: self.inference_profiles.clone(),
         }
     }
 
@@ -75,6 +79,7 @@ impl Store {
         store.service_quotas = s.service_quotas;
         store.traces = s.traces;
         store.runaway = s.runaway;
+        store.inference_profiles = s.inference_profiles;
         store.replay = Some(s.saved_at);
         // The presets come from this console's configuration, not the snapshot.
         let presets = std::mem::take(&mut store.logs.presets);

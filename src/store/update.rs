@@ -13,6 +13,10 @@ pub enum Update {
     Traces(super::traces::TracesUpdate),
     Logs(super::logs::LogsUpdate),
     ServiceQuotas(super::quotas::ServiceQuotasUpdate),
+    /// One Region's Price List figures.
+    Prices(super::prices::PricesUpdate),
+    /// One Region's application inference profiles.
+    InferenceProfiles(super::prices::InferenceProfilesUpdate),
 }
 
 /// One poll's worth of metric data.

@@ -28,6 +28,8 @@ pub struct ModelRow {
     pub ttft_p90: Option<f64>,
     pub tpm_quota_max: Option<f64>,
     pub cost_usd: Option<f64>,
+    /// Where the model's price comes from (`None`: unpriced).
+    pub price_source: Option<crate::domain::pricing::PriceSource>,
     /// Share of the model's quota used in its busiest recent minute (tokens or requests per
     /// minute, whichever is closer), when a quota is configured.
     pub quota_pct: Option<f64>,
@@ -167,7 +169,9 @@ impl Store {
         rows.into_values()
             .map(|mut r| {
                 let has_tokens = r.input_tokens.is_some() || r.output_tokens.is_some();
-                r.cost_usd = if has_tokens { self.pricing.cost(&r.model_id, tokens_of(&r)) } else { None };
+                r.cost_usd =
+                    if has_tokens { self.pricing.cost_in(Some(&r.region), &r.model_id, tokens_of(&r)) } else { None };
+                r.price_source = self.pricing.source_in(Some(&r.region), &r.model_id);
                 r.quota_pct = self.quota_pct(&r.region, &r.model_id);
                 r
             })
@@ -255,7 +259,7 @@ impl Store {
 
     /// Per-minute cost of one model in `range`; `None` when the model has no price.
     fn cost_points(&self, region: &str, model: &str, range: std::ops::Range<i64>) -> Option<BTreeMap<i64, f64>> {
-        self.pricing.price(model)?;
+        self.pricing.price_in(Some(region), model)?;
         let get = |m| self.model_points(region, model, m, "Sum", range.clone());
         let (i, o, cr, cw) = (
             get(BedrockMetric::InputTokens),
@@ -271,7 +275,7 @@ impl Store {
                 cache_read: cr.get(t).copied().unwrap_or(0.0),
                 cache_write: cw.get(t).copied().unwrap_or(0.0),
             };
-            out.insert(*t, self.pricing.cost(model, tok).unwrap_or(0.0));
+            out.insert(*t, self.pricing.cost_in(Some(region), model, tok).unwrap_or(0.0));
         }
         Some(out)
     }
@@ -588,6 +592,8 @@ fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
         ttft_p90: max(|m| m.ttft_p90),
         tpm_quota_max: max(|m| m.tpm_quota_max),
         cost_usd: if unpriced { None } else { sum(|m| m.cost_usd) },
+        // the least authoritative of the members' sources (built-in over price-list over config)
+        price_source: if unpriced { None } else { members.iter().filter_map(|m| m.price_source).max() },
         quota_pct: max(|m| m.quota_pct),
     }
 }
