@@ -28,6 +28,7 @@ const SERVICES: &[Service] = &[
     Service { krate: "aws_sdk_sts", iam: "sts", ops: STS_OPS },
     Service { krate: "aws_sdk_bedrock", iam: "bedrock", ops: BEDROCK_OPS },
     Service { krate: "aws_sdk_servicequotas", iam: "servicequotas", ops: SERVICEQUOTAS_OPS },
+    Service { krate: "aws_sdk_pricing", iam: "pricing", ops: PRICING_OPS },
 ];
 
 /// Needs no IAM permission, so the policy does not list it.
@@ -791,6 +792,8 @@ const BEDROCK_OPS: &[&str] = &[
     "update_marketplace_model_endpoint",
     "update_provisioned_model_throughput",
 ];
+const PRICING_OPS: &[&str] =
+    &["describe_services", "get_attribute_values", "get_price_list_file_url", "get_products", "list_price_lists"];
 const SERVICEQUOTAS_OPS: &[&str] = &[
     "associate_service_quota_template",
     "create_support_case",

@@ -150,7 +150,8 @@ fn usd_per_mtok(doc: &Value) -> Option<f64> {
             };
             let usd: f64 = dim.get("pricePerUnit")?.get("USD")?.as_str()?.trim().parse().ok()?;
             if usd.is_finite() && usd >= 0.0 {
-                return Some(usd * per);
+                // 0.00384/1K is 3.84/1M, not 3.8400000000000003: the figures are decimal
+                return Some((usd * per * 1e9).round() / 1e9);
             }
         }
     }

@@ -39,6 +39,9 @@ import signal
 import sys
 
 import cbor2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
 from botocore import parsers, serialize
 from botocore.session import get_session
 from werkzeug.serving import make_server
@@ -85,6 +88,9 @@ class Shim:
         return out["status"], out["headers"], body
 
     def __call__(self, environ, start_response):
+        answered = shim_pricing.handle(environ, start_response)  # Price List, inference profiles
+        if answered is not None:
+            return answered
         path = environ.get("PATH_INFO", "")
         m = _CBOR_PATH.match(path)
         if m and environ.get("REQUEST_METHOD") == "POST":
