@@ -30,6 +30,9 @@ pub struct ModelRow {
     pub cost_usd: Option<f64>,
     /// Where the model's price comes from (`None`: unpriced).
     pub price_source: Option<crate::domain::pricing::PriceSource>,
+    /// The application inference profile's name, when `model_id` is one's ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
     /// Share of the model's quota used in its busiest recent minute (tokens or requests per
     /// minute, whichever is closer), when a quota is configured.
     pub quota_pct: Option<f64>,
@@ -172,6 +175,7 @@ impl Store {
                 r.cost_usd =
                     if has_tokens { self.pricing.cost_in(Some(&r.region), &r.model_id, tokens_of(&r)) } else { None };
                 r.price_source = self.pricing.source_in(Some(&r.region), &r.model_id);
+                r.profile_name = self.inference_profiles.get(&r.model_id).map(|p| p.name.clone());
                 r.quota_pct = self.quota_pct(&r.region, &r.model_id);
                 r
             })
@@ -594,6 +598,7 @@ fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
         cost_usd: if unpriced { None } else { sum(|m| m.cost_usd) },
         // the least authoritative of the members' sources (built-in over price-list over config)
         price_source: if unpriced { None } else { members.iter().filter_map(|m| m.price_source).max() },
+        profile_name: members.first().and_then(|m| m.profile_name.clone()).filter(|_| members.len() == 1),
         quota_pct: max(|m| m.quota_pct),
     }
 }

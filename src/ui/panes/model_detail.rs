@@ -126,7 +126,13 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     let mark = if group.is_merged() { super::models::WORST_MARK } else { "" };
     let [summary, charts] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
     let line = Line::from(vec![
-        Span::styled(format!("{}  ", short_model_name(&state.model_id)), theme.accent()),
+        Span::styled(
+            match store.inference_profiles.get(&state.model_id) {
+                Some(p) => crate::sanitize::one_line(&format!("@{}  ", p.name)),
+                None => format!("{}  ", short_model_name(&state.model_id)),
+            },
+            theme.accent(),
+        ),
         Span::styled("inv ", theme.muted()),
         Span::raw(format!("{}  ", format::opt(row.invocations, format::count))),
         Span::styled(format!("{mark}p50/p90/p99 "), theme.muted()),
@@ -145,7 +151,10 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
             Some(c) => format::usd(c),
             None => "no price".into(),
         }),
+        // where the price came from: config, price-list or built-in
+        Span::styled(row.price_source.map(|s| format!(" {}", s.as_str())).unwrap_or_default(), theme.muted()),
         Span::styled(crate::report::quotas::detail_label(store, row), theme.muted()),
+        Span::styled(profile_label(store, &state.model_id), theme.muted()),
     ]);
     f.render_widget(Paragraph::new(line).block(block(&title, theme, true)), summary);
 
@@ -163,6 +172,16 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     for (spec, cell) in specs.iter().zip(cells) {
         draw_chart(f, cell, view, spec, theme);
     }
+}
+
+/// `  profile support-bot [team=support use-case=chat] → claude-3-7-sonnet` for an application
+/// inference profile ARN; empty otherwise. Names and tags are AWS text: sanitised.
+pub fn profile_label(store: &Store, model_id: &str) -> String {
+    let Some(p) = store.inference_profiles.get(model_id) else { return String::new() };
+    let tags: Vec<String> = p.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let tags = if tags.is_empty() { String::new() } else { format!(" [{}]", tags.join(" ")) };
+    let model = p.model_id.as_deref().map(|m| format!(" → {}", short_model_name(m))).unwrap_or_default();
+    crate::sanitize::one_line(&format!("  profile {}{tags}{model}", p.name))
 }
 
 fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme) {

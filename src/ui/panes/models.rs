@@ -196,7 +196,11 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
     cols.iter()
         .map(|c| {
             let (text, level) = match c {
-                Column::Model => (short_model_name(&m.model_id), Level::None),
+                // an application inference profile by its name (`@support-bot`)
+                Column::Model => match &m.profile_name {
+                    Some(n) => (format!("@{}", crate::sanitize::one_line(n)), Level::None),
+                    None => (short_model_name(&m.model_id), Level::None),
+                },
                 Column::Region => (format::region_label(&m.region, c.width() as usize), Level::None),
                 Column::Invocations => (format::opt(m.invocations, format::count), Level::None),
                 Column::P50 => (format::opt(m.latency_p50, format::ms), latency_level(m.latency_p50)),
