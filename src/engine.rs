@@ -673,5 +673,25 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
     if let Ok(r) = runaway.await {
         r.apply(&mut store);
     }
+    resolve_unlisted_profiles(cfg, &scopes, &mut store, now).await;
     Ok(store)
+}
+
+/// Application inference profile ARNs in the metrics that ListInferenceProfiles did not return
+/// (shared from another account): read each with GetInferenceProfile, in its scope.
+async fn resolve_unlisted_profiles(cfg: &Config, scopes: &[Scope], store: &mut Store, now: i64) {
+    let models = store.models();
+    for mut p in profile_sources(cfg, scopes).await {
+        let label = p.health.region.clone().unwrap_or_default();
+        let missing: Vec<String> = models
+            .iter()
+            .filter(|m| m.region == label && crate::sources::bedrock::is_application_profile(&m.model_id))
+            .filter(|m| !store.inference_profiles.contains_key(&m.model_id))
+            .map(|m| m.model_id.clone())
+            .collect();
+        if !missing.is_empty() {
+            let u = p.resolve(&missing, now).await;
+            store.apply(Update::InferenceProfiles(u));
+        }
+    }
 }

@@ -71,6 +71,15 @@ impl ProfilesSource {
         res
     }
 
+    /// Read profiles the list did not return (`GetInferenceProfile`, e.g. one shared from another
+    /// account, seen as a `ModelId`), with their tags. Failures are logged; what was read is kept.
+    pub async fn resolve(&mut self, arns: &[String], now: i64) -> InferenceProfilesUpdate {
+        let mut profiles = Vec::new();
+        self.get_each(arns, &mut profiles, now).await;
+        self.tag_each(&mut profiles, now).await;
+        InferenceProfilesUpdate { region: self.region.clone(), profiles }
+    }
+
     async fn fetch(&mut self, extra: &[String], now: i64) -> Result<InferenceProfilesUpdate, SourceError> {
         let mut profiles = Vec::new();
         let mut token: Option<String> = None;
@@ -95,7 +104,13 @@ impl ProfilesSource {
                 break;
             }
         }
-        for arn in extra.iter().filter(|a| is_application_profile(a)) {
+        self.get_each(extra, &mut profiles, now).await;
+        self.tag_each(&mut profiles, now).await;
+        Ok(InferenceProfilesUpdate { region: self.region.clone(), profiles })
+    }
+
+    async fn get_each(&mut self, arns: &[String], profiles: &mut Vec<InferenceProfile>, now: i64) {
+        for arn in arns.iter().filter(|a| is_application_profile(a)) {
             if profiles.iter().any(|p: &InferenceProfile| &p.arn == arn) {
                 continue;
             }
@@ -110,7 +125,10 @@ impl ProfilesSource {
                 Err(e) => tracing::info!(%arn, "GetInferenceProfile: {}", classify(&e, &self.ctx, now).one_line()),
             }
         }
-        for p in &mut profiles {
+    }
+
+    async fn tag_each(&mut self, profiles: &mut [InferenceProfile], now: i64) {
+        for p in profiles.iter_mut() {
             let res = self.client.list_tags_for_resource().resource_arn(&p.arn).send().await;
             self.health.calls += 1;
             match res {
@@ -120,7 +138,6 @@ impl ProfilesSource {
                 Err(e) => tracing::info!(arn = %p.arn, "ListTagsForResource: {}", classify(&e, &self.ctx, now).one_line()),
             }
         }
-        Ok(InferenceProfilesUpdate { region: self.region.clone(), profiles })
     }
 }
 
@@ -233,6 +250,38 @@ mod tests {
         assert_eq!(u.profiles[1].model_id.as_deref(), Some("amazon.nova-pro-v1:0"));
         assert!(!u.profiles[1].name.contains('\u{1b}'), "AWS text is sanitised");
         assert_eq!(src.health.calls, 4);
+    }
+
+    #[tokio::test]
+    async fn a_profile_the_list_does_not_return_is_read_by_its_arn() {
+        use aws_sdk_bedrock::operation::get_inference_profile::GetInferenceProfileOutput;
+        let shared = "arn:aws:bedrock:us-east-1:210987654321:application-inference-profile/shared1";
+        let get = mock!(Client::get_inference_profile)
+            .match_requests(move |r| r.inference_profile_identifier() == Some(shared))
+            .then_output(move || {
+                GetInferenceProfileOutput::builder()
+                    .inference_profile_arn(shared)
+                    .inference_profile_id("shared1")
+                    .inference_profile_name("partner-search")
+                    .r#type(InferenceProfileType::Application)
+                    .status(InferenceProfileStatus::Active)
+                    .models(
+                        InferenceProfileModel::builder()
+                            .model_arn("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0")
+                            .build(),
+                    )
+                    .build()
+                    .unwrap()
+            });
+        let tags = mock!(Client::list_tags_for_resource).then_output(|| ListTagsForResourceOutput::builder().build());
+        let client = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, [&get, &tags]);
+        let mut src = ProfilesSource::new(client, "us-east-1", None, None);
+        // only profile ARNs are looked up (a plain model id is not)
+        let u = src.resolve(&[shared.to_string(), "amazon.nova-lite-v1:0".to_string()], 5).await;
+        assert_eq!(u.profiles.len(), 1);
+        assert_eq!(u.profiles[0].name, "partner-search");
+        assert_eq!(u.profiles[0].model_id.as_deref(), Some("amazon.nova-lite-v1:0"));
+        assert_eq!(get.num_calls(), 1);
     }
 
     #[test]
