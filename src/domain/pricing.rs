@@ -98,6 +98,21 @@ fn aws_region(label: &str) -> &str {
     label.rsplit('/').next().unwrap_or(label)
 }
 
+/// True when the model id `key` (`ai21.jamba-1-5-mini-v1:0`) is `bare` with its provider prefix
+/// dropped, and perhaps its version suffix too (`claude-3-5-sonnet-20240620` for
+/// `anthropic.claude-3-5-sonnet-20240620-v1:0`).
+fn names_bare(key: &str, bare: &str) -> bool {
+    let Some((_, rest)) = key.split_once('.') else { return false };
+    match rest.strip_prefix(bare) {
+        Some("") => true,
+        Some(tail) => tail.strip_prefix("-v").is_some_and(|v| {
+            let (major, minor) = v.split_once(':').unwrap_or((v, "0"));
+            !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) && minor.bytes().all(|b| b.is_ascii_digit())
+        }),
+        None => false,
+    }
+}
+
 impl PriceTable {
     /// Parse a table; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
@@ -183,6 +198,16 @@ impl PriceTable {
             }
             if let Some(p) = self.models.get(k) {
                 return Some((p, PriceSource::BuiltIn));
+            }
+        }
+        // a provider-less name, as OpenInference spans record it (`llm.model_name`
+        // "claude-3-5-sonnet-20240620", "jamba-1-5-mini-v1:0"): the one built-in id it names
+        let bare = keys.last().map(String::as_str).unwrap_or_default();
+        if !bare.contains('.') && !bare.is_empty() {
+            let mut found = self.models.iter().filter(|(k, _)| !k.starts_with("global.") && names_bare(k, bare));
+            if let (Some((k, _)), None) = (found.next(), found.next()) {
+                let p = live.and_then(|l| l.get(k.as_str()));
+                return Some(p.map_or((&self.models[k.as_str()], PriceSource::BuiltIn), |p| (p, PriceSource::PriceList)));
             }
         }
         None
@@ -344,6 +369,19 @@ mod tests {
         std::fs::write(&bad, "[models.\"a\"]\ninput = -1.0\n").unwrap();
         let err = PriceTable::default().with_overrides(&bad).unwrap_err();
         assert!(err.contains("models.\"a\""), "{err}");
+    }
+
+    #[test]
+    fn provider_less_names_find_the_one_model_they_name() {
+        let t = PriceTable::default();
+        assert_eq!(t.price("claude-3-5-sonnet-20240620").unwrap().input, 3.0);
+        assert_eq!(t.price("jamba-1-5-mini-v1:0").unwrap().input, 0.2);
+        assert_eq!(t.price("mistral-7b-instruct-v0:2").unwrap().output, 0.2);
+        // ambiguous or partial names are not guessed
+        assert!(t.price("claude-3").is_none());
+        assert!(t.price("nova").is_none());
+        assert!(t.price("amazon").is_none());
+        assert!(t.price("").is_none());
     }
 
     #[test]
