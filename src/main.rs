@@ -146,7 +146,10 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
         }
     }
     // quotas, prices and profiles alone are no report: something the console watches must have been read
-    if !store.health().any(|h| !["sts", "quotas", "prices", "profiles"].contains(&h.name.as_str()) && h.last_ok.is_some()) {
+    if !store
+        .health()
+        .any(|h| !["sts", "quotas", "prices", "profiles"].contains(&h.name.as_str()) && h.last_ok.is_some())
+    {
         eprintln!("nightjar: no source could be read; nothing to report");
         return ExitCode::from(1);
     }

@@ -15,7 +15,8 @@ async fn the_price_list_is_read_per_region_through_the_sdk_and_cached_for_a_day(
     let conf = support::sdk_config(&endpoint, "us-east-1").await;
     let cache = std::env::temp_dir().join(support::unique_name("price-cache"));
     let regions = vec!["us-east-1".to_string(), "ap-northeast-1".to_string(), "ap-east-1".to_string()];
-    let mut src = PricesSource::new(aws_sdk_pricing::Client::new(&conf), regions, Some(cache.clone()), None, Some(&endpoint));
+    let mut src =
+        PricesSource::new(aws_sdk_pricing::Client::new(&conf), regions, Some(cache.clone()), None, Some(&endpoint));
     let now = support::now_secs();
     let u = src.poll(now).await;
     assert!(src.health.last_error.is_none(), "{:?}", src.health.last_error);

@@ -74,7 +74,12 @@ fn unpriced<'a>(t: &PriceTable, ids: impl IntoIterator<Item = &'a str>) -> Vec<&
 fn the_whole_text_and_embedding_catalogue_is_priced() {
     let t = PriceTable::default();
     let missing = unpriced(&t, CATALOGUE.iter().copied());
-    assert!(missing.is_empty(), "{} of {} catalogue models have no built-in price: {missing:#?}", missing.len(), CATALOGUE.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} catalogue models have no built-in price: {missing:#?}",
+        missing.len(),
+        CATALOGUE.len()
+    );
     // text models have an output price (a $0 output would be a silent under-count)
     for id in CATALOGUE.iter().filter(|id| !id.contains("embed")) {
         assert!(t.price(id).unwrap().output > 0.0, "{id} has no output price");

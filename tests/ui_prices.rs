@@ -40,7 +40,9 @@ fn store_with_profile(known: bool) -> (Store, i64) {
                 id: "abc123".into(),
                 name: "support-bot".into(),
                 kind: "APPLICATION".into(),
-                models: vec!["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-7-sonnet-20250219-v1:0".into()],
+                models: vec![
+                    "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-7-sonnet-20250219-v1:0".into(),
+                ],
                 model_id: Some("anthropic.claude-3-7-sonnet-20250219-v1:0".into()),
                 tags: BTreeMap::from([("team".into(), "support".into()), ("use-case".into(), "chat".into())]),
             }],

@@ -207,7 +207,9 @@ impl PriceTable {
             let mut found = self.models.iter().filter(|(k, _)| !k.starts_with("global.") && names_bare(k, bare));
             if let (Some((k, _)), None) = (found.next(), found.next()) {
                 let p = live.and_then(|l| l.get(k.as_str()));
-                return Some(p.map_or((&self.models[k.as_str()], PriceSource::BuiltIn), |p| (p, PriceSource::PriceList)));
+                return Some(
+                    p.map_or((&self.models[k.as_str()], PriceSource::BuiltIn), |p| (p, PriceSource::PriceList)),
+                );
             }
         }
         None
@@ -300,7 +302,10 @@ mod tests {
     fn config_over_price_list_over_built_in_and_each_says_so() {
         let mut t = PriceTable::default();
         let nova = "apac.amazon.nova-pro-v1:0";
-        assert_eq!(t.price_in(Some("ap-northeast-1"), nova).map(|(p, s)| (p.input, s)), Some((0.80, PriceSource::BuiltIn)));
+        assert_eq!(
+            t.price_in(Some("ap-northeast-1"), nova).map(|(p, s)| (p.input, s)),
+            Some((0.80, PriceSource::BuiltIn))
+        );
         t.set_live(
             "ap-northeast-1",
             BTreeMap::from([(
@@ -308,14 +313,23 @@ mod tests {
                 Price { input: 0.96, output: 3.84, cache_read: Some(0.24), cache_write: None },
             )]),
         );
-        assert_eq!(t.price_in(Some("ap-northeast-1"), nova).map(|(p, s)| (p.input, s)), Some((0.96, PriceSource::PriceList)));
+        assert_eq!(
+            t.price_in(Some("ap-northeast-1"), nova).map(|(p, s)| (p.input, s)),
+            Some((0.96, PriceSource::PriceList))
+        );
         // a store label `profile/region` finds the Region's figures; another Region does not
         assert_eq!(t.source_in(Some("prod/ap-northeast-1"), nova), Some(PriceSource::PriceList));
         assert_eq!(t.source_in(Some("eu-west-1"), nova), Some(PriceSource::BuiltIn));
         // the first Region read is the home Region for calls without one
         assert_eq!(t.price(nova).unwrap().input, 0.96);
-        t.config.insert("amazon.nova-pro-v1:0".into(), Price { input: 0.5, output: 1.0, cache_read: None, cache_write: None });
-        assert_eq!(t.price_in(Some("ap-northeast-1"), nova).map(|(p, s)| (p.input, s)), Some((0.5, PriceSource::Config)));
+        t.config.insert(
+            "amazon.nova-pro-v1:0".into(),
+            Price { input: 0.5, output: 1.0, cache_read: None, cache_write: None },
+        );
+        assert_eq!(
+            t.price_in(Some("ap-northeast-1"), nova).map(|(p, s)| (p.input, s)),
+            Some((0.5, PriceSource::Config))
+        );
         assert_eq!(t.source_in(None, "acme.unknown"), None);
     }
 
@@ -331,7 +345,10 @@ mod tests {
             ]),
         );
         assert_eq!(t.price_in(Some("us-east-1"), "us.anthropic.claude-haiku-4-5-20251001-v1:0").unwrap().0.input, 1.1);
-        assert_eq!(t.price_in(Some("us-east-1"), "global.anthropic.claude-haiku-4-5-20251001-v1:0").unwrap().0.input, 1.0);
+        assert_eq!(
+            t.price_in(Some("us-east-1"), "global.anthropic.claude-haiku-4-5-20251001-v1:0").unwrap().0.input,
+            1.0
+        );
     }
 
     #[test]
@@ -386,7 +403,8 @@ mod tests {
 
     #[test]
     fn older_snapshots_still_load() {
-        let old = r#"{"models":{"amazon.nova-pro-v1:0":{"input":0.8,"output":3.2,"cache_read":0.2,"cache_write":null}}}"#;
+        let old =
+            r#"{"models":{"amazon.nova-pro-v1:0":{"input":0.8,"output":3.2,"cache_read":0.2,"cache_write":null}}}"#;
         let t: PriceTable = serde_json::from_str(old).unwrap();
         assert_eq!(t.source_in(None, "us.amazon.nova-pro-v1:0"), Some(PriceSource::BuiltIn));
     }

@@ -95,9 +95,14 @@ impl ProfilesSource {
             self.health.calls += 1;
             let res = res.map_err(|e| classify(&e, &self.ctx, now))?;
             for s in res.inference_profile_summaries() {
-                let models: Vec<String> =
-                    s.models().iter().filter_map(|m| m.model_arn()).map(one_line).collect();
-                profiles.push(profile(s.inference_profile_arn(), s.inference_profile_id(), s.inference_profile_name(), s.r#type().as_str(), models));
+                let models: Vec<String> = s.models().iter().filter_map(|m| m.model_arn()).map(one_line).collect();
+                profiles.push(profile(
+                    s.inference_profile_arn(),
+                    s.inference_profile_id(),
+                    s.inference_profile_name(),
+                    s.r#type().as_str(),
+                    models,
+                ));
             }
             token = res.next_token().filter(|t| !t.is_empty()).map(str::to_string);
             if token.is_none() {
@@ -119,7 +124,13 @@ impl ProfilesSource {
             match res {
                 Ok(g) => {
                     let models = g.models().iter().filter_map(|m| m.model_arn()).map(one_line).collect();
-                    profiles.push(profile(g.inference_profile_arn(), g.inference_profile_id(), g.inference_profile_name(), g.r#type().as_str(), models));
+                    profiles.push(profile(
+                        g.inference_profile_arn(),
+                        g.inference_profile_id(),
+                        g.inference_profile_name(),
+                        g.r#type().as_str(),
+                        models,
+                    ));
                 }
                 // one unknown profile is no reason to lose the others
                 Err(e) => tracing::info!(%arn, "GetInferenceProfile: {}", classify(&e, &self.ctx, now).one_line()),
@@ -133,9 +144,12 @@ impl ProfilesSource {
             self.health.calls += 1;
             match res {
                 Ok(t) => {
-                    p.tags = t.tags().iter().map(|t| (one_line(t.key()), one_line(t.value()))).collect::<BTreeMap<_, _>>();
+                    p.tags =
+                        t.tags().iter().map(|t| (one_line(t.key()), one_line(t.value()))).collect::<BTreeMap<_, _>>();
                 }
-                Err(e) => tracing::info!(arn = %p.arn, "ListTagsForResource: {}", classify(&e, &self.ctx, now).one_line()),
+                Err(e) => {
+                    tracing::info!(arn = %p.arn, "ListTagsForResource: {}", classify(&e, &self.ctx, now).one_line())
+                }
             }
         }
     }
@@ -223,21 +237,24 @@ mod tests {
                     .next_token("t2")
                     .build()
             });
-        let page2 = mock!(Client::list_inference_profiles).match_requests(|r| r.next_token() == Some("t2")).then_output(|| {
-            ListInferenceProfilesOutput::builder()
-                .inference_profile_summaries(summary(
-                    "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/def456",
-                    "batch\u{1b}[31m",
-                    &["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"],
-                ))
-                .build()
-        });
-        let tags = mock!(Client::list_tags_for_resource).match_requests(|r| r.resource_arn() == Some(ARN)).then_output(|| {
-            ListTagsForResourceOutput::builder()
-                .tags(Tag::builder().key("team").value("support").build().unwrap())
-                .build()
-        });
-        let no_tags = mock!(Client::list_tags_for_resource).then_output(|| ListTagsForResourceOutput::builder().build());
+        let page2 =
+            mock!(Client::list_inference_profiles).match_requests(|r| r.next_token() == Some("t2")).then_output(|| {
+                ListInferenceProfilesOutput::builder()
+                    .inference_profile_summaries(summary(
+                        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/def456",
+                        "batch\u{1b}[31m",
+                        &["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"],
+                    ))
+                    .build()
+            });
+        let tags =
+            mock!(Client::list_tags_for_resource).match_requests(|r| r.resource_arn() == Some(ARN)).then_output(|| {
+                ListTagsForResourceOutput::builder()
+                    .tags(Tag::builder().key("team").value("support").build().unwrap())
+                    .build()
+            });
+        let no_tags =
+            mock!(Client::list_tags_for_resource).then_output(|| ListTagsForResourceOutput::builder().build());
         let client = mock_client!(aws_sdk_bedrock, RuleMode::MatchAny, [&page1, &page2, &tags, &no_tags]);
         let mut src = ProfilesSource::new(client, "us-east-1", None, None);
         let u = src.poll(&[], 100).await.unwrap();

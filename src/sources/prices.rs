@@ -148,7 +148,10 @@ impl PricesSource {
             match self.fetch(&region, now).await {
                 Ok(prices) => {
                     if let Some(dir) = &self.cache_dir {
-                        write_cache(dir, &CacheFile { region: region.clone(), fetched_at: now, prices: prices.clone() });
+                        write_cache(
+                            dir,
+                            &CacheFile { region: region.clone(), fetched_at: now, prices: prices.clone() },
+                        );
                     }
                     out.push(PricesUpdate { region, prices, fetched_at: now, from_cache: false });
                 }
@@ -291,7 +294,9 @@ mod tests {
         let (first, rest) = (first.to_vec(), rest.to_vec());
         let p1 = mock!(Client::get_products)
             .match_requests(|r| r.service_code() == Some("AmazonBedrock") && r.next_token().is_none())
-            .then_output(move || GetProductsOutput::builder().set_price_list(Some(first.clone())).next_token("p2").build());
+            .then_output(move || {
+                GetProductsOutput::builder().set_price_list(Some(first.clone())).next_token("p2").build()
+            });
         let p2 = mock!(Client::get_products)
             .match_requests(|r| r.next_token() == Some("p2"))
             .then_output(move || GetProductsOutput::builder().set_price_list(Some(rest.clone())).build());
@@ -335,7 +340,10 @@ mod tests {
         let u = src.poll(1000).await;
         assert!(u.is_empty());
         let note = src.health.note.clone().unwrap();
-        assert!(note.starts_with("Price List not readable (pricing:GetProducts denied) — using built-in prices"), "{note}");
+        assert!(
+            note.starts_with("Price List not readable (pricing:GetProducts denied) — using built-in prices"),
+            "{note}"
+        );
         assert!(note.contains("is corrupt") && note.contains("ignored"), "{note}");
         assert!(!src.health.is_stale(), "a denied Price List is no error banner");
         let _ = std::fs::remove_dir_all(dir);

@@ -49,7 +49,7 @@
 //! | eu-south-2    | emulator_metrics::several_profiles_are_watched_side_by_side (profile beta) |
 //! | ap-east-2     | emulator_runaway::the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it |
 //! | ap-east-1     | emulator_prices::an_application_inference_profile_in_the_metrics_is_named_tagged_and_priced |
-//! | ap-southeast-7 | emulator_prices (reserved for the prices tests; unused so far) |
+//! | ap-southeast-7 | prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id |
 //!
 //! # Running
 //!
