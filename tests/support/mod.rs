@@ -48,6 +48,8 @@
 //! | ap-southeast-4 | emulator_metrics::several_profiles_are_watched_side_by_side (profile alpha) |
 //! | eu-south-2    | emulator_metrics::several_profiles_are_watched_side_by_side (profile beta) |
 //! | ap-east-2     | emulator_runaway::the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it |
+//! | ap-southeast-5 | emulator_insights::every_preset_over_real_records_matches_figures_computed_here |
+//! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
 //!
 //! # Running
 //!
