@@ -203,6 +203,8 @@ fn ts_text(ms: i64) -> String {
 }
 
 type Row = BTreeMap<String, String>;
+/// A group's key: `(column, value)` pairs (a missing value groups as `None`).
+type GroupKey = Vec<(&'static str, Option<String>)>;
 
 /// The table's rows as `{column: cell}` (the computed cost column included).
 fn rows(run: &QueryRun) -> Vec<Row> {
@@ -562,7 +564,7 @@ fn check_preset(name: &str, run: &QueryRun, got: &[Row], inv: &[Rec], spans: &[R
         }
         m
     }
-    let token_rows = |by: &dyn Fn(&Rec) -> Vec<(&'static str, Option<String>)>| -> Vec<Row> {
+    let token_rows = |by: &dyn Fn(&Rec) -> GroupKey| -> Vec<Row> {
         let g = group(&invocations, |x| by(x));
         g.into_iter()
             .map(|(k, recs)| {
