@@ -2,11 +2,11 @@
 //! through `nightjar --once --query`: create log groups, put Bedrock invocation records, app
 //! lines and `aws/spans` records, run every preset end to end and read the rows back.
 //!
-//! moto runs queries synchronously (Complete at the first poll), ignores `filter`, `stats` and
-//! `parse`, returns only `@timestamp`/`@message`/`@logStream`/`@log` (plus `@ptr`), sends no
-//! statistics, and answers StopQuery and GetLogRecord with HTTP 500. These tests assert what it
-//! does return; the analytics (stats shapes, statuses, LimitExceeded) are covered with
-//! aws-smithy-mocks in `src/sources/logs.rs`.
+//! The emulator runs Logs Insights queries for real (tests/emulator/insights.py: filter, stats,
+//! parse, bin, JSON fields, statistics), synchronously (Complete at the first poll); moto answers
+//! StopQuery and GetLogRecord with HTTP 500. Statuses, LimitExceeded and throttling are covered
+//! with aws-smithy-mocks in `src/sources/logs.rs`; every preset's figures are checked against
+//! independently computed ones in `tests/emulator_insights.rs`.
 
 mod support;
 
@@ -194,44 +194,70 @@ async fn every_preset_runs_end_to_end_through_the_real_client() {
         let run = run_to_end(&mut r, spec, Duration::from_secs(60)).await;
         assert_eq!(run.status, QueryStatus::Complete, "{}: {:?}", p.name, run.error);
         assert!(run.aws_id.is_some(), "{}", p.name);
-        // moto sends no statistics: no cost is made up
-        assert_eq!((run.stats, run.cost_usd), (None, None), "{}", p.name);
-        assert!(run.table.ptrs.iter().all(Option::is_some), "{}: every row has its @ptr", p.name);
+        // the emulator's Logs Insights sends statistics: the cost is bytes scanned × the price
+        let st = run.stats.unwrap_or_else(|| panic!("{}: no statistics", p.name));
+        assert!(st.bytes_scanned > 0.0, "{}: {st:?}", p.name);
+        let cost = nightjar::domain::insights::query_cost_usd(st.bytes_scanned, 0.005);
+        assert!((run.cost_usd.unwrap() - cost).abs() < 1e-15, "{}", p.name);
+        assert_eq!(run.truncated, None, "{}", p.name);
+        let stats = run.spec.query.contains("stats ");
+        assert_eq!(run.table.ptrs.iter().all(Option::is_some), !stats || run.table.rows.is_empty(), "{}", p.name);
         match p.name.as_str() {
             "recent-errors" => {
-                // `filter ispresent(errorCode)` is ignored by moto: every record, newest first,
-                // with the only fields moto extracts (@timestamp, @message)
-                assert_eq!(run.table.columns, vec!["@timestamp", "@message"]);
-                assert_eq!(column(&run, "@message"), newest_first);
+                // `filter ispresent(errorCode)`: the two failed calls, newest first
+                assert_eq!(
+                    run.table.columns,
+                    vec!["@timestamp", "modelId", "errorCode", "identity.arn", "requestId", "@message"]
+                );
+                assert_eq!(column(&run, "@message"), vec![newest_first[1], newest_first[3]]);
+                assert_eq!(column(&run, "errorCode"), vec!["ValidationException", "ThrottlingException"]);
                 let ts = column(&run, "@timestamp");
-                assert_eq!(ts[0], (now_ms - 60_000).to_string(), "epoch millis from moto");
+                let at = chrono::DateTime::from_timestamp_millis(now_ms - 120_000).unwrap();
+                assert_eq!(ts[0], at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(), "AWS's timestamp format");
+                assert_eq!((st.records_scanned, st.records_matched), (5.0, 2.0));
                 assert_eq!(run.spec.groups, vec![inv.clone()]);
             }
             "app-errors" => {
-                // moto's own field order, not the query's
-                assert_eq!(run.table.columns, vec!["@timestamp", "@message", "@log"]);
-                assert_eq!(run.table.rows.len(), 3);
-                assert!(column(&run, "@log").iter().all(|l| *l == app));
+                assert_eq!(run.table.columns, vec!["@timestamp", "@log", "@message"]);
+                assert_eq!(run.table.rows.len(), 2, "the INFO line does not match");
+                let log = format!("{}:{app}", support::ACCOUNT_ID);
+                assert!(column(&run, "@log").iter().all(|l| *l == log), "@log is account:group");
                 assert_eq!(run.spec.groups, vec![app.clone()]);
             }
             "genai-spans" => {
-                assert_eq!(run.table.columns, vec!["@timestamp"]);
+                assert_eq!(
+                    run.table.columns,
+                    vec!["@timestamp", "traceId", "spanId", "name", "modelId", "cost_usd", "inTok", "outTok", "ms"]
+                );
                 assert_eq!(run.table.rows.len(), 4);
+                assert_eq!(column(&run, "ms"), vec!["0.001", "1500", "90", "2000"], "durationNano / 1e6, newest first");
                 assert_eq!(run.spec.groups, vec![spans.clone()]);
             }
-            // the runaway watch's session query runs on the span group: one @ptr row per span
+            // no span carries a session id
             "runaway-sessions" => {
-                assert!(run.table.columns.is_empty(), "{:?}", run.table.columns);
-                assert_eq!(run.table.rows.len(), 4);
+                assert!(run.table.rows.is_empty(), "{:?}", run.table.rows);
                 assert_eq!(run.spec.groups, vec![spans.clone()]);
             }
-            // `stats` is ignored by moto: one row per record, carrying only @ptr
-            stats => {
-                assert!(run.table.columns.is_empty(), "{stats}: {:?}", run.table.columns);
-                assert_eq!(run.table.rows.len(), 5, "{stats}");
-                assert_eq!(run.spec.class, GroupClass::Invocation);
+            "tokens-by-caller" => {
+                assert_eq!(column(&run, "identity.arn").len(), 2);
+                // the agent loop: 1000 + 3000 + 5000 in, 100 + 300 + 500 out, 3 calls
+                assert_eq!(run.table.rows[0][run.table.column("inTok").unwrap()], "9000");
+                assert_eq!(run.table.rows[0][run.table.column("outTok").unwrap()], "900");
+                assert_eq!(run.table.rows[0][run.table.column("calls").unwrap()], "3");
             }
+            "errors-by-model" => assert_eq!(column(&run, "errors"), vec!["1", "1"]),
+            "latency-by-model" => {
+                assert_eq!(column(&run, "calls"), vec!["3"]);
+                assert_eq!(column(&run, "avgMs"), vec!["902"]);
+            }
+            "tokens-by-use-case" => assert_eq!(column(&run, "requestMetadata.use_case"), vec!["agent", "agent"]),
+            "runaway-callers" => assert_eq!(run.table.rows.len(), 5, "one row per record's minute"),
+            other => panic!("a preset this test does not know: {other}"),
         }
+        assert_eq!(
+            run.spec.class == GroupClass::Invocation,
+            !matches!(p.name.as_str(), "app-errors" | "genai-spans" | "runaway-sessions")
+        );
     }
 
     // trace → logs over the app group and the span group
@@ -240,8 +266,8 @@ async fn every_preset_runs_end_to_end_through_the_real_client() {
     let run = run_to_end(&mut r, spec, Duration::from_secs(60)).await;
     assert_eq!(run.status, QueryStatus::Complete);
     let msgs = column(&run, "@message");
-    assert_eq!(msgs.len(), 7, "moto ignores the filter: every line of both groups");
-    assert!(msgs.iter().filter(|m| m.contains(TRACE) || m.contains(TRACE_W3C)).count() >= 5);
+    assert_eq!(msgs.len(), 5, "the trace's two app lines and three spans");
+    assert!(msgs.iter().all(|m| m.contains(TRACE) || m.contains(TRACE_W3C)), "{msgs:?}");
 
     // Transaction Search: one trace's spans from the span group, as a span tree
     r.command(SourceCommand::Logs(LogsRequest::FetchSpans { trace_id: TRACE.into(), window: w })).await;
@@ -375,7 +401,7 @@ async fn the_runner_task_discovers_groups_and_stops_on_exit() {
     }
     let done = done.expect("the query completed");
     assert_eq!(done.status, QueryStatus::Complete);
-    assert_eq!(done.table.rows.len(), 5);
+    assert_eq!(done.table.rows.len(), 2, "the two failed calls");
     assert_eq!(done.spec.groups, vec![inv.clone()]);
 
     // a query still running when the console exits is stopped (moto refuses StopQuery: noted)
@@ -416,12 +442,15 @@ async fn once_query_prints_rows_as_json_and_text() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["query"], "recent-errors");
     assert_eq!(v["status"], "Complete");
-    assert_eq!(v["statistics"]["records_matched"], Value::Null, "moto sends no statistics");
-    assert_eq!(v["statistics"]["cost_usd"], Value::Null);
+    assert_eq!(v["statistics"]["records_matched"], 2.0, "the two failed calls");
+    assert_eq!(v["statistics"]["records_scanned"], 5.0);
+    assert!(v["statistics"]["cost_usd"].as_f64().is_some_and(|c| c > 0.0), "{}", v["statistics"]);
     let rows = v["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 5);
-    assert_eq!(rows[0]["@message"], lines[4].1.as_str());
-    assert_eq!(rows[0]["@timestamp"], (now_ms - 60_000).to_string());
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["@message"], lines[3].1.as_str());
+    let at = chrono::DateTime::from_timestamp_millis(now_ms - 120_000).unwrap();
+    assert_eq!(rows[0]["@timestamp"], at.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+    assert_eq!(rows[0]["errorCode"], "ValidationException");
     assert!(rows.iter().all(|r| r.get("@ptr").is_none()));
 
     let out = support::nightjar(&[&base[..], &["--query", "tokens-by-caller"]].concat(), &home);
@@ -429,8 +458,8 @@ async fn once_query_prints_rows_as_json_and_text() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.starts_with("nightjar query tokens-by-caller · "), "{text}");
     assert!(text.contains("· Complete"), "{text}");
-    assert!(text.contains("5 rows · no statistics returned"), "{text}");
-    assert!(text.contains("(5 rows with no fields but a record pointer)"), "{text}");
+    assert!(text.contains("2 rows · 5 of 5 records"), "{text}");
+    assert!(text.contains("rag-api-prod/rag-api") && text.contains(" 9000 "), "the callers are rows: {text}");
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
 
     // a missing group: the query fails, the reason is on stderr and in the JSON, exit code 1

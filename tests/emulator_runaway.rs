@@ -1,13 +1,11 @@
 //! The runaway watch against the AWS emulator (moto), through the real Logs client and through
 //! `nightjar --once --format json`.
 //!
-//! moto does not run `stats … by bin(1m)`: it answers the callers query with one row per record
-//! carrying only `@ptr` (see ../shared/reference/moto.md). So this checks the wiring that moto
-//! can show — the query starts on the configured invocation log group and completes, rows
-//! without a minute or a caller are counted as unreadable instead of breaking anything, a missing
-//! log group becomes a visible error with its fix, a kind without log groups is skipped with a
-//! note — while the shape of a real answer (per-minute tokens, dollars, breaches) is tested with
-//! aws-smithy-mocks in `src/sources/runaway.rs`.
+//! The emulator runs `stats … by bin(1m)` for real (tests/emulator/insights.py), so this checks
+//! the watch end to end: the query runs on the configured invocation log group and its minutes
+//! become a caller's entry, a missing log group becomes a visible error with its fix, a kind
+//! without log groups is skipped with a note. The per-minute figures against independently
+//! computed ones, and the minute boundaries, are in `tests/emulator_insights.rs`.
 
 mod support;
 
@@ -88,15 +86,20 @@ async fn the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it() {
             assert_eq!(q.status, QueryStatus::Complete, "{:?}", q.error);
             assert_eq!(q.spec.groups, vec![group.clone()]);
             assert_eq!(q.spec.window.secs(), now - (now - now % 60 - 900));
-            // moto ignores `stats`: one @ptr per record
-            assert_eq!((q.table.columns.len(), q.table.rows.len()), (0, 3));
+            // one row per minute: each record is in a minute of its own
+            assert_eq!(q.table.rows.len(), 3, "{:?}", q.table.rows);
+            assert_eq!(q.truncated, None);
         }
         store.apply(u);
     }
     let c = &store.runaway.callers;
     assert!(c.last_ok.is_some() && c.error.is_none(), "{:?}", c.error);
-    assert_eq!((c.entries.len(), c.skipped_rows), (0, 3), "rows without a minute or caller are skipped");
-    assert!(store.runaway.breaching().is_empty());
+    assert_eq!((c.entries.len(), c.skipped_rows), (1, 0));
+    let e = &c.entries[0];
+    assert_eq!(e.id, LOOP);
+    // the newest complete minute holds the third record: 6002 in + 2000 out
+    assert_eq!((e.latest_tokens, e.calls, e.minutes.len()), (8002.0, 3.0, 3));
+    assert!(store.runaway.breaching().is_empty(), "under the default ceiling");
 
     // the configured group is gone: StartQuery fails, the failure and its fix are the state
     let missing = support::unique_name("/aws/bedrock/deleted");
@@ -122,10 +125,14 @@ async fn the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it() {
     )
     .unwrap();
     let (v, _) = support::once_json(&home, region, &endpoint);
-    assert_eq!(v["runaway"], serde_json::json!([]));
+    // over the configured 1,000 tokens a minute
+    let r = v["runaway"].as_array().expect("a list");
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!((r[0]["id"].as_str(), r[0]["tokens_per_min"].as_f64()), (Some(LOOP), Some(8002.0)));
+    assert_eq!(r[0]["over_now"], true);
     assert_eq!(v["runaway_ceiling"]["tokens_per_min"], 1000.0);
     let w = &v["runaway_watch"];
-    assert_eq!(w["callers"]["skipped_rows"], 3, "{w}");
+    assert_eq!(w["callers"]["skipped_rows"], 0, "{w}");
     assert!(w["callers"]["error"].is_null(), "{w}");
     assert!(w["sessions"]["note"].as_str().unwrap().contains("no aws/spans log group"), "{w}");
     // the skipped sessions are a note on the logs source, not a failure

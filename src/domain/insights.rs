@@ -20,8 +20,18 @@ pub const BYTES_PER_GB: f64 = 1_073_741_824.0;
 /// Queries this console runs at once; more wait in a queue (the account limit is 100, shared
 /// with dashboards and other people).
 pub const DEFAULT_MAX_CONCURRENT: usize = 4;
-/// The row limit sent with every query (Logs Insights' maximum is 10,000).
+/// The row limit sent with a query whose text has no `limit` of its own (a query with one is
+/// sent without StartQuery's `limit`, so its own limit holds: see [`start_query_limit`]).
 pub const DEFAULT_ROW_LIMIT: i32 = 1000;
+/// GetQueryResults returns at most this many rows a call; more come page by page (nextToken).
+pub const MAX_ROWS_PER_PAGE: u32 = 10_000;
+/// The most rows a query can return: the largest `limit` Logs Insights accepts, in the query
+/// text or as StartQuery's parameter (the API reference of StartQuery).
+pub const MAX_QUERY_ROWS: u32 = 100_000;
+/// Logs Insights extracts at most this many fields from a JSON event ("CloudWatch Logs Insights
+/// can extract a maximum of 200 log event fields from a JSON log", Supported logs and discovered
+/// fields); the rest are only in `@message`.
+pub const MAX_DISCOVERED_FIELDS: usize = 200;
 /// The Transaction Search span log group.
 pub const SPANS_LOG_GROUP: &str = "aws/spans";
 /// Where Bedrock invocation log groups are looked for when the config names none.
@@ -383,6 +393,59 @@ impl ResultTable {
         self.computed.push(model + 1);
     }
 
+    /// Fill the cells Logs Insights left empty although the row's `@message` holds the field: it
+    /// extracts at most [`MAX_DISCOVERED_FIELDS`] fields of a JSON event, so a large invocation
+    /// record (a long `input.inputBodyJson`) loses the fields after them, `input.inputTokenCount`
+    /// and `output.outputTokenCount` among them. Columns named by a field path are read from the
+    /// JSON in `@message`; aliases and computed columns are left alone. Returns the cells filled.
+    /// `requested` are the field paths the query's `fields` named ([`requested_fields`]): Logs
+    /// Insights leaves a field it did not discover out of the row, so a column no row carried is
+    /// added (before the next requested column that exists) when some row has a `@message`.
+    pub fn fill_from_message(&mut self, requested: &[String]) -> usize {
+        if self.column("@message").is_none() {
+            return 0;
+        }
+        if !self.rows.is_empty() {
+            for (i, name) in requested.iter().enumerate() {
+                if name.starts_with('@') || self.column(name).is_some() {
+                    continue;
+                }
+                let at = requested[i + 1..].iter().find_map(|n| self.column(n)).unwrap_or(self.columns.len());
+                self.columns.insert(at, name.clone());
+                for row in &mut self.rows {
+                    row.insert(at, String::new());
+                }
+                self.computed = self.computed.iter().map(|c| if *c >= at { c + 1 } else { *c }).collect();
+            }
+        }
+        let Some(msg) = self.column("@message") else { return 0 };
+        let paths: Vec<usize> = (0..self.columns.len())
+            .filter(|c| {
+                let name = &self.columns[*c];
+                *c != msg && !name.starts_with('@') && !self.computed.contains(c)
+            })
+            .collect();
+        let mut filled = 0;
+        for row in &mut self.rows {
+            if !paths.iter().any(|c| row[*c].is_empty()) {
+                continue;
+            }
+            let Ok(v) = serde_json::from_str::<Value>(&row[msg]) else { continue };
+            if !v.is_object() {
+                continue;
+            }
+            for c in &paths {
+                if row[*c].is_empty()
+                    && let Some(x) = json_path(&v, &self.columns[*c])
+                {
+                    row[*c] = x.into_owned();
+                    filled += 1;
+                }
+            }
+        }
+        filled
+    }
+
     /// The total of the cost column, when there is one.
     pub fn total_cost(&self) -> Option<f64> {
         let c = self.column(COST_COLUMN)?;
@@ -560,6 +623,229 @@ pub fn trace_logs_query(trace_id: &str) -> Option<String> {
          | sort @timestamp asc\n\
          | limit 1000"
     ))
+}
+
+/// The commands of a query (comment lines dropped): the text between the `|`s that are not inside
+/// a string, a backticked name, a `/regex/`, parentheses or brackets.
+pub fn query_commands(query: &str) -> Vec<String> {
+    split_commands(query).into_iter().map(|(_, c)| c).collect()
+}
+
+/// `(byte offset where the command starts, its text without comment lines)` for each command.
+fn split_commands(query: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    let mut line_start = true;
+    let mut it = query.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if line_start && c == '#' {
+            // a comment, to the end of the line
+            for (_, d) in it.by_ref() {
+                if d == '\n' {
+                    break;
+                }
+            }
+            cur.push('\n');
+            continue;
+        }
+        line_start = c == '\n' || (line_start && c.is_whitespace());
+        match c {
+            '"' | '\'' | '`' => {
+                cur.push(c);
+                while let Some((_, d)) = it.next() {
+                    cur.push(d);
+                    if d == '\\' && c != '`' {
+                        if let Some((_, e)) = it.next() {
+                            cur.push(e);
+                        }
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            '/' if regex_may_start(&cur) => {
+                cur.push(c);
+                while let Some((_, d)) = it.next() {
+                    cur.push(d);
+                    if d == '\\' {
+                        if let Some((_, e)) = it.next() {
+                            cur.push(e);
+                        }
+                    } else if d == '/' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' => {
+                depth += 1;
+                cur.push(c);
+            }
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                cur.push(c);
+            }
+            '|' if depth == 0 => {
+                out.push((start, std::mem::take(&mut cur).trim().to_string()));
+                start = i + 1;
+            }
+            _ => cur.push(c),
+        }
+    }
+    out.push((start, cur.trim().to_string()));
+    out
+}
+
+/// A `/` that opens a regex rather than dividing: after `like`, `=~`, `(`, `,`, or as the
+/// pattern of `parse`.
+fn regex_may_start(before: &str) -> bool {
+    let t = before.trim_end();
+    if t.ends_with("=~") || t.ends_with('(') || t.ends_with(',') {
+        return true;
+    }
+    let mut words = t.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    let last = t.split_whitespace().next_back().unwrap_or_default();
+    last.eq_ignore_ascii_case("like") || (first.eq_ignore_ascii_case("parse") && !t.contains('/'))
+}
+
+/// The plain field paths a query's `fields` and `display` commands name (not expressions, not
+/// aliased), in order: the columns it expects even when a row comes back without them.
+pub fn requested_fields(query: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in query_commands(query) {
+        let mut it = c.splitn(2, char::is_whitespace);
+        let head = it.next().unwrap_or_default();
+        if !(head.eq_ignore_ascii_case("fields") || head.eq_ignore_ascii_case("display")) {
+            continue;
+        }
+        for item in split_top_level_commas(it.next().unwrap_or_default()) {
+            let item = item.trim();
+            let plain = item.chars().all(|c| c.is_ascii_alphanumeric() || "_.@$`".contains(c))
+                && !item.is_empty()
+                && !item.starts_with(|c: char| c.is_ascii_digit());
+            let name = item.replace('`', "");
+            if plain && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+fn split_top_level_commas(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start, mut quote) = (0usize, 0, None::<char>);
+    let mut prev = ' ';
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q && prev != '\\' => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'' | '`') => quote = Some(c),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth = depth.saturating_sub(1),
+            (None, ',') if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// The query's own `limit N` (the smallest, if it has several), from the text.
+pub fn query_limit(query: &str) -> Option<u32> {
+    query_commands(query)
+        .iter()
+        .filter_map(|c| {
+            let mut w = c.split_whitespace();
+            if !w.next()?.eq_ignore_ascii_case("limit") {
+                return None;
+            }
+            let mut n = w.next()?;
+            if n.eq_ignore_ascii_case("any") {
+                n = w.next()?;
+            }
+            n.parse::<u32>().ok()
+        })
+        .min()
+}
+
+/// StartQuery's `limit` for `query`: none when the text has its own `limit` (the parameter
+/// would cut it: a span query's `limit 10000` must not become 1,000), else `row_limit`.
+pub fn start_query_limit(query: &str, row_limit: i32) -> Option<i32> {
+    if query_limit(query).is_some() { None } else { Some(row_limit.clamp(1, MAX_QUERY_ROWS as i32)) }
+}
+
+/// The most rows `query` can return when sent with [`start_query_limit`]: a result with this
+/// many rows may have been cut short.
+pub fn row_cap(query: &str, row_limit: i32) -> u32 {
+    query_limit(query).unwrap_or(row_limit.clamp(1, MAX_QUERY_ROWS as i32) as u32).min(MAX_QUERY_ROWS)
+}
+
+/// The filter that makes a window end exclusive: StartQuery's `endTime` is inclusive and is
+/// compared with the events' milliseconds as `endTime × 1000` (so an event at exactly the end
+/// belongs to this window and to the next one). `endTime = end − 1` would instead drop up to a
+/// second of events; this keeps them and drops only the event that opens the next window.
+pub fn window_end_filter(end: i64) -> String {
+    format!("filter toMillis(@timestamp) < {}", end.saturating_mul(1000))
+}
+
+/// `query` with [`window_end_filter`] as its first command (after a leading `SOURCE` command,
+/// which must come first), as sent to StartQuery with `endTime = end`: windows `[start, end)`
+/// side by side count an event on their boundary once.
+pub fn bounded_query(query: &str, end: i64) -> String {
+    let filter = window_end_filter(end);
+    let parts = split_commands(query);
+    let source = parts
+        .first()
+        .is_some_and(|(_, c)| c.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("source")));
+    match parts.get(1) {
+        Some((at, _)) if source => format!("{}\n| {filter}\n|{}", query[..at - 1].trim_end(), &query[*at..]),
+        _ if source => format!("{}\n| {filter}", query.trim_end()),
+        _ => format!("{filter}\n| {}", query.trim_start()),
+    }
+}
+
+/// The value at a dotted path of a JSON record (`input.inputTokenCount`, arrays by index,
+/// object keys that hold dots themselves such as span attributes' `gen_ai.usage.input_tokens`),
+/// as Logs Insights would show it; `None` for a missing path or one that is not a leaf.
+pub fn json_path<'a>(v: &'a Value, path: &str) -> Option<std::borrow::Cow<'a, str>> {
+    use std::borrow::Cow;
+    let leaf = |v: &'a Value| -> Option<Cow<'a, str>> {
+        match v {
+            Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+            _ => None,
+        }
+    };
+    if path.is_empty() {
+        return leaf(v);
+    }
+    match v {
+        Value::Object(m) => {
+            if let Some(x) = m.get(path) {
+                return leaf(x);
+            }
+            // the longest key that is a prefix of the path at a dot
+            let mut keys: Vec<&String> = m
+                .keys()
+                .filter(|k| path.len() > k.len() && path.starts_with(k.as_str()) && path.as_bytes()[k.len()] == b'.')
+                .collect();
+            keys.sort_by_key(|k| std::cmp::Reverse(k.len()));
+            keys.into_iter().find_map(|k| json_path(&m[k.as_str()], &path[k.len() + 1..]))
+        }
+        Value::Array(a) => {
+            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+            json_path(a.get(head.parse::<usize>().ok()?)?, rest)
+        }
+        _ => None,
+    }
 }
 
 /// Every span of one trace in `aws/spans`.
@@ -781,6 +1067,90 @@ mod tests {
         assert!(q.contains("traceId = \"5759e988bd862e3fe1be46a994272793\""), "{q}");
         assert!(q.contains("@message like \"1-5759e988-bd862e3fe1be46a994272793\""), "{q}");
         assert!(trace_spans_query("nope").is_none());
+    }
+
+    #[test]
+    fn a_query_s_own_limit_is_read_from_its_text() {
+        assert_eq!(query_limit("fields @message | sort @timestamp desc | limit 25"), Some(25));
+        assert_eq!(query_limit("fields @message\n| LIMIT 10000"), Some(10000));
+        assert_eq!(query_limit("fields @message | limit any 5"), Some(5));
+        assert_eq!(query_limit("fields @message | limit 50 | limit 20"), Some(20));
+        // `limit` inside a string, a regex, a comment or a field name is no limit command
+        assert_eq!(query_limit(r#"filter @message like "x | limit 5""#), None);
+        assert_eq!(query_limit("filter @message like /a| limit 5/"), None);
+        assert_eq!(query_limit("parse @message /(?<a>x| limit 5)/ | fields a"), None);
+        assert_eq!(query_limit("# | limit 5\nfields @message"), None);
+        assert_eq!(query_limit("fields limit, x | filter limit > 5"), None);
+        assert_eq!(query_limit("fields durationNano / 1000 as ms | limit 7"), Some(7));
+        assert_eq!(
+            query_commands("fields a | filter b like /(x|y)/ and c in [\"|\"] | stats count(*) by d"),
+            vec!["fields a", "filter b like /(x|y)/ and c in [\"|\"]", "stats count(*) by d"]
+        );
+        // StartQuery's limit only for a query without one; the cap is the one that holds
+        assert_eq!(start_query_limit("fields @message | limit 10000", 1000), None);
+        assert_eq!(start_query_limit("fields @message", 1000), Some(1000));
+        assert_eq!(row_cap("fields @message | limit 10000", 1000), 10_000);
+        assert_eq!(row_cap("fields @message", 250), 250);
+        // every built-in preset carries its own limit
+        for p in Presets::default().iter() {
+            assert!(query_limit(&p.query).is_some(), "{}", p.name);
+        }
+        assert_eq!(query_limit(&trace_spans_query("5759e988bd862e3fe1be46a994272793").unwrap()), Some(10_000));
+    }
+
+    #[test]
+    fn the_window_end_is_made_exclusive_by_a_first_filter() {
+        assert_eq!(
+            bounded_query("fields @message | limit 5", 60),
+            "filter toMillis(@timestamp) < 60000\n| fields @message | limit 5"
+        );
+        assert_eq!(
+            bounded_query("SOURCE logGroups(namePrefix: ['/aws']) | fields @message", 60),
+            "SOURCE logGroups(namePrefix: ['/aws'])\n| filter toMillis(@timestamp) < 60000\n| fields @message"
+        );
+        assert_eq!(bounded_query("source x", 1), "source x\n| filter toMillis(@timestamp) < 1000");
+    }
+
+    #[test]
+    fn cells_past_the_field_cap_are_read_from_the_message() {
+        let big = serde_json::json!({
+            "modelId": "m",
+            "input": {"inputBodyJson": {"messages": (0..250).map(|i| serde_json::json!({"text": i.to_string()})).collect::<Vec<_>>()},
+                      "inputTokenCount": 1234},
+            "output": {"outputTokenCount": 56},
+        })
+        .to_string();
+        let span = r#"{"attributes":{"gen_ai.usage.input_tokens":7,"list":[{"a":"x"}]}}"#;
+        let mut t = ResultTable::from_rows(&raw(&[
+            &[("modelId", "m"), ("input.inputTokenCount", ""), ("output.outputTokenCount", ""), ("@message", &big)],
+            &[("modelId", "m"), ("input.inputTokenCount", "9"), ("output.outputTokenCount", "1"), ("@message", "{}")],
+            &[
+                ("modelId", ""),
+                ("attributes.gen_ai.usage.input_tokens", ""),
+                ("attributes.list.0.a", ""),
+                ("@message", span),
+            ],
+            &[("modelId", ""), ("input.inputTokenCount", ""), ("@message", "not json")],
+        ]));
+        assert_eq!(t.fill_from_message(&[]), 4);
+        let col = |t: &ResultTable, c: &str| t.rows.iter().map(|r| r[t.column(c).unwrap()].clone()).collect::<Vec<_>>();
+        assert_eq!(col(&t, "input.inputTokenCount"), vec!["1234", "9", "", ""]);
+        assert_eq!(col(&t, "output.outputTokenCount"), vec!["56", "1", "", ""]);
+        assert_eq!(col(&t, "attributes.gen_ai.usage.input_tokens"), vec!["", "", "7", ""]);
+        assert_eq!(col(&t, "attributes.list.0.a"), vec!["", "", "x", ""]);
+        assert_eq!(col(&t, "modelId"), vec!["m", "m", "", ""], "a field the record lacks stays empty");
+        t.add_cost_column(&PriceTable::default());
+        assert_eq!(t.fill_from_message(&[]), 0, "nothing left to fill; the cost column is not a path");
+
+        // a field no row carried (Logs Insights leaves undiscovered fields out of the row)
+        let q = "fields @timestamp, modelId, input.inputTokenCount, output.outputTokenCount as o, `a.b`, @message";
+        let req = requested_fields(q);
+        assert_eq!(req, vec!["@timestamp", "modelId", "input.inputTokenCount", "a.b", "@message"]);
+        let mut t = ResultTable::from_rows(&raw(&[&[("@timestamp", "t"), ("modelId", "m"), ("@message", &big)]]));
+        assert_eq!(t.fill_from_message(&req), 1);
+        assert_eq!(t.columns, vec!["@timestamp", "modelId", "input.inputTokenCount", "a.b", "@message"]);
+        assert_eq!(t.rows[0][2], "1234");
+        assert_eq!(t.rows[0][3], "");
     }
 
     #[test]

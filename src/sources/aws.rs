@@ -39,6 +39,8 @@ pub const KNOWN_REGIONS: &[&str] = &[
     "ap-southeast-3",
     "ap-southeast-4",
     "ap-southeast-5",
+    // Asia Pacific (New Zealand), in botocore's partitions since 2025
+    "ap-southeast-6",
     "ap-southeast-7",
     "ap-northeast-1",
     "ap-northeast-2",
@@ -568,5 +570,10 @@ mod tests {
         assert!(e.message.contains("127.0.0.1:9"));
         let e = classify_parts(None, None, "timeout", true, &c, 0);
         assert_eq!(e.kind, ErrorKind::Timeout);
+        // a service error in a newer region keeps its own words
+        let c = ErrorContext::new("logs:StartQuery", None, Some("ap-southeast-6"), None);
+        let e =
+            classify_parts(Some("MalformedQueryException".into()), Some("bad query".into()), "bad query", false, &c, 0);
+        assert_ne!(e.kind, ErrorKind::BadRegion, "{e:?}");
     }
 }

@@ -24,7 +24,10 @@ use tokio::time::Instant;
 
 use super::Command;
 use super::aws::{ErrorContext, classify, now};
-use crate::domain::insights::{InsightsSettings, QueryStats, QueryStatus, ResultTable, query_cost_usd};
+use crate::domain::insights::{
+    InsightsSettings, MAX_ROWS_PER_PAGE, QueryStats, QueryStatus, ResultTable, bounded_query, query_cost_usd,
+    requested_fields, row_cap, start_query_limit,
+};
 use crate::domain::pricing::PriceTable;
 use crate::domain::window::{Since, Window};
 use crate::store::logs::{
@@ -53,11 +56,14 @@ pub struct RawResults {
     pub status: Option<QueryStatus>,
     pub rows: Vec<Vec<(String, String)>>,
     pub stats: Option<QueryStats>,
+    /// A finished query had more pages than were read.
+    pub more: bool,
 }
 
 /// Where queries run: Logs Insights (through the SDK) or the demo.
 pub trait InsightsBackend: Send + 'static {
-    /// StartQuery; returns the query id.
+    /// StartQuery; returns the query id. `limit` is the row limit for a query without a `limit`
+    /// of its own (a query with one keeps it: StartQuery's parameter is not sent).
     fn start_query(&mut self, spec: &QuerySpec, limit: i32)
     -> impl Future<Output = Result<String, SourceError>> + Send;
     fn get_results(&mut self, query_id: &str) -> impl Future<Output = Result<RawResults, SourceError>> + Send;
@@ -89,7 +95,8 @@ pub struct CwlBackend {
 pub const MAX_GROUP_PAGES: usize = 10;
 /// Logs Insights accepts at most this many log groups per query.
 pub const MAX_GROUPS_PER_QUERY: usize = 50;
-/// GetQueryResults pages followed for one poll.
+/// GetQueryResults pages followed for one poll: 10 of 10,000 rows reach the 100,000 a query
+/// can return.
 const MAX_RESULT_PAGES: usize = 10;
 
 impl CwlBackend {
@@ -148,15 +155,17 @@ fn stats_of(s: &aws_sdk_cloudwatchlogs::types::QueryStatistics) -> QueryStats {
 impl InsightsBackend for CwlBackend {
     async fn start_query(&mut self, spec: &QuerySpec, limit: i32) -> Result<String, SourceError> {
         self.calls += 1;
-        // logGroupNames, not logGroupIdentifiers: the latter is for ARNs (and moto answers 500)
+        // logGroupNames, not logGroupIdentifiers: the latter is for ARNs (and moto answers 500).
+        // endTime is inclusive (to the millisecond): the query itself drops an event at exactly
+        // the window's end, which belongs to the next window.
         let out = self
             .client
             .start_query()
             .set_log_group_names(Some(spec.groups.clone()))
             .start_time(spec.window.start)
             .end_time(spec.window.end)
-            .query_string(&spec.query)
-            .limit(limit)
+            .query_string(bounded_query(&spec.query, spec.window.end))
+            .set_limit(start_query_limit(&spec.query, limit))
             .send()
             .await
             .map_err(|e| classify(&e, &self.ctx("logs:StartQuery"), now()))?;
@@ -178,6 +187,8 @@ impl InsightsBackend for CwlBackend {
                 .client
                 .get_query_results()
                 .query_id(query_id)
+                // the largest page: the default page size is not documented
+                .max_items(MAX_ROWS_PER_PAGE as i32)
                 .set_next_token(token.clone())
                 .send()
                 .await
@@ -197,6 +208,7 @@ impl InsightsBackend for CwlBackend {
                 break;
             }
         }
+        raw.more = token.is_some() && raw.status == Some(QueryStatus::Complete);
         Ok(raw)
     }
 
@@ -696,10 +708,29 @@ impl<B: InsightsBackend> LogsRunner<B> {
         let status = raw.status.unwrap_or(QueryStatus::Unknown);
         s.run.status = status;
         // a poll without rows while running keeps the rows seen so far
+        let mut filled = 0;
         if !raw.rows.is_empty() || status.is_terminal() {
             let mut table = ResultTable::from_rows(&raw.rows);
+            filled = table.fill_from_message(&requested_fields(&s.run.spec.query));
             table.add_cost_column(&self.prices);
             s.run.table = table;
+        }
+        if status == QueryStatus::Complete {
+            let cap = row_cap(&s.run.spec.query, self.settings.row_limit);
+            let rows = s.run.table.rows.len();
+            if raw.more || rows >= cap as usize {
+                let n = if raw.more { rows as u32 } else { cap };
+                s.run.truncated = Some(n);
+                add_note(&mut s.run.note, &truncated_note(n, raw.more));
+            }
+            if filled > 0 {
+                add_note(
+                    &mut s.run.note,
+                    &format!(
+                        "{filled} cells read from @message (Logs Insights extracts only the first 200 fields of a record)"
+                    ),
+                );
+            }
         }
         if let Some(st) = raw.stats {
             s.run.stats = Some(st);
@@ -768,15 +799,39 @@ impl<B: InsightsBackend> LogsRunner<B> {
         }
     }
 
-    /// A query ended: span fetches become traces.
+    /// A query ended: span fetches become traces (marked incomplete when the span query hit its
+    /// row limit: a trace can hold more spans than one query returns).
     fn finished(&mut self, run: &QueryRun) {
         if let Purpose::TraceSpans { trace_id } = &run.spec.purpose
             && run.status == QueryStatus::Complete
-            && let Some(u) =
+            && let Some(mut u) =
                 crate::domain::otel_spans::traces_update(trace_id, &run.table, &self.health.region, &self.prices)
         {
+            if run.truncated.is_some()
+                && let Update::Traces(crate::store::traces::TracesUpdate::Fetched { traces, .. }) = &mut u
+            {
+                for t in traces {
+                    t.limit_exceeded = true;
+                }
+            }
             self.out.push(u);
         }
+    }
+}
+
+fn add_note(note: &mut Option<String>, more: &str) {
+    *note = Some(match note.take() {
+        Some(n) if !n.is_empty() => format!("{n}; {more}"),
+        _ => more.to_string(),
+    });
+}
+
+/// What a result at its row cap says.
+fn truncated_note(rows: u32, pages_left: bool) -> String {
+    if pages_left {
+        format!("only the first {rows} rows were read ({MAX_RESULT_PAGES} pages): more rows match")
+    } else {
+        format!("{rows} rows, the query's limit: more may match (narrow the window or the filter)")
     }
 }
 
@@ -1044,7 +1099,7 @@ mod tests {
                     && r.start_time() == Some(1000)
                     && r.end_time() == Some(4600)
                     && r.limit() == Some(1000)
-                    && r.query_string() == Some("fields modelId, errorCode")
+                    && r.query_string() == Some("filter toMillis(@timestamp) < 4600000\n| fields modelId, errorCode")
             })
             .then_output(|| StartQueryOutput::builder().query_id("q-1").build());
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
@@ -1085,6 +1140,189 @@ mod tests {
     }
 
     const BYTES_2GB: f64 = 2.0 * crate::domain::insights::BYTES_PER_GB;
+
+    /// StartQuery's requests as `(limit, query string, start, end)`.
+    type Sent = Arc<Mutex<Vec<(Option<i32>, String, i64, i64)>>>;
+
+    fn recording_start(sent: &Sent) -> Rule {
+        let s = sent.clone();
+        mock!(Client::start_query).then_compute_output(move |r| {
+            let mut s = s.lock().unwrap();
+            s.push((
+                r.limit(),
+                r.query_string().unwrap_or_default().to_string(),
+                r.start_time().unwrap_or_default(),
+                r.end_time().unwrap_or_default(),
+            ));
+            StartQueryOutput::builder().query_id(format!("q-{}", s.len())).build()
+        })
+    }
+
+    #[tokio::test]
+    async fn a_query_with_its_own_limit_goes_without_the_limit_parameter() {
+        // issue 12, 7(a)/(b): StartQuery's `limit` with a query that has its own `limit` would cut
+        // a trace's 10,000 spans (or the runaway watch's 10,000 minutes) to the row limit
+        let sent: Sent = Arc::default();
+        let start = recording_start(&sent);
+        let gqr = mock!(Client::get_query_results).then_output(|| results(AwsStatus::Complete, &[], 1.0));
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
+        let mut r = runner(client);
+        r.groups.spans = Some("aws/spans".into());
+        r.submit(spec("fields @message | sort @timestamp desc | limit 10000"));
+        r.submit(spec("fields @message"));
+        let runaway = Presets::default().get("runaway-callers").unwrap().query.clone();
+        r.submit(spec(&runaway));
+        r.fetch_spans("1-5759e988-bd862e3fe1be46a994272793", Window { start: 1000, end: 4600 });
+        pump_far(&mut r, 3).await;
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 4);
+        let limits: Vec<Option<i32>> = sent.iter().map(|s| s.0).collect();
+        assert_eq!(limits, vec![None, Some(1000), None, None], "{sent:?}");
+        assert!(sent[3].1.ends_with("| limit 10000"), "the span query keeps its limit: {}", sent[3].1);
+    }
+
+    #[tokio::test]
+    async fn the_window_end_is_exclusive_in_the_query_sent() {
+        // issue 12, 7(c): endTime is inclusive to the millisecond; the first command drops an
+        // event at exactly the end, which opens the next window
+        let sent: Sent = Arc::default();
+        let start = recording_start(&sent);
+        let gqr = mock!(Client::get_query_results).then_output(|| results(AwsStatus::Complete, &[], 1.0));
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
+        let mut r = runner(client);
+        r.submit(spec("stats count(*) by bin(1m)"));
+        pump_far(&mut r, 2).await;
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1);
+        let (_, q, s, e) = &sent[0];
+        assert_eq!((*s, *e), (1000, 4600));
+        assert_eq!(q, "filter toMillis(@timestamp) < 4600000\n| stats count(*) by bin(1m)");
+    }
+
+    #[tokio::test]
+    async fn a_result_at_its_limit_says_it_may_be_cut_short() {
+        // issue 12, 7(b): exactly at the cap is not "complete"
+        let row = [("@message", "x")];
+        for (rows, query, truncated) in
+            [(3, "fields @message | limit 3", Some(3)), (2, "fields @message | limit 3", None)]
+        {
+            let gqr = mock!(Client::get_query_results).then_output(move || {
+                let rs: Vec<&[(&str, &str)]> = (0..rows).map(|_| &row[..]).collect();
+                results(AwsStatus::Complete, &rs, 1.0)
+            });
+            let start = start_ok("q-c");
+            let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
+            let mut r = runner(client);
+            let s = spec(query);
+            let id = s.id;
+            r.submit(s);
+            let done = states(&pump_far(&mut r, 2).await, id).pop().unwrap();
+            assert_eq!(done.status, QueryStatus::Complete);
+            assert_eq!(done.truncated, truncated, "{rows} rows");
+            assert_eq!(
+                done.note.as_deref().is_some_and(|n| n.contains("3 rows, the query's limit: more may match")),
+                truncated.is_some(),
+                "{:?}",
+                done.note
+            );
+        }
+        // pages left after the ten read: the rows are a prefix of the result
+        let gqr = mock!(Client::get_query_results).then_output(|| {
+            let mut o = results(AwsStatus::Complete, &[&[("@message", "x")]], 1.0);
+            o.next_token = Some("more".into());
+            o
+        });
+        let start = start_ok("q-p");
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
+        let mut r = runner(client);
+        let s = spec("fields @message | limit 100000");
+        let id = s.id;
+        r.submit(s);
+        let done = states(&pump_far(&mut r, 2).await, id).pop().unwrap();
+        assert_eq!(gqr.num_calls(), MAX_RESULT_PAGES);
+        assert_eq!(done.truncated, Some(MAX_RESULT_PAGES as u32));
+        assert!(done.note.as_deref().unwrap().contains("more rows match"), "{:?}", done.note);
+    }
+
+    #[tokio::test]
+    async fn a_trace_at_the_span_query_limit_is_marked_incomplete() {
+        let w3c = "5759e988bd862e3fe1be46a994272793";
+        let records: Vec<String> = (0..10_000)
+            .map(|i| {
+                format!(
+                    r#"{{"traceId":"{w3c}","spanId":"s{i:05}","name":"n","startTimeUnixNano":"1465510280000000000","durationNano":1000}}"#
+                )
+            })
+            .collect();
+        for (n, cut) in [(10_000usize, true), (9_999, false)] {
+            let recs = records[..n].to_vec();
+            let gqr = mock!(Client::get_query_results).then_output(move || {
+                let mut b = GetQueryResultsOutput::builder().status(AwsStatus::Complete);
+                for m in &recs {
+                    b = b.results(vec![field("@timestamp", "x"), field("@message", m)]);
+                }
+                b.build()
+            });
+            let start = start_ok("q-t");
+            let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
+            let mut r = runner(client);
+            r.groups.spans = Some("aws/spans".into());
+            r.fetch_spans("1-5759e988-bd862e3fe1be46a994272793", Window { start: 0, end: 60 });
+            let trace = pump_far(&mut r, 2)
+                .await
+                .into_iter()
+                .find_map(|u| match u {
+                    Update::Traces(TracesUpdate::Fetched { traces, .. }) => traces.into_iter().next(),
+                    _ => None,
+                })
+                .expect("a trace");
+            assert_eq!(trace.spans.len(), n);
+            assert_eq!(trace.limit_exceeded, cut, "{n} spans");
+        }
+    }
+
+    #[tokio::test]
+    async fn token_cells_past_the_field_cap_are_read_from_the_message() {
+        // issue 12, 7(d): a record with more than 200 fields comes back without the token fields
+        // discovered; its @message still holds them
+        let sonnet = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        let msg = serde_json::json!({
+            "modelId": sonnet,
+            "input": {"inputBodyJson": {"messages": (0..300).map(|i| serde_json::json!({"role": "user", "content": [{"text": format!("turn {i}")}]})).collect::<Vec<_>>()},
+                      "inputTokenCount": 1_000_000},
+            "output": {"outputTokenCount": 100_000},
+        })
+        .to_string();
+        let gqr = mock!(Client::get_query_results).then_output(move || {
+            // Logs Insights leaves the undiscovered fields out of the row
+            results(
+                AwsStatus::Complete,
+                &[&[("@timestamp", "2026-11-23 12:32:56.400"), ("modelId", sonnet), ("@message", &msg), ("@ptr", "p")]],
+                1.0,
+            )
+        });
+        let start = start_ok("q-f");
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
+        let mut r = runner(client);
+        let s =
+            spec("fields @timestamp, modelId, input.inputTokenCount, output.outputTokenCount, @message | limit 200");
+        let id = s.id;
+        r.submit(s);
+        let done = states(&pump_far(&mut r, 2).await, id).pop().unwrap();
+        let t = &done.table;
+        // the columns the query asked for but no row carried are still there, filled from @message
+        assert_eq!(t.rows[0][t.column("modelId").unwrap()], sonnet);
+        assert_eq!(
+            t.column("input.inputTokenCount").map(|c| t.rows[0][c].as_str()),
+            Some("1000000"),
+            "{:?}",
+            t.columns
+        );
+        assert_eq!(t.column("output.outputTokenCount").map(|c| t.rows[0][c].as_str()), Some("100000"));
+        // and priced: 1M in × $3 + 100k out × $15
+        assert_eq!(t.total_cost(), Some(4.5));
+        assert!(done.note.as_deref().unwrap().contains("2 cells read from @message"), "{:?}", done.note);
+    }
 
     #[tokio::test]
     async fn failed_timeout_and_cancelled_end_with_a_reason() {

@@ -105,6 +105,10 @@ pub struct QueryRun {
     pub polls: u32,
     /// Place in this console's queue (0 = next) while queued.
     pub queue_position: Option<usize>,
+    /// The result reached the most rows the query could return (its `limit`, the row limit sent
+    /// with it, or the pages followed): more rows may match than it holds.
+    #[serde(default)]
+    pub truncated: Option<u32>,
 }
 
 impl QueryRun {
@@ -123,6 +127,7 @@ impl QueryRun {
             ended_at: None,
             polls: 0,
             queue_position: None,
+            truncated: None,
         }
     }
 

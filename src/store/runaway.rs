@@ -335,7 +335,14 @@ impl RunawayState {
                 st.latest_minute = parsed.latest_minute;
                 st.skipped_rows = parsed.skipped;
                 st.error = None;
-                st.note = None;
+                // at the row limit the oldest minutes may be missing: say so, not "complete"
+                st.note = run.truncated.map(|n| {
+                    format!(
+                        "the result stopped at {n} rows (the query's limit): the oldest minutes may be missing, \
+                         raise the limit in [queries.{}]",
+                        kind.preset()
+                    )
+                });
                 self.breaches += fresh;
                 fresh
             }
@@ -718,6 +725,23 @@ mod tests {
         r.ended_at = status.is_terminal().then_some(ended);
         r.cost_usd = Some(0.001);
         r
+    }
+
+    #[test]
+    fn a_run_at_its_row_limit_says_minutes_may_be_missing() {
+        // issue 12, 7(b): the watch's result at the query's limit is not shown as complete
+        let mut st = RunawayState::default();
+        let prices = PriceTable::default();
+        let rows = table(&[(4, LOOP, "acme.x", "6000", "0")]);
+        let mut cut = run(Kind::Caller, QueryStatus::Complete, rows.clone(), END);
+        cut.truncated = Some(10_000);
+        st.observe(&cut, &prices);
+        let note = st.callers.note.as_deref().expect("a note");
+        assert!(note.starts_with("the result stopped at 10000 rows"), "{note}");
+        assert!(note.contains("[queries.runaway-callers]"), "{note}");
+        // the next whole result clears it
+        st.observe(&run(Kind::Caller, QueryStatus::Complete, rows, END), &prices);
+        assert_eq!(st.callers.note, None);
     }
 
     #[test]

@@ -17,10 +17,13 @@ What this does (single port, in-process WSGI middleware in front of moto's app):
   2. X-Ray /TraceSummaries responses: "Users": {} -> [].
   3. --percentiles: monkey-patches moto so that pNN / ExtendedStatistics are computed from
      the raw datapoints moto keeps (nearest-rank), instead of crashing with HTTP 500.
+  4. Logs Insights StartQuery/GetQueryResults run for real over moto's stored events
+     (insights.py beside this file: filter, stats, parse, bin, sort, limit, JSON fields, the
+     200-field discovery cap, statistics); unsupported syntax is MalformedQueryException.
 
 What it deliberately does NOT fix (tests and product code must cope with moto as it is):
   CloudWatch Logs StopQuery (HTTP 500 NotImplementedError), X-Ray FilterExpression (500),
-  metric math, Logs Insights stats/filter, ListMetrics duplicates, unaligned metric buckets.
+  metric math, ListMetrics duplicates, unaligned metric buckets.
 
 Usage: python moto_shim.py [--host 127.0.0.1] [--port 5001 | --port 0] [--port-file F] [--percentiles]
   --port 0       bind a free port chosen by the OS.
@@ -197,6 +200,9 @@ def main():
     a = ap.parse_args()
     if a.percentiles:
         patch_percentiles()
+    import insights  # beside this file: the Logs Insights executor
+
+    insights.install()
     app = Shim(DomainDispatcherApplication(create_backend_app))
     # make_server binds and listens in its constructor, so the port is reachable from here on
     # (requests queue in the backlog until serve_forever runs).

@@ -50,6 +50,8 @@
 //! | ap-east-2     | emulator_runaway::the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it |
 //! | ap-east-1     | emulator_prices::an_application_inference_profile_in_the_metrics_is_named_tagged_and_priced |
 //! | ap-southeast-7 | prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id |
+//! | ap-southeast-5 | emulator_insights::every_preset_over_real_records_matches_figures_computed_here |
+//! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
 //!
 //! # Running
 //!

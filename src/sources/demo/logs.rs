@@ -846,15 +846,21 @@ impl InsightsBackend for DemoInsights {
             bytes_scanned: (s.bytes_scanned / 2.0).round(),
         };
         let out = match q.polls {
-            1 => RawResults { status: Some(QueryStatus::Scheduled), rows: Vec::new(), stats: None },
+            1 => RawResults { status: Some(QueryStatus::Scheduled), rows: Vec::new(), stats: None, more: false },
             2 => RawResults {
                 status: Some(QueryStatus::Running),
                 rows: q.answer.rows[..q.answer.rows.len() / 2].to_vec(),
                 stats: Some(half(&q.answer.stats)),
+                more: false,
             },
             _ => {
                 let q = self.queries.remove(query_id).expect("present");
-                RawResults { status: Some(QueryStatus::Complete), rows: q.answer.rows, stats: Some(q.answer.stats) }
+                RawResults {
+                    status: Some(QueryStatus::Complete),
+                    rows: q.answer.rows,
+                    stats: Some(q.answer.stats),
+                    more: false,
+                }
             }
         };
         Ok(out)

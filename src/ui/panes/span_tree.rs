@@ -586,7 +586,7 @@ pub fn summary_line(t: &Trace) -> String {
         None => {}
     }
     if t.limit_exceeded {
-        parts.push("TRUNCATED by X-Ray".into());
+        parts.push("TRUNCATED: spans missing".into());
     }
     if !t.bad_documents.is_empty() {
         parts.push(format!("{} unreadable documents", t.bad_documents.len()));
