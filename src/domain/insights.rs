@@ -513,20 +513,43 @@ const BODY_KEYS: &[&str] = &[
     "gen_ai.system_instructions",
 ];
 
-/// A column that holds a body by itself.
+/// Members of an invocation record's request or response body that are figures, not text: the
+/// Converse response's `metrics` (`latencyMs`), `usage` and `stopReason`, the Anthropic Messages
+/// body's `usage` and `stop_reason`. Redaction keeps them: the latency of a Converse call and a
+/// `guardrail_intervened` stop exist nowhere else in the record.
+const BODY_FIGURES: &[&str] = &["metrics", "usage", "stopReason", "stop_reason"];
+
+/// A column that holds a body by itself (not one of its figures: `output.outputBodyJson.metrics.latencyMs`).
 pub fn is_body_column(column: &str) -> bool {
-    BODY_KEYS.iter().any(|k| column.contains(k))
+    BODY_KEYS.iter().any(|k| {
+        column.match_indices(k).any(|(at, _)| {
+            let rest = &column[at + k.len()..];
+            let member = rest.strip_prefix('.').map(|r| r.split('.').next().unwrap_or_default());
+            !member.is_some_and(|m| BODY_FIGURES.contains(&m))
+        })
+    })
 }
 
-/// Replace every body in a JSON value with [`REDACTED`], keeping the rest (tokens, latency).
-/// Returns true when something was redacted.
+/// Replace every body in a JSON value with [`REDACTED`], keeping the rest (tokens, and a body
+/// object's [`BODY_FIGURES`]: latency, usage, stop reason). Returns true when something was
+/// redacted.
 pub fn redact_json(v: &mut Value) -> bool {
     let mut any = false;
     match v {
         Value::Object(m) => {
             for (k, val) in m.iter_mut() {
                 if BODY_KEYS.contains(&k.as_str()) {
-                    *val = Value::String(REDACTED.into());
+                    match val {
+                        // a body with figures keeps them; every other member is hidden
+                        Value::Object(body) if body.keys().any(|bk| BODY_FIGURES.contains(&bk.as_str())) => {
+                            for (bk, bv) in body.iter_mut() {
+                                if !BODY_FIGURES.contains(&bk.as_str()) {
+                                    *bv = Value::String(REDACTED.into());
+                                }
+                            }
+                        }
+                        other => *other = Value::String(REDACTED.into()),
+                    }
                     any = true;
                 } else {
                     any |= redact_json(val);
@@ -722,7 +745,16 @@ pub fn requested_fields(query: &str) -> Vec<String> {
         }
         for item in split_top_level_commas(it.next().unwrap_or_default()) {
             let item = item.trim();
-            let plain = item.chars().all(|c| c.is_ascii_alphanumeric() || "_.@$`".contains(c))
+            // inside backticks any character goes: a field name with others than letters, digits,
+            // `_`, `.` and `@` must be quoted so (Logs Insights query syntax), such as the
+            // `amazon-bedrock-guardrailAction` of streamed invocation records
+            let mut quoted = false;
+            let plain = item.chars().all(|c| {
+                if c == '`' {
+                    quoted = !quoted;
+                }
+                quoted || c.is_ascii_alphanumeric() || "_.@$`".contains(c)
+            }) && !quoted
                 && !item.is_empty()
                 && !item.starts_with(|c: char| c.is_ascii_digit());
             let name = item.replace('`', "");
@@ -1034,6 +1066,15 @@ mod tests {
         assert_eq!(redact_cell("input.inputBodyJson.messages.0.content", "hi", true), REDACTED);
         assert_eq!(redact_cell("modelId", "m", true), "m");
         assert_eq!(redact_cell("@message", "", true), "");
+        // a Converse body keeps its figures (latency, usage, stop reason), not its text; a
+        // member named like a figure deeper down is still text
+        let msg = r#"{"output":{"outputBodyJson":{"output":{"message":{"content":[{"text":"secret"}]}},"stopReason":"end_turn","metrics":{"latencyMs":271},"trace":{"usage":"secret"}}}}"#;
+        let r = redact_cell("@message", msg, true);
+        assert!(!r.contains("secret") && r.contains(r#""metrics":{"latencyMs":271}"#), "{r}");
+        assert!(r.contains(r#""stopReason":"end_turn""#), "{r}");
+        assert_eq!(redact_cell("output.outputBodyJson.metrics.latencyMs", "271", true), "271");
+        assert_eq!(redact_cell("output.outputBodyJson.trace.usage", "secret", true), REDACTED);
+        assert_eq!(redact_cell("output.outputBodyJson", "{}", true), REDACTED);
     }
 
     #[test]
@@ -1146,6 +1187,9 @@ mod tests {
         let q = "fields @timestamp, modelId, input.inputTokenCount, output.outputTokenCount as o, `a.b`, @message";
         let req = requested_fields(q);
         assert_eq!(req, vec!["@timestamp", "modelId", "input.inputTokenCount", "a.b", "@message"]);
+        // backticked names may hold any character; an unclosed backtick is no name
+        let q = "fields `output.outputBodyJson.2.amazon-bedrock-guardrailAction`, `x y`.z, `open";
+        assert_eq!(requested_fields(q), vec!["output.outputBodyJson.2.amazon-bedrock-guardrailAction", "x y.z"]);
         let mut t = ResultTable::from_rows(&raw(&[&[("@timestamp", "t"), ("modelId", "m"), ("@message", &big)]]));
         assert_eq!(t.fill_from_message(&req), 1);
         assert_eq!(t.columns, vec!["@timestamp", "modelId", "input.inputTokenCount", "a.b", "@message"]);
