@@ -14,7 +14,11 @@
 //! * the X-Ray exporter's annotation keys, where every non-alphanumeric character became `_`
 //!   (`gen_ai_request_model`);
 //! * OpenInference (Phoenix): `llm.model_name`, `llm.provider`, `llm.token_count.prompt` /
-//!   `completion` / `total`, `input.value`, `output.value`, `llm.input_messages.N.message.content`;
+//!   `completion` / `total`, `llm.stop_reason`, `input.value`, `output.value`,
+//!   `llm.input_messages.N.message.content`;
+//! * Strands Agents: the deprecated names plus `gen_ai.usage.cache_read_input_tokens`,
+//!   `gen_ai.usage.cache_write_input_tokens` and `gen_ai.server.time_to_first_token` (in
+//!   milliseconds: [`server_ttft_secs`]);
 //! * the seed application's own attributes: `model_id` (or `model`), `input_tokens`,
 //!   `output_tokens`, `total_tokens`, `generation_cost_usd`, `embedding_cost_usd`,
 //!   `total_cost_usd`, `stop_reason`, `documents_retrieved`, `avg_similarity_score`.
@@ -177,6 +181,8 @@ const KEYS: &[(&str, Field, Dialect)] = &[
     ("gen_ai_usage_cache_creation_input_tokens", Field::CacheWrite, Dialect::OtelGenAi),
     ("gen_ai_usage_cache_write_tokens", Field::CacheWrite, Dialect::OtelDeprecated),
     ("llm_token_count_prompt_details_cache_write", Field::CacheWrite, Dialect::OpenInference),
+    // Strands Agents (tests/fixtures/real/spans/agentcore-strands-*.spans.json)
+    ("gen_ai_usage_cache_write_input_tokens", Field::CacheWrite, Dialect::OtelDeprecated),
     ("cache_creation_input_tokens", Field::CacheWrite, Dialect::SeedApp),
     ("cache_write_input_tokens", Field::CacheWrite, Dialect::SeedApp),
     ("gen_ai_usage_reasoning_output_tokens", Field::Reasoning, Dialect::OtelGenAi),
@@ -187,6 +193,8 @@ const KEYS: &[(&str, Field, Dialect)] = &[
     ("total_tokens", Field::Total, Dialect::SeedApp),
     ("gen_ai_response_finish_reasons", Field::Finish, Dialect::OtelGenAi),
     ("gen_ai_response_finish_reason", Field::Finish, Dialect::OtelDeprecated),
+    // OpenInference's Bedrock instrumentation (tests/fixtures/real/spans/openinference-*.json)
+    ("llm_stop_reason", Field::Finish, Dialect::OpenInference),
     ("stop_reason", Field::Finish, Dialect::SeedApp),
     ("finish_reason", Field::Finish, Dialect::SeedApp),
     ("gen_ai_response_time_to_first_chunk", Field::TtftSecs, Dialect::OtelGenAi),
@@ -204,6 +212,23 @@ const KEYS: &[(&str, Field, Dialect)] = &[
     ("gen_ai_completion", Field::Completion, Dialect::OtelDeprecated),
     ("output_value", Field::Completion, Dialect::OpenInference),
 ];
+
+/// `gen_ai.server.time_to_first_token` set on a span, in seconds. OpenTelemetry names it (as a
+/// metric, in seconds); Strands Agents writes it on its `chat` spans in milliseconds (2657 on a
+/// 3.44 s span in tests/fixtures/real/spans/agentcore-strands-bedrock.spans.json). Read as
+/// seconds when that fits in the span, else as milliseconds when that does; `None` when neither
+/// does or the span has no duration to tell by.
+pub fn server_ttft_secs(v: &Value, span_secs: Option<f64>) -> Option<f64> {
+    let v = number(v).filter(|v| *v >= 0.0)?;
+    let d = span_secs?;
+    if v <= d {
+        Some(v)
+    } else if v / 1000.0 <= d {
+        Some(v / 1000.0)
+    } else {
+        None
+    }
+}
 
 /// `gen_ai.request.model` → `gen_ai_request_model`.
 pub fn canonical_key(k: &str) -> String {
@@ -615,5 +640,16 @@ mod tests {
             norm(json!({"gen_ai.prompt": "[{\"role\":\"user\",\"content\":\"hi\"}]", "gen_ai.completion": "plain"}));
         assert_eq!(g.prompt.as_deref(), Some("user: hi"));
         assert_eq!(g.completion.as_deref(), Some("plain"));
+    }
+
+    #[test]
+    fn server_ttft_in_seconds_or_milliseconds_by_the_span() {
+        // Strands writes milliseconds: 2657 on a 3.44 s span
+        assert_eq!(server_ttft_secs(&json!(2657), Some(3.44)), Some(2.657));
+        assert_eq!(server_ttft_secs(&json!(0.42), Some(3.44)), Some(0.42));
+        assert_eq!(server_ttft_secs(&json!("1.5"), Some(2.0)), Some(1.5));
+        assert_eq!(server_ttft_secs(&json!(9000), Some(3.0)), None, "fits neither way");
+        assert_eq!(server_ttft_secs(&json!(2657), None), None);
+        assert_eq!(server_ttft_secs(&json!(-1), Some(3.0)), None);
     }
 }
