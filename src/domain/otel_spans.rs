@@ -4,15 +4,17 @@
 //! A record is one JSON object per span: `traceId` (W3C, 32 hex), `spanId`, `parentSpanId`,
 //! `name`, `kind`, `startTimeUnixNano` / `endTimeUnixNano` / `durationNano` (numbers, or strings
 //! as OTLP/JSON writes 64-bit integers), `attributes` (flat dotted keys, or nested objects),
-//! `resource.attributes`, `scope`, `status{code,message}`. Parsing is tolerant: anything missing
-//! is left out, a record that is not a span is reported, not fatal.
+//! `resource.attributes`, `scope`, `status{code,message}`, `events` (an `exception` event's
+//! `exception.type` / `.message` / `.stacktrace` become the span's cause, as X-Ray's `cause`
+//! does). Parsing is tolerant: anything missing is left out, a record that is not a span is
+//! reported, not fatal.
 
 use serde_json::{Map, Value};
 
 use super::insights::{ResultTable, trace_id_forms};
 use super::pricing::PriceTable;
 use crate::store::Update;
-use crate::store::traces::{Http, Span, SpanKind, Trace, TracesUpdate};
+use crate::store::traces::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace, TracesUpdate};
 
 /// One span record, as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,8 @@ pub struct OtelSpan {
     pub attributes: Vec<(String, Value)>,
     pub resource: Vec<(String, Value)>,
     pub scope: Option<String>,
+    /// The `exception` events, in the order recorded.
+    pub exceptions: Vec<Exception>,
 }
 
 /// A finite number (`"1e400"`, `"NaN"` and `"inf"` parse as floats but are not times).
@@ -93,7 +97,47 @@ pub fn parse(record: &str) -> Result<OtelSpan, String> {
         attributes: flatten_attrs(v.get("attributes")),
         resource: flatten_attrs(v.get("resource").and_then(|r| r.get("attributes"))),
         scope: v.get("scope").and_then(|s| text(s.get("name"))),
+        exceptions: v.get("events").and_then(Value::as_array).map(|e| exceptions(e)).unwrap_or_default(),
     })
+}
+
+/// The `exception` events of a span (OpenTelemetry's exception semantic conventions), as X-Ray
+/// exceptions. A Python traceback (`File "…", line N, in f`) gives the stack, innermost frame
+/// first as X-Ray writes it; other stack formats give none.
+fn exceptions(events: &[Value]) -> Vec<Exception> {
+    events
+        .iter()
+        .filter(|e| e.get("name").and_then(Value::as_str) == Some("exception"))
+        .map(|e| {
+            let attrs: Map<String, Value> = flatten_attrs(e.get("attributes")).into_iter().collect();
+            let stack = attrs.get("exception.stacktrace").and_then(Value::as_str).map(python_frames);
+            Exception {
+                kind: text(attrs.get("exception.type")),
+                message: text(attrs.get("exception.message")),
+                stack: stack.unwrap_or_default(),
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+/// `  File "/app/x.py", line 12, in handler` lines of a Python traceback, innermost first.
+fn python_frames(trace: &str) -> Vec<StackFrame> {
+    let mut frames: Vec<StackFrame> = trace
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix("File \"")?;
+            let (path, rest) = rest.split_once("\", line ")?;
+            let (line, label) = rest.split_once(", in ").map_or((rest, None), |(n, f)| (n, Some(f.trim())));
+            Some(StackFrame {
+                path: Some(path.to_string()),
+                line: line.trim().parse().ok(),
+                label: label.map(str::to_string),
+            })
+        })
+        .collect();
+    frames.reverse();
+    frames
 }
 
 impl OtelSpan {
@@ -134,6 +178,14 @@ impl OtelSpan {
             s.http = Some(Http { method, url, status, ..Default::default() });
         }
         s.genai = super::genai::normalise(self.attributes.iter().map(|(k, v)| (k.as_str(), v)), pricing);
+        if s.genai.ttft_secs.is_none()
+            && let Some(v) = self.attr("gen_ai.server.time_to_first_token")
+        {
+            s.genai.ttft_secs = super::genai::server_ttft_secs(v, s.duration());
+        }
+        if !self.exceptions.is_empty() {
+            s.cause = Some(Cause { exceptions: self.exceptions.clone(), ..Default::default() });
+        }
         s.annotations = self.attributes.clone();
         let mut meta = Map::new();
         let obj = |kv: &[(String, Value)]| Value::Object(kv.iter().cloned().collect());
@@ -302,5 +354,30 @@ mod tests {
         assert_eq!(parse(r).unwrap().end, None);
         let r = r#"{"traceId":"t","spanId":"s","startTimeUnixNano":"-infinity"}"#;
         assert!(parse(r).unwrap_err().contains("startTimeUnixNano"));
+    }
+
+    #[test]
+    fn exception_events_become_the_cause() {
+        let r = r#"{"traceId":"t","spanId":"s","startTimeUnixNano":1,"events":[
+            {"name":"log","attributes":{"exception.type":"not an exception event"}},
+            {"name":"exception","attributes":{"exception.type":"ValueError","exception.message":"bad",
+             "exception.stacktrace":"Traceback (most recent call last):\n  File \"/app/a.py\", line 3, in main\n    f()\n  File \"/app/b.py\", line 9, in f\n    raise ValueError('bad')\nValueError: bad\n"}},
+            {"name":"exception","attributes":{"exception.type":"java.io.IOException","exception.stacktrace":"at x.Y.z(Y.java:1)"}}]}"#;
+        let o = parse(r).unwrap();
+        assert_eq!(o.exceptions.len(), 2);
+        let s = o.to_span(&PriceTable::default());
+        let ex = &s.cause.as_ref().unwrap().exceptions;
+        assert_eq!((ex[0].kind.as_deref(), ex[0].message.as_deref()), (Some("ValueError"), Some("bad")));
+        let frames: Vec<(Option<&str>, Option<u64>, Option<&str>)> =
+            ex[0].stack.iter().map(|f| (f.path.as_deref(), f.line, f.label.as_deref())).collect();
+        assert_eq!(frames, [(Some("/app/b.py"), Some(9), Some("f")), (Some("/app/a.py"), Some(3), Some("main"))]);
+        assert!(ex[1].stack.is_empty() && ex[1].message.is_none());
+        assert!(
+            parse(r#"{"traceId":"t","spanId":"s","startTimeUnixNano":1}"#)
+                .unwrap()
+                .to_span(&PriceTable::default())
+                .cause
+                .is_none()
+        );
     }
 }
