@@ -261,8 +261,9 @@ fn invocation_records_guardrail_interventions_and_streamed_bodies() {
         flat["output.outputBodyJson.5.amazon-bedrock-trace.guardrail.input.5qx068m93k7k.topicPolicy.topics.0.name"],
         "Bombs"
     );
-    // 7 events: message_start … message_stop
-    assert_eq!(flat.keys().filter(|k| k.ends_with(".type") && k.matches('.').count() == 3).count(), 6 + 1);
+    // six events: message_start, content_block_start, content_block_delta, content_block_stop,
+    // message_delta, message_stop
+    assert_eq!(flat.keys().filter(|k| k.ends_with(".type") && k.matches('.').count() == 3).count(), 6);
     assert_eq!(json_path(&rec4, "output.outputBodyJson.6.type").as_deref(), None);
     // line 1 (Converse): the guardrail trace of the blocked input, one policy each
     let rec1: Value = serde_json::from_str(&recs[0]).unwrap();
@@ -469,15 +470,16 @@ fn agentcore_strands_on_openai_spans_show_the_failed_tool_call() {
     let e = &cause.exceptions[0];
     assert_eq!(e.kind.as_deref(), Some("botocore.errorfactory.AccessDeniedException"));
     assert!(e.message.as_deref().unwrap().starts_with("An error occurred (AccessDeniedException) when calling"));
-    // "exception.stacktrace": the Python traceback, innermost frame last
+    // "exception.stacktrace": a Python traceback of five frames (most recent call last), kept
+    // innermost first as X-Ray writes stacks
     assert_eq!(e.stack.len(), 5, "{:?}", e.stack);
+    assert_eq!(e.stack[0].path.as_deref(), Some("/usr/local/lib/python3.10/site-packages/botocore/client.py"));
+    assert_eq!((e.stack[0].line, e.stack[0].label.as_deref()), (Some(1078), Some("_make_api_call")));
     assert_eq!(
-        e.stack[0].path.as_deref(),
+        e.stack[4].path.as_deref(),
         Some("/usr/local/lib/python3.10/site-packages/opentelemetry/trace/__init__.py")
     );
-    assert_eq!((e.stack[0].line, e.stack[0].label.as_deref()), (Some(587), Some("use_span")));
-    assert_eq!(e.stack[4].path.as_deref(), Some("/usr/local/lib/python3.10/site-packages/botocore/client.py"));
-    assert_eq!((e.stack[4].line, e.stack[4].label.as_deref()), (Some(1078), Some("_make_api_call")));
+    assert_eq!((e.stack[4].line, e.stack[4].label.as_deref()), (Some(587), Some("use_span")));
     // its parent, record 14 "execute_tool code_interpreter", and everything above it show the
     // failure below them
     let tool = by_id(&t, "e4b33b81b25786c2");
@@ -504,7 +506,7 @@ fn agentcore_strands_on_openai_spans_show_the_failed_tool_call() {
 
     // records 29-47: trace 691b3bf8…, 2325 in / 10 out in one chat span (record 37)
     let t = span_trace("agentcore-strands-openai", "691b3bf85af1dfe32dc6b67e3a3144d1");
-    assert_eq!(t.spans.len(), 18);
+    assert_eq!(t.spans.len(), 19);
     assert_eq!(counted(&t), ["baee2b838880cd42"]);
     assert_eq!(t.totals.tokens, Some(2335.0));
     assert_eq!(t.totals.errors, 0);
