@@ -14,15 +14,27 @@ pub fn markdown(store: &Store) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "\n## Traces\n");
     let filter = store.traces.query().and_then(|q| q.filter.clone());
+    // with Transaction Search the counts are X-Ray's indexed sample, never totals
+    let sample = r.sampling.as_deref().map(|l| format!(" (**{}**)", cell(l))).unwrap_or_default();
     let _ = writeln!(
         md,
-        "{} traces{}: {} with faults, {} with errors, {} throttled.",
+        "{} traces{sample}{}: {} with faults, {} with errors, {} throttled.",
         r.total,
         filter.map(|f| format!(" matching `{}`", cell(&f))).unwrap_or_default(),
         r.faults,
         r.errors,
         r.throttles
     );
+    if r.sampled == Some(true) {
+        let _ = writeln!(
+            md,
+            "\nTransaction Search sends spans to CloudWatch Logs (`aws/spans`): X-Ray indexes {} of the traces as \
+             summaries, so these counts are a sample of the window's traces, not totals.",
+            r.sampling_percent
+                .map(|p| format!("{} %", crate::store::traces::percent_text(p)))
+                .unwrap_or_else(|| "a share".into())
+        );
+    }
     if !r.slowest.is_empty() {
         let _ = writeln!(md, "\n### Slowest\n\n| Trace | Duration | Root | Model |\n|---|---|---|---|");
         for s in &r.slowest {

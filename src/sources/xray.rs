@@ -3,6 +3,19 @@
 //! most 5 ids a call, following NextToken, merging the pages of each trace), parsed into span
 //! trees by [`parse`].
 //!
+//! Windows are by **Event** time (`TimeRangeType=Event`, the trace's update time), not by TraceId:
+//! the GetTraceSummaries reference reads "Query trace summaries by TraceId (trace start time),
+//! Event (trace update time), or Service (trace segment end time)", and the TraceId range places
+//! a trace by the time in its id, while ids made by OpenTelemetry SDKs (W3C trace ids, sent to
+//! X-Ray as `1-<first 8 hex>-<24 hex>`) carry no time: PutTraceSegments' reference notes that
+//! X-Ray ids include the request's epoch time "but this is not required when sending W3C trace
+//! IDs". Nothing here derives a time from a trace id.
+//!
+//! Every list also says whether it is a sample (Transaction Search, [`TraceSampling`]):
+//! GetTraceSegmentDestination, and GetIndexingRules when spans go to CloudWatch Logs, read at
+//! most every [`SAMPLING_TTL_SECS`]. Either failing leaves the list unlabelled as complete
+//! ("sample?"), never fails it.
+//!
 //! The task lists when asked (the traces pane's list, a pivot, `r`), re-lists on a window change
 //! when the list follows the console's window, and fetches traces the pane asks for. At most one
 //! request is in flight; a newer list request abandons the one being paged. Failures become the
@@ -11,11 +24,11 @@
 
 pub mod parse;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use aws_sdk_xray::Client;
-use aws_sdk_xray::types::{AnnotationValue, TraceSummary as XTraceSummary};
+use aws_sdk_xray::types::{AnnotationValue, TimeRangeType, TraceSummary as XTraceSummary};
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -25,7 +38,7 @@ use super::aws::{self, ErrorContext, classify};
 use crate::domain::genai;
 use crate::domain::pricing::PriceTable;
 use crate::domain::window::Window;
-use crate::store::traces::{Trace, TraceList, TraceQuery, TraceRange, TraceSummary, TracesUpdate, trace_id_time};
+use crate::store::traces::{Trace, TraceList, TraceQuery, TraceRange, TraceSampling, TraceSummary, TracesUpdate};
 use crate::store::{SourceError, SourceHealth, Update};
 
 /// GetTraceSummaries is asked for at most this much time per request.
@@ -36,14 +49,22 @@ pub const MAX_IDS_PER_CALL: usize = 5;
 pub const MAX_SUMMARIES: usize = 5000;
 /// Pages per sub-window, whatever X-Ray says (a guard against a token loop).
 const MAX_PAGES: usize = 2000;
+/// Transaction Search (destination and indexing rules) is read again after this long.
+pub const SAMPLING_TTL_SECS: i64 = 600;
+/// GetIndexingRules pages followed (an account has a handful of rules).
+const MAX_RULE_PAGES: usize = 20;
+/// The indexing rule that applies to every trace ("Default"; GetIndexingRules lists it).
+pub const DEFAULT_INDEXING_RULE: &str = "Default";
 
 /// What the traces pane asks of the trace sources.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceRequest {
     /// List the traces of a window, optionally filtered. Replaces the current list.
     List(TraceQuery),
-    /// Fetch whole traces (any number of ids; batched by the source).
-    Fetch { region: String, ids: Vec<String> },
+    /// Fetch whole traces (any number of ids; batched by the source). `windows` holds, per id,
+    /// where its spans are (from the summary's or a span's start time, never from the id), for
+    /// the `aws/spans` reader; BatchGetTraces needs none.
+    Fetch { region: String, ids: Vec<String>, windows: BTreeMap<String, Window> },
 }
 
 /// `[start, end)` split into pieces of at most 6 hours, newest first.
@@ -72,10 +93,21 @@ fn annotation_json(v: &AnnotationValue) -> Option<Value> {
 }
 
 /// One X-Ray summary as plain data. Models come from the `model_annotation` values (a trace
-/// can have several) and from GenAI annotations.
-pub fn summary_from(s: &XTraceSummary, region: &str, model_annotation: &str, pricing: &PriceTable) -> TraceSummary {
+/// can have several) and from GenAI annotations. `listed_in` is the window it was listed in:
+/// a summary without StartTime starts there, marked as estimated (the id's time would be noise
+/// for OpenTelemetry ids).
+pub fn summary_from(
+    s: &XTraceSummary,
+    region: &str,
+    model_annotation: &str,
+    pricing: &PriceTable,
+    listed_in: Window,
+) -> TraceSummary {
     let id = s.id().unwrap_or_default().to_string();
-    let start = s.start_time().map(secs).or_else(|| trace_id_time(&id).map(|t| t as f64)).unwrap_or(0.0);
+    let (start, start_estimated) = match s.start_time() {
+        Some(t) => (secs(t), false),
+        None => (listed_in.start as f64, true),
+    };
     let root = s
         .entry_point()
         .and_then(|e| e.name().map(str::to_string).or_else(|| e.names().first().cloned()))
@@ -123,6 +155,7 @@ pub fn summary_from(s: &XTraceSummary, region: &str, model_annotation: &str, pri
         id,
         region: region.to_string(),
         start,
+        start_estimated,
         duration: s.duration(),
         response_time: s.response_time(),
         root,
@@ -148,6 +181,8 @@ pub struct XraySource {
     pub health: SourceHealth,
     /// Stop paging a list here.
     pub max_summaries: usize,
+    /// Transaction Search as last read, and when.
+    sampling: Option<(TraceSampling, i64)>,
 }
 
 impl XraySource {
@@ -169,6 +204,7 @@ impl XraySource {
             model_annotation: model_annotation.into(),
             health,
             max_summaries: MAX_SUMMARIES,
+            sampling: None,
         }
     }
 
@@ -198,6 +234,62 @@ impl XraySource {
         classify(e, &ctx, now)
     }
 
+    /// Transaction Search in this region: GetTraceSegmentDestination, then (spans in CloudWatch
+    /// Logs) GetIndexingRules for the `Default` rule's percentages. Read again after
+    /// [`SAMPLING_TTL_SECS`]; a failure is kept in the answer (and retried at the next list), and
+    /// is not the source's health: the list itself may still be fine.
+    pub async fn sampling(&mut self, now: i64) -> TraceSampling {
+        if let Some((s, at)) = &self.sampling
+            && s.error.is_none()
+            && now - at < SAMPLING_TTL_SECS
+        {
+            return s.clone();
+        }
+        let s = self.read_sampling(now).await;
+        self.sampling = Some((s.clone(), now));
+        s
+    }
+
+    async fn read_sampling(&mut self, now: i64) -> TraceSampling {
+        let mut out = TraceSampling::default();
+        self.health.calls += 1;
+        match self.client.get_trace_segment_destination().send().await {
+            Ok(d) => {
+                out.destination = d.destination().map(|x| x.as_str().to_string());
+                out.status = d.status().map(|x| x.as_str().to_string());
+            }
+            Err(e) => {
+                out.error = Some(self.error("xray:GetTraceSegmentDestination", &e, now));
+                return out;
+            }
+        }
+        if !out.spans_in_logs() {
+            return out;
+        }
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_RULE_PAGES {
+            self.health.calls += 1;
+            let r = match self.client.get_indexing_rules().set_next_token(token.clone()).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    out.error = Some(self.error("xray:GetIndexingRules", &e, now));
+                    return out;
+                }
+            };
+            let default = r.indexing_rules().iter().find(|x| x.name() == Some(DEFAULT_INDEXING_RULE));
+            if let Some(p) = default.and_then(|x| x.rule()).and_then(|v| v.as_probabilistic().ok()) {
+                out.desired_percent = Some(p.desired_sampling_percentage());
+                out.actual_percent = p.actual_sampling_percentage();
+                return out;
+            }
+            token = r.next_token().map(str::to_string).filter(|t| !t.is_empty());
+            if token.is_none() {
+                break;
+            }
+        }
+        out
+    }
+
     /// GetTraceSummaries for the query's window (≤6 h per request, newest first, every page).
     pub async fn list(&mut self, q: &TraceQuery, now: i64) -> Result<TraceList, SourceError> {
         self.health.loading = self.health.last_ok.is_none();
@@ -217,6 +309,7 @@ impl XraySource {
 
     async fn list_inner(&mut self, q: &TraceQuery, now: i64) -> Result<TraceList, SourceError> {
         let window = q.range.resolve(now);
+        let sampling = self.sampling(now).await;
         let mut out = TraceList {
             query: q.clone(),
             region: self.region.clone(),
@@ -225,7 +318,9 @@ impl XraySource {
             processed: 0,
             truncated: false,
             listed_at: now,
+            sampling: Some(sampling),
         };
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         'windows: for (start, end) in split_window(window) {
             let mut token: Option<String> = None;
             for _ in 0..MAX_PAGES {
@@ -234,6 +329,9 @@ impl XraySource {
                     .get_trace_summaries()
                     .start_time(DateTime::from_secs(start))
                     .end_time(DateTime::from_secs(end))
+                    // by update time, not by the time in the id (OpenTelemetry ids have none):
+                    // see the module doc
+                    .time_range_type(TimeRangeType::Event)
                     .sampling(false)
                     .set_filter_expression(q.filter.clone())
                     .set_next_token(token.clone())
@@ -245,10 +343,13 @@ impl XraySource {
                 out.processed += processed;
                 self.health.traces_scanned += processed as u64;
                 for s in r.trace_summaries() {
-                    if s.id().is_none() {
+                    // a trace updated at a sub-window's edge could come back in both
+                    let Some(id) = s.id() else { continue };
+                    if !seen.insert(id.to_string()) {
                         continue;
                     }
-                    out.summaries.push(summary_from(s, &self.region, &self.model_annotation, &self.pricing));
+                    let listed_in = Window { start, end };
+                    out.summaries.push(summary_from(s, &self.region, &self.model_annotation, &self.pricing, listed_in));
                     if out.summaries.len() >= self.max_summaries {
                         out.truncated = true;
                         break 'windows;
@@ -367,7 +468,7 @@ impl Work {
                 self.list_due = true;
                 true
             }
-            Command::Traces(TraceRequest::Fetch { region, ids }) => {
+            Command::Traces(TraceRequest::Fetch { region, ids, .. }) => {
                 if region == self.region {
                     for id in ids {
                         if !self.fetch.contains(&id) {
