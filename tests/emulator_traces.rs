@@ -305,10 +305,15 @@ async fn the_trace_task_lists_and_fetches_on_command() {
         .send(nightjar::sources::Command::Traces(TraceRequest::Fetch {
             region: "us-east-1".into(),
             ids: vec![tid.clone()],
+            windows: Default::default(),
         }))
         .unwrap();
     commands
-        .send(nightjar::sources::Command::Traces(TraceRequest::Fetch { region: region.into(), ids: vec![tid.clone()] }))
+        .send(nightjar::sources::Command::Traces(TraceRequest::Fetch {
+            region: region.into(),
+            ids: vec![tid.clone()],
+            windows: Default::default(),
+        }))
         .unwrap();
     let mut fetches = 0;
     while store.traces.trace(&tid).is_none() {

@@ -130,6 +130,7 @@ fn traces_loading_empty_error_and_stale() {
         processed: 1200,
         truncated: false,
         listed_at: NOW - 5,
+        sampling: None,
     })));
     let s = render(&empty, &mut a, 80, 24);
     assert!(s.contains("No traces in last 1h"), "{s}");

@@ -112,6 +112,7 @@ mod tests {
             processed: 2,
             truncated: false,
             listed_at: 3600,
+            sampling: None,
         })));
         let md = markdown(&store);
         assert!(

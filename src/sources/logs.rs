@@ -1841,15 +1841,23 @@ mod tests {
 
     #[tokio::test]
     async fn with_transaction_search_trace_fetches_are_answered_from_aws_spans() {
-        let w3c = "5759e988bd862e3fe1be46a994272793";
+        // an OpenTelemetry id: its first 8 hex digits (0xf1e2d3c4, the year 2098) are random, not
+        // the trace's time; the span started at 1_465_510_280 (2016)
+        let w3c = "f1e2d3c4bd862e3fe1be46a994272793";
+        let xray_id = "1-f1e2d3c4-bd862e3fe1be46a994272793";
         let record = format!(
             r#"{{"traceId":"{w3c}","spanId":"a1","name":"chat","startTimeUnixNano":"1465510280000000000","durationNano":2000000000,"attributes":{{"gen_ai.request.model":"m"}}}}"#
         );
+        let windows = Arc::new(Mutex::new(Vec::new()));
+        let seen = windows.clone();
         let start = mock!(Client::start_query)
             .match_requests(move |r| {
                 r.log_group_names() == ["aws/spans".to_string()] && r.query_string().is_some_and(|q| q.contains(w3c))
             })
-            .then_output(|| StartQueryOutput::builder().query_id("q-s").build());
+            .then_compute_output(move |r| {
+                seen.lock().unwrap().push((r.start_time().unwrap(), r.end_time().unwrap()));
+                StartQueryOutput::builder().query_id("q-s").build()
+            });
         let gqr = mock!(Client::get_query_results).then_output(move || {
             GetQueryResultsOutput::builder()
                 .status(AwsStatus::Complete)
@@ -1859,25 +1867,38 @@ mod tests {
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
         let mut r = runner(client);
         r.groups.spans = Some("aws/spans".into());
-        // off: the trace source's fetch is not ours
-        let fetch = || {
+        // the summary's start time, as the traces pane sends it
+        let summary_window = crate::store::traces::trace_fetch_window(1_465_510_280.0, Some(2.0));
+        let fetch = |windows: BTreeMap<String, Window>| {
             Command::Traces(super::super::xray::TraceRequest::Fetch {
                 region: "us-east-1".into(),
-                ids: vec!["1-5759e988-bd862e3fe1be46a994272793".into()],
+                ids: vec![xray_id.into()],
+                windows,
             })
         };
-        r.command(fetch()).await;
+        // off: the trace source's fetch is not ours
+        r.command(fetch(BTreeMap::from([(xray_id.to_string(), summary_window)]))).await;
         assert_eq!(r.queued(), 0);
         r.spans_in_logs = true;
-        r.command(fetch()).await;
+        r.command(fetch(BTreeMap::from([(xray_id.to_string(), summary_window)]))).await;
         let updates = pump_far(&mut r, 2).await;
         let trace = updates.iter().find_map(|u| match u {
             Update::Traces(TracesUpdate::Fetched { traces, .. }) => traces.first().cloned(),
             _ => None,
         });
         let trace = trace.expect("a trace update");
-        assert_eq!(trace.id, "1-5759e988-bd862e3fe1be46a994272793");
+        assert_eq!(trace.id, xray_id);
         assert_eq!(trace.spans.len(), 1);
         assert_eq!(start.num_calls(), 1);
+        // the span query looked where the summary said, not at the id's "time" (2098)
+        assert_eq!(windows.lock().unwrap()[0], (summary_window.start, summary_window.end));
+        assert!(summary_window.start <= 1_465_510_280 && 1_465_510_282 < summary_window.end);
+        // no window sent: the last day, still nothing from the id
+        r.command(fetch(BTreeMap::new())).await;
+        pump_far(&mut r, 2).await;
+        let (s, e) = windows.lock().unwrap()[1];
+        let n = now();
+        assert!((n - 24 * 3600 - 5..=n - 24 * 3600 + 5).contains(&s), "{s} vs {n}");
+        assert!(e >= n && e <= n + 65, "{e} vs {n}");
     }
 }

@@ -589,11 +589,14 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use aws_sdk_xray::operation::batch_get_traces::{BatchGetTracesError, BatchGetTracesOutput};
+    use aws_sdk_xray::operation::get_indexing_rules::GetIndexingRulesOutput;
+    use aws_sdk_xray::operation::get_trace_segment_destination::GetTraceSegmentDestinationOutput;
     use aws_sdk_xray::operation::get_trace_summaries::{GetTraceSummariesError, GetTraceSummariesOutput};
     use aws_sdk_xray::types::{
-        Http as XHttp, Segment, ServiceId, Trace as XTrace, TraceSummary as XSummary, ValueWithServiceIds,
+        Http as XHttp, IndexingRule, IndexingRuleValue, ProbabilisticRuleValue, Segment, ServiceId, Trace as XTrace,
+        TraceSegmentDestination, TraceSegmentDestinationStatus, TraceSummary as XSummary, ValueWithServiceIds,
     };
-    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
@@ -622,6 +625,136 @@ mod tests {
             .build()
     }
 
+    /// GetTraceSegmentDestination: spans go to X-Ray (the default, Transaction Search off).
+    fn to_xray() -> Rule {
+        destination(TraceSegmentDestination::XRay, TraceSegmentDestinationStatus::Active)
+    }
+
+    fn destination(d: TraceSegmentDestination, st: TraceSegmentDestinationStatus) -> Rule {
+        mock!(Client::get_trace_segment_destination).then_output(move || {
+            GetTraceSegmentDestinationOutput::builder().destination(d.clone()).status(st.clone()).build()
+        })
+    }
+
+    fn rule(name: &str, desired: f64, actual: Option<f64>) -> IndexingRule {
+        let p = ProbabilisticRuleValue::builder()
+            .desired_sampling_percentage(desired)
+            .set_actual_sampling_percentage(actual);
+        IndexingRule::builder()
+            .name(name)
+            .modified_at(DateTime::from_secs(NOW - 86_400))
+            .rule(IndexingRuleValue::Probabilistic(p.build().unwrap()))
+            .build()
+    }
+
+    fn one_summary() -> Rule {
+        mock!(Client::get_trace_summaries)
+            .then_output(|| GetTraceSummariesOutput::builder().trace_summaries(summary(1)).build())
+    }
+
+    #[tokio::test]
+    async fn transaction_search_on_labels_the_list_with_the_default_rules_percentage() {
+        // the Default rule on the second page, behind a rule of another name; 1 % wanted, 0.8 %
+        // applied (the applied one wins)
+        let page1 = mock!(Client::get_indexing_rules).match_requests(|r| r.next_token().is_none()).then_output(|| {
+            GetIndexingRulesOutput::builder().indexing_rules(rule("checkout", 50.0, None)).next_token("p2").build()
+        });
+        let page2 = mock!(Client::get_indexing_rules)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(|| GetIndexingRulesOutput::builder().indexing_rules(rule("Default", 1.0, Some(0.8))).build());
+        let dest = destination(TraceSegmentDestination::CloudWatchLogs, TraceSegmentDestinationStatus::Active);
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &dest, &page1, &page2]);
+        let mut s = src(client);
+        let q = TraceQuery::new(TraceRange::Last(3600), None);
+        let l = s.list(&q, NOW).await.unwrap();
+        let sm = l.sampling.clone().expect("sampling read");
+        assert_eq!(sm.destination.as_deref(), Some("CloudWatchLogs"));
+        assert_eq!((sm.desired_percent, sm.actual_percent), (Some(1.0), Some(0.8)));
+        assert_eq!(sm.sampled(), crate::store::traces::Sampled::Yes);
+        assert_eq!(sm.label().as_deref(), Some("0.8 % sample"));
+        assert!(sm.error.is_none());
+        assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+        // read again only after the TTL
+        s.list(&q, NOW + 60).await.unwrap();
+        assert_eq!(dest.num_calls(), 1);
+        s.list(&q, NOW + SAMPLING_TTL_SECS).await.unwrap();
+        assert_eq!(dest.num_calls(), 2);
+        assert_eq!(s.health.calls, 3 + 3 + 1 + 2, "3 lists, 2 destinations, 3 rule pages");
+        // the store labels the list and its counts
+        let mut store = crate::store::traces::TraceStore::new("model_id");
+        store.apply(TracesUpdate::Listed(l));
+        assert_eq!(store.sampling_label().as_deref(), Some("0.8 % sample"));
+        let r = store.report(5).unwrap();
+        assert_eq!((r.sampled, r.sampling_percent, r.total), (Some(true), Some(0.8), 1));
+    }
+
+    #[tokio::test]
+    async fn unreadable_indexing_rules_still_say_sample_and_the_list_stands() {
+        let dest = destination(TraceSegmentDestination::CloudWatchLogs, TraceSegmentDestinationStatus::Active);
+        let rules = mock!(Client::get_indexing_rules).then_error(|| {
+            aws_sdk_xray::operation::get_indexing_rules::GetIndexingRulesError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("User: x is not authorized to perform: xray:GetIndexingRules")
+                    .build(),
+            )
+        });
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &dest, &rules]);
+        let mut s = src(client);
+        let q = TraceQuery::new(TraceRange::Last(3600), None);
+        let l = s.list(&q, NOW).await.unwrap();
+        let sm = l.sampling.unwrap();
+        assert_eq!(sm.label().as_deref(), Some("sample, rate unknown"));
+        let e = sm.error.unwrap();
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
+        assert!(e.hint.contains("xray:GetIndexingRules"), "{}", e.hint);
+        assert!(!s.health.is_stale(), "the list itself worked");
+        // a failed read is retried at the next list, whatever the TTL
+        s.list(&q, NOW + 1).await.unwrap();
+        assert_eq!(rules.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn pending_or_unknown_destinations_are_not_called_complete() {
+        let pending = destination(TraceSegmentDestination::CloudWatchLogs, TraceSegmentDestinationStatus::Pending);
+        let rules = mock!(Client::get_indexing_rules)
+            .then_output(|| GetIndexingRulesOutput::builder().indexing_rules(rule("Default", 5.0, None)).build());
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &pending, &rules]);
+        let l = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
+        let sm = l.sampling.unwrap();
+        assert_eq!(sm.sampled(), crate::store::traces::Sampled::Unknown);
+        assert_eq!(sm.label().as_deref(), Some("5 % sample? (Transaction Search PENDING)"));
+        let denied = mock!(Client::get_trace_segment_destination).then_error(|| {
+            aws_sdk_xray::operation::get_trace_segment_destination::GetTraceSegmentDestinationError::generic(
+                ErrorMetadata::builder().code("AccessDeniedException").message("denied").build(),
+            )
+        });
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &denied]);
+        let mut s = src(client);
+        let l = s.list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
+        let sm = l.sampling.clone().unwrap();
+        assert_eq!(sm.label().as_deref(), Some("sample? (Transaction Search unknown)"));
+        assert!(sm.error.unwrap().hint.contains("xray:GetTraceSegmentDestination"));
+        assert_eq!(l.summaries.len(), 1);
+        let mut store = crate::store::traces::TraceStore::new("model_id");
+        store.apply(TracesUpdate::Listed(l));
+        let r = store.report(5).unwrap();
+        assert_eq!((r.sampled, r.sampling_percent), (None, None), "unknown is not `false`");
+        // Transaction Search off: no label, sampled false
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
+        let l = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
+        assert_eq!(l.sampling.as_ref().unwrap().label(), None);
+        let mut store = crate::store::traces::TraceStore::new("model_id");
+        store.apply(TracesUpdate::Listed(l));
+        assert_eq!(store.report(5).unwrap().sampled, Some(false));
+        assert_eq!(store.sampling_label(), None);
+    }
+
     #[test]
     fn windows_split_into_six_hours_newest_first() {
         let w = Window { start: 0, end: 13 * 3600 };
@@ -643,6 +776,7 @@ mod tests {
                     r.filter_expression().map(str::to_string),
                     r.sampling(),
                 ));
+                assert_eq!(r.time_range_type(), Some(&TimeRangeType::Event), "by update time, not by id");
                 let more = r.end_time().unwrap().secs() == NOW; // the newest window has two pages
                 let mut b = GetTraceSummariesOutput::builder().traces_processed_count(10);
                 if more {
@@ -664,7 +798,7 @@ mod tests {
                 ));
                 GetTraceSummariesOutput::builder().trace_summaries(summary(2)).traces_processed_count(5).build()
             });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&first, &second]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&first, &second, &to_xray()]);
         let mut s = src(client);
         let filter = format!("annotation.model_id = \"{SONNET}\" AND throttle");
         let q = TraceQuery::new(TraceRange::Fixed(Window { start: NOW - 8 * 3600, end: NOW }), Some(filter.clone()));
@@ -683,7 +817,7 @@ mod tests {
         assert_eq!(ids, [tid(1), tid(2), tid(3)]);
         assert_eq!(l.processed, 25);
         assert_eq!(s.health.traces_scanned, 25);
-        assert_eq!(s.health.calls, 3);
+        assert_eq!(s.health.calls, 4, "3 GetTraceSummaries and 1 GetTraceSegmentDestination");
         assert!(!l.truncated);
         assert!((l.summaries[0].start - ((NOW - 100) as f64 + 0.25)).abs() < 1e-6);
         assert!(l.summaries[1].fault && !l.summaries[0].fault);
@@ -692,15 +826,18 @@ mod tests {
 
     #[tokio::test]
     async fn no_filter_sends_none_and_the_cap_truncates() {
-        let gts = mock!(Client::get_trace_summaries).then_compute_output(|r| {
+        let n = Arc::new(Mutex::new(0u32));
+        let gts = mock!(Client::get_trace_summaries).then_compute_output(move |r| {
             assert_eq!(r.filter_expression(), None);
+            let mut n = n.lock().unwrap();
+            *n += 2;
             GetTraceSummariesOutput::builder()
-                .trace_summaries(summary(1))
-                .trace_summaries(summary(2))
+                .trace_summaries(summary(*n - 1))
+                .trace_summaries(summary(*n))
                 .next_token("again")
                 .build()
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let mut s = src(client);
         s.max_summaries = 5;
         let l = s.list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
@@ -708,6 +845,22 @@ mod tests {
         assert!(l.truncated);
         assert_eq!(gts.num_calls(), 3);
         assert_eq!(l.window, Window { start: NOW - 3600, end: NOW });
+    }
+
+    #[tokio::test]
+    async fn a_trace_listed_in_two_sub_windows_is_counted_once() {
+        // by update time, a trace updated at a 6 h boundary can be in both requests' answers
+        let gts = mock!(Client::get_trace_summaries).then_compute_output(|r| {
+            let newest = r.end_time().unwrap().secs() == NOW;
+            let b = GetTraceSummariesOutput::builder().trace_summaries(summary(1));
+            if newest { b.trace_summaries(summary(2)).build() } else { b.build() }
+        });
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
+        let q = TraceQuery::new(TraceRange::Fixed(Window { start: NOW - 8 * 3600, end: NOW }), None);
+        let l = src(client).list(&q, NOW).await.unwrap();
+        assert_eq!(gts.num_calls(), 2);
+        let ids: Vec<&str> = l.summaries.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, [tid(1), tid(2)]);
     }
 
     #[tokio::test]
@@ -733,7 +886,7 @@ mod tests {
                 )
                 .build()
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let l = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
         let s = &l.summaries[0];
         assert_eq!(s.root.as_deref(), Some("rag-api"));
@@ -742,7 +895,9 @@ mod tests {
         assert_eq!(s.models, vec![SONNET]);
         assert_eq!(s.genai.tokens(), Some(1100.0));
         assert!((s.genai.cost_usd.unwrap() - (1000.0 * 3.0 + 100.0 * 15.0) / 1e6).abs() < 1e-12);
-        assert_eq!(s.start, (NOW - 100) as f64, "no StartTime: the trace id's time");
+        // no StartTime: where it was listed, marked as estimated; not the id's time
+        assert_eq!(s.start, (NOW - 3600) as f64);
+        assert!(s.start_estimated);
     }
 
     #[tokio::test]
@@ -755,7 +910,7 @@ mod tests {
                     .build(),
             )
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let mut s = src(client);
         let err = s.list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Throttled);
@@ -777,7 +932,7 @@ mod tests {
                     .build(),
             )
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let err = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::AccessDenied);
         assert!(err.hint.contains("xray:GetTraceSummaries"), "{}", err.hint);
@@ -894,9 +1049,17 @@ mod tests {
         assert!(w.take(Command::SetSince(crate::domain::window::Since::from_secs(900))));
         assert_eq!(w.current.as_ref().unwrap().range, TraceRange::Last(900));
         assert_eq!(w.current.as_ref().unwrap().seq, q.seq, "same query, new window");
-        w.take(Command::Traces(TraceRequest::Fetch { region: "eu-west-1".into(), ids: vec!["x".into()] }));
+        w.take(Command::Traces(TraceRequest::Fetch {
+            region: "eu-west-1".into(),
+            ids: vec!["x".into()],
+            windows: Default::default(),
+        }));
         assert!(w.fetch.is_empty(), "another region's fetch");
-        w.take(Command::Traces(TraceRequest::Fetch { region: "us-east-1".into(), ids: vec!["x".into(), "x".into()] }));
+        w.take(Command::Traces(TraceRequest::Fetch {
+            region: "us-east-1".into(),
+            ids: vec!["x".into(), "x".into()],
+            windows: Default::default(),
+        }));
         assert_eq!(w.fetch.len(), 1);
         // a fixed window does not follow the console's
         let fixed = TraceQuery::new(TraceRange::Fixed(Window { start: 0, end: 60 }), None);

@@ -1196,6 +1196,7 @@ mod tests {
             processed: 10,
             truncated: false,
             listed_at: 5,
+            sampling: None,
         })
     }
 

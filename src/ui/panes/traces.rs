@@ -953,6 +953,7 @@ mod tests {
             processed: 3,
             truncated: false,
             listed_at: 3600,
+            sampling: None,
         })));
         s
     }
