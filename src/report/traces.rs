@@ -125,5 +125,49 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("| `1-a` | 1970"), "1-a did not fail: {md}");
+        assert!(!md.contains("sample"), "Transaction Search off: not a sample: {md}");
+    }
+
+    #[test]
+    fn a_sampled_list_is_labelled_never_a_total() {
+        use crate::store::traces::TraceSampling;
+        let mut store = Store::new(PriceTable::default(), vec![]);
+        let s = |id: &str, fault: bool| TraceSummary {
+            id: id.into(),
+            region: "us-east-1".into(),
+            start: 100.0,
+            duration: Some(1.0),
+            fault,
+            ..Default::default()
+        };
+        store.apply(Update::Traces(TracesUpdate::Listed(TraceList {
+            query: TraceQuery::new(TraceRange::Last(3600), None),
+            region: "us-east-1".into(),
+            window: Window { start: 0, end: 3600 },
+            summaries: vec![s("1-a", true), s("1-b", false), s("1-c", false)],
+            processed: 3,
+            truncated: false,
+            listed_at: 3600,
+            sampling: Some(TraceSampling {
+                destination: Some("CloudWatchLogs".into()),
+                status: Some("ACTIVE".into()),
+                desired_percent: Some(1.0),
+                actual_percent: None,
+                error: None,
+            }),
+        })));
+        let md = markdown(&store);
+        assert!(md.contains("3 traces (**1 % sample**): 1 with faults, 0 with errors, 0 throttled."), "{md}");
+        assert!(md.contains("X-Ray indexes 1 % of the traces as summaries"), "{md}");
+        assert!(md.contains("not totals"), "{md}");
+        let text = crate::report::text(&store, 3600);
+        assert!(text.contains("Traces (1 % sample) 3: 1 with faults, 0 with errors, 0 throttled"), "{text}");
+        let json = crate::report::json(&store, 3600);
+        let t = &json["traces"];
+        assert_eq!(
+            (t["sampled"].as_bool(), t["sampling_percent"].as_f64(), t["total"].as_u64()),
+            (Some(true), Some(1.0), Some(3))
+        );
+        assert_eq!(t["sampling"], "1 % sample");
     }
 }
