@@ -1029,7 +1029,10 @@ impl TraceStore {
     }
 }
 
-/// The epoch second encoded in an X-Ray trace id (`1-5f84c7a1-…`).
+/// The epoch second encoded in an X-Ray trace id (`1-5f84c7a1-…`) by the X-Ray SDKs. Only the
+/// demo uses it, on the ids it makes itself: an id from an OpenTelemetry SDK (W3C, random first
+/// 8 hex digits) carries no time, so nothing that looks for a real trace may derive a window
+/// from it — use the summary's start time or a span's.
 pub fn trace_id_time(id: &str) -> Option<i64> {
     let mut parts = id.split('-');
     let _version = parts.next()?;
