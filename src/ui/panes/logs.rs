@@ -1431,6 +1431,41 @@ mod tests {
     }
 
     #[test]
+    fn a_rows_trace_is_looked_for_at_the_rows_time_not_the_ids() {
+        let mut store = Store::default();
+        store.logs.groups.app = vec!["/ecs/app".into()];
+        let mut p = LogsPane::default();
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &store) else {
+            panic!()
+        };
+        // an OpenTelemetry trace id: "f1e2d3c4" read as a time is the year 2098; the line is of
+        // 2026-11-23 12:32
+        let mut run = QueryRun::new(spec, 0);
+        run.status = QueryStatus::Complete;
+        run.table = ResultTable::from_rows(&[vec![
+            ("@timestamp".into(), "2026-11-23 12:32:56.400".into()),
+            ("traceId".into(), "f1e2d3c4bd862e3fe1be46a994272793".into()),
+        ]]);
+        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+        let at = 1_795_437_120; // 12:32:00
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &store) else {
+            panic!()
+        };
+        assert!(matches!(spec.purpose, Purpose::TraceLogs { .. }));
+        assert_eq!(spec.window, Window { start: at - 3600, end: at + 3600 });
+        // the span tree: the traces pane is told when the line was written
+        p.current = store.logs.queries().find(|q| q.spec.purpose == Purpose::Table).map(|q| q.id());
+        let out = p.handle(Action::ShowTraces, &store);
+        assert_eq!(
+            out,
+            Outcome::Goto(
+                PaneKind::Traces,
+                Intent::OpenTrace { trace_id: "1-f1e2d3c4-bd862e3fe1be46a994272793".into(), at: Some(at as f64) }
+            )
+        );
+    }
+
+    #[test]
     fn trace_intent_runs_a_trace_query_over_app_and_span_groups() {
         let mut store = Store::default();
         store.logs.groups.app = vec!["/ecs/app".into()];

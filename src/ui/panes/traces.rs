@@ -1069,4 +1069,28 @@ mod tests {
         assert_eq!(p.selected_id.as_deref(), Some("1-a"));
         assert!(!p.back(), "nothing more to go back from");
     }
+
+    #[test]
+    fn fetch_windows_come_from_the_summary_a_log_lines_time_or_the_list() {
+        let mut est = sum("1-est", 0.0, 2.0, false, "m");
+        est.start_estimated = true;
+        let store = store_with(vec![sum("1-f1e2d3c4-bd862e3fe1be46a994272793", 1000.5, 2.0, false, "m"), est]);
+        // the summary's start time, never the id's ("f1e2d3c4" would be 2098)
+        let w = fetch_window(&store, "1-f1e2d3c4-bd862e3fe1be46a994272793", Some(9999.0)).unwrap();
+        assert_eq!(w, Window { start: 700, end: 1000 + 2 + 300 });
+        // a summary without its start time: the whole list
+        assert_eq!(fetch_window(&store, "1-est", None), Some(Window { start: 0, end: 3600 }));
+        // not listed, opened from a log line at 5000: around it
+        let mut p = TracesPane::default();
+        let out = p.receive(
+            &Intent::OpenTrace { trace_id: "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb".into(), at: Some(5000.0) },
+            &store,
+        );
+        let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
+        assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
+        // Enter on the pending tree retries with the same window
+        let out = p.handle(Action::Select, &store);
+        let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
+        assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
+    }
 }
