@@ -65,9 +65,21 @@ pub const ONCE_SLOWEST: usize = 5;
 /// `--once` lists at most this many traces per region (the counts are exact below it).
 pub const ONCE_MAX_TRACES: usize = 100_000;
 
-/// `--once`: list the window's traces in one region and fetch the slowest candidates.
-pub async fn traces_once(src: &mut crate::sources::xray::XraySource, cfg: &Config, now: i64) -> Vec<Update> {
-    use crate::store::traces::TracesUpdate;
+/// How long `--once` waits for the span queries of the slowest traces (Transaction Search).
+pub const ONCE_SPANS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// `--once`: list the window's traces in one region and fetch the slowest candidates: with
+/// BatchGetTraces, or — spans in CloudWatch Logs (Transaction Search ACTIVE), where
+/// BatchGetTraces cannot find them — from `aws/spans` with Logs Insights, as the console does,
+/// each over the window of its summary's start time. While the destination is changing
+/// (PENDING) both are asked.
+pub async fn traces_once(
+    src: &mut crate::sources::xray::XraySource,
+    cfg: &Config,
+    scope: &Scope,
+    now: i64,
+) -> Vec<Update> {
+    use crate::store::traces::{Sampled, TracesUpdate, trace_fetch_window};
     src.max_summaries = ONCE_MAX_TRACES;
     let mut out = Vec::new();
     let q = initial_traces_query(cfg);
@@ -75,11 +87,57 @@ pub async fn traces_once(src: &mut crate::sources::xray::XraySource, cfg: &Confi
         Ok(list) => {
             // summaries' durations can be coarse (the emulator truncates them to seconds): fetch
             // twice as many candidates as are reported and rank them by their exact durations
-            let mut cand: Vec<(f64, String)> =
-                list.summaries.iter().map(|s| (s.duration.unwrap_or(0.0), s.id.clone())).collect();
+            let mut cand: Vec<(f64, String, crate::domain::window::Window)> = list
+                .summaries
+                .iter()
+                .map(|s| {
+                    let w = if s.start_estimated { list.window } else { trace_fetch_window(s.start, s.duration) };
+                    (s.duration.unwrap_or(0.0), s.id.clone(), w)
+                })
+                .collect();
             cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            let ids: Vec<String> = cand.into_iter().take(ONCE_SLOWEST * 2).map(|(_, id)| id).collect();
+            cand.truncate(ONCE_SLOWEST * 2);
+            let sampling = list.sampling.clone();
             out.push(Update::Traces(TracesUpdate::Listed(list)));
+            let in_logs = sampling.as_ref().is_some_and(|s| s.spans_in_logs());
+            let active = sampling.as_ref().is_some_and(|s| s.sampled() == Sampled::Yes);
+            let mut ids: Vec<String> = cand.iter().map(|(_, id, _)| id.clone()).collect();
+            if in_logs && !ids.is_empty() {
+                let items: Vec<(String, crate::domain::window::Window)> =
+                    cand.iter().map(|(_, id, w)| (id.clone(), *w)).collect();
+                let mut r = logs_runner(&for_profile(cfg, scope.profile.clone()), &scope.region).await;
+                let f = tokio::select! {
+                    f = crate::sources::logs::fetch_spans_to_end(&mut r, &items, ONCE_SPANS_DEADLINE) => Some(f),
+                    _ = interrupted() => None,
+                };
+                let Some(f) = f else {
+                    r.stop_all("interrupted").await;
+                    out.push(Update::Health(src.health.clone()));
+                    return out;
+                };
+                let region_label = src.region().to_string();
+                let found: Vec<String> = f.traces.iter().map(|t| t.id.clone()).collect();
+                let traces = f
+                    .traces
+                    .into_iter()
+                    .map(|mut t| {
+                        t.region = region_label.clone();
+                        t
+                    })
+                    .collect();
+                // ACTIVE: what aws/spans does not have, BatchGetTraces has not either
+                let unprocessed = if active { f.missing.clone() } else { Vec::new() };
+                out.push(Update::Traces(TracesUpdate::Fetched { traces, unprocessed }));
+                for (id, error) in &f.failed {
+                    out.push(Update::Traces(TracesUpdate::FetchFailed { ids: vec![id.clone()], error: error.clone() }));
+                }
+                out.extend(f.queries);
+                // its own row: the runaway watch's runner reports as `logs` in this region
+                let mut h = r.health.clone();
+                h.name = "spans".into();
+                out.push(Update::Health(h));
+                ids.retain(|id| !found.contains(id) && !active);
+            }
             if !ids.is_empty() {
                 match src.fetch(&ids, now).await {
                     Ok((traces, unprocessed)) => {
@@ -625,8 +683,8 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
             }
             let _ = tx.send(Update::Health(p.health.clone()));
         }
-        for mut x in xray_sources(cfg, &scopes).await {
-            for u in traces_once(&mut x, cfg, now).await {
+        for (mut x, scope) in xray_sources(cfg, &scopes).await.into_iter().zip(&scopes) {
+            for u in traces_once(&mut x, cfg, scope, now).await {
                 let _ = tx.send(u);
             }
         }

@@ -305,10 +305,15 @@ async fn the_trace_task_lists_and_fetches_on_command() {
         .send(nightjar::sources::Command::Traces(TraceRequest::Fetch {
             region: "us-east-1".into(),
             ids: vec![tid.clone()],
+            windows: Default::default(),
         }))
         .unwrap();
     commands
-        .send(nightjar::sources::Command::Traces(TraceRequest::Fetch { region: region.into(), ids: vec![tid.clone()] }))
+        .send(nightjar::sources::Command::Traces(TraceRequest::Fetch {
+            region: region.into(),
+            ids: vec![tid.clone()],
+            windows: Default::default(),
+        }))
         .unwrap();
     let mut fetches = 0;
     while store.traces.trace(&tid).is_none() {
@@ -322,10 +327,11 @@ async fn the_trace_task_lists_and_fetches_on_command() {
     let t = store.traces.trace(&tid).unwrap();
     assert_eq!(t.spans.len(), 2);
     assert_eq!(t.totals.throttles, 2);
-    // the health that follows the fetch: two calls, the listed and the retrieved trace billed
+    // the health that follows the fetch: three calls (GetTraceSegmentDestination,
+    // GetTraceSummaries, BatchGetTraces), the listed and the retrieved trace billed
     loop {
         let h = store.health().find(|h| h.name == "xray").expect("xray health");
-        if h.calls >= 2 {
+        if h.calls >= 3 {
             assert!(h.last_ok.is_some() && !h.is_stale());
             assert!(h.traces_scanned >= 2, "{h:?}");
             break;

@@ -166,6 +166,7 @@ fn hostile_store() -> Store {
         processed: 1,
         truncated: false,
         listed_at: NOW - 2,
+        sampling: None,
     })));
     let doc = serde_json::json!({
         "name": evil("rag-api"), "id": "1111111111111111", "trace_id": id,

@@ -288,9 +288,17 @@ fn src_calls_only_read_operations() {
     assert!(v.is_empty(), "AWS operations that are not reads:\n{}", v.join("\n"));
     // the scan sees the calls the sources make (so an empty result above means something)
     let ops: BTreeSet<String> = files.iter().flat_map(|(_, s)| sdk_ops(s)).map(|(op, _)| op).collect();
-    for op in
-        ["get_metric_data", "list_metrics", "describe_alarms", "start_query", "batch_get_traces", "get_caller_identity"]
-    {
+    for op in [
+        "get_metric_data",
+        "list_metrics",
+        "describe_alarms",
+        "start_query",
+        "batch_get_traces",
+        "get_caller_identity",
+        // Transaction Search: where spans go, and the share of traces X-Ray indexes
+        "get_trace_segment_destination",
+        "get_indexing_rules",
+    ] {
         assert!(ops.contains(op), "the scan did not find {op} in src/: {ops:?}");
     }
 }

@@ -90,6 +90,7 @@ fn trace_updates(q: &TraceQuery, now: i64) -> Vec<Update> {
         processed,
         truncated: false,
         listed_at: now,
+        sampling: None,
     };
     let fresh: Vec<Trace> = minute_traces(now - 60 - (now - 60).rem_euclid(60))
         .into_iter()
@@ -231,6 +232,7 @@ fn traces_listed_or_fetched_last_are_kept_however_old() {
         processed: 1,
         truncated: false,
         listed_at: now,
+        sampling: None,
     };
     fetch(&mut store, &old, T0);
     fetch(&mut store, &trace_id(T0 + 3, 1), T0 + 3);

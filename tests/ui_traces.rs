@@ -130,6 +130,7 @@ fn traces_loading_empty_error_and_stale() {
         processed: 1200,
         truncated: false,
         listed_at: NOW - 5,
+        sampling: None,
     })));
     let s = render(&empty, &mut a, 80, 24);
     assert!(s.contains("No traces in last 1h"), "{s}");
@@ -311,4 +312,100 @@ fn a_50k_span_trace_renders_its_window() {
     assert_eq!(v.selected().unwrap().name, "vector_search");
     let bottom = render(&store, &mut a, 200, 60);
     insta::assert_snapshot!("traces_tree_50k_bottom_200x60", bottom);
+}
+
+/// Transaction Search on: X-Ray's summaries are its indexed sample (1 %), and the list says so in
+/// its count at every size; an empty sample says why it may be empty.
+#[test]
+fn traces_list_labelled_as_a_sample() {
+    use nightjar::store::traces::TraceSampling;
+    let mut store = base_store();
+    let mut d = DemoTraces::new(7, LAUNCH);
+    let q = TraceQuery::new(TraceRange::Last(900), None);
+    let mut list = d.list(&q, NOW).unwrap();
+    let n = list.summaries.len();
+    assert!(n > 5);
+    list.sampling = Some(TraceSampling {
+        destination: Some("CloudWatchLogs".into()),
+        status: Some("ACTIVE".into()),
+        desired_percent: Some(1.0),
+        actual_percent: None,
+        error: None,
+    });
+    store.apply(Update::Traces(TracesUpdate::Listed(list)));
+    let mut a = app_on_traces(&store);
+    let small = render(&store, &mut a, 80, 24);
+    assert!(small.contains(&format!("Traces ({n}, 1 % sample)")), "{small}");
+    insta::assert_snapshot!("traces_list_sampled_80x24", small);
+    let big = render(&store, &mut a, 120, 40);
+    assert!(big.contains(&format!("Traces ({n}, 1 % sample) · last 15m")), "{big}");
+    insta::assert_snapshot!("traces_list_sampled_120x40", big);
+    // narrowed locally: "k of n", still a sample
+    a.handle(Action::Filter, &store);
+    for c in "agent".chars() {
+        a.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)), &store);
+    }
+    let narrowed = render(&store, &mut a, 80, 24);
+    let k = a.pane::<TracesPane>().unwrap().rows(&store).len();
+    assert!(k < n, "{k} of {n}");
+    assert!(narrowed.contains(&format!("Traces ({k} of {n}, 1 % sample)")), "{narrowed}");
+
+    // an empty sample
+    let mut empty = base_store();
+    empty.apply(Update::Traces(TracesUpdate::Listed(TraceList {
+        query: TraceQuery::new(TraceRange::Last(3600), None),
+        region: "us-east-1".into(),
+        window: Window { start: NOW - 3600, end: NOW },
+        summaries: vec![],
+        processed: 0,
+        truncated: false,
+        listed_at: NOW - 5,
+        sampling: Some(TraceSampling {
+            destination: Some("CloudWatchLogs".into()),
+            status: Some("ACTIVE".into()),
+            desired_percent: Some(1.0),
+            actual_percent: Some(0.5),
+            error: None,
+        }),
+    })));
+    let mut a = app_on_traces(&empty);
+    let s = render(&empty, &mut a, 80, 24);
+    assert!(s.contains("Traces (0, 0.5 % sample)"), "{s}");
+    assert!(s.contains("indexed sample"), "{s}");
+}
+
+/// The fetch a row asks for carries where its spans are: the summary's start time and duration
+/// (for `aws/spans`), whatever the time in its id says.
+#[test]
+fn a_fetch_carries_the_summarys_window_not_the_ids_time() {
+    use nightjar::store::traces::{TraceSummary, trace_fetch_window};
+    let mut store = base_store();
+    // an OpenTelemetry id: "f1e2d3c4" read as a time is the year 2098
+    let id = "1-f1e2d3c4-bd862e3fe1be46a994272793";
+    let start = (NOW - 120) as f64 + 0.25;
+    store.apply(Update::Traces(TracesUpdate::Listed(TraceList {
+        query: TraceQuery::new(TraceRange::Last(3600), None),
+        region: "us-east-1".into(),
+        window: Window { start: NOW - 3600, end: NOW },
+        summaries: vec![TraceSummary {
+            id: id.into(),
+            region: "us-east-1".into(),
+            start,
+            duration: Some(2.5),
+            root: Some("rag-api".into()),
+            ..Default::default()
+        }],
+        processed: 1,
+        truncated: false,
+        listed_at: NOW - 5,
+        sampling: None,
+    })));
+    let mut a = app_on_traces(&store);
+    render(&store, &mut a, 80, 24);
+    let e = a.handle(Action::Select, &store);
+    let Effect::Send(Command::Traces(TraceRequest::Fetch { ids, windows, .. })) = e else { panic!("{e:?}") };
+    assert_eq!(ids, vec![id.to_string()]);
+    let w = windows[id];
+    assert_eq!(w, trace_fetch_window(start, Some(2.5)));
+    assert!(w.start <= NOW - 120 && NOW - 117 < w.end && w.end < NOW + 600, "{w:?}");
 }

@@ -253,10 +253,16 @@ pub fn text(store: &Store, generated_at: i64) -> String {
         out.push_str("  (no Bedrock model metrics in this window)\n");
     }
     if let Some(t) = store.traces.report(3) {
-        out.push_str(&format!(
-            "\nTraces {}: {} with faults, {} with errors, {} throttled\n",
-            t.total, t.faults, t.errors, t.throttles
+        // with Transaction Search the counts are X-Ray's indexed sample, not totals
+        let sample = t.sampling.as_deref().map(|l| format!(" ({})", crate::sanitize::one_line(l))).unwrap_or_default();
+        out.push_str(&format::clip(
+            &format!(
+                "\nTraces{sample} {}: {} with faults, {} with errors, {} throttled",
+                t.total, t.faults, t.errors, t.throttles
+            ),
+            81,
         ));
+        out.push('\n');
         for s in &t.slowest {
             let line = format!(
                 "  slowest {} {} {} {}",

@@ -14,15 +14,27 @@ pub fn markdown(store: &Store) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "\n## Traces\n");
     let filter = store.traces.query().and_then(|q| q.filter.clone());
+    // with Transaction Search the counts are X-Ray's indexed sample, never totals
+    let sample = r.sampling.as_deref().map(|l| format!(" (**{}**)", cell(l))).unwrap_or_default();
     let _ = writeln!(
         md,
-        "{} traces{}: {} with faults, {} with errors, {} throttled.",
+        "{} traces{sample}{}: {} with faults, {} with errors, {} throttled.",
         r.total,
         filter.map(|f| format!(" matching `{}`", cell(&f))).unwrap_or_default(),
         r.faults,
         r.errors,
         r.throttles
     );
+    if r.sampled == Some(true) {
+        let _ = writeln!(
+            md,
+            "\nTransaction Search sends spans to CloudWatch Logs (`aws/spans`): X-Ray indexes {} of the traces as \
+             summaries, so these counts are a sample of the window's traces, not totals.",
+            r.sampling_percent
+                .map(|p| format!("{} %", crate::store::traces::percent_text(p)))
+                .unwrap_or_else(|| "a share".into())
+        );
+    }
     if !r.slowest.is_empty() {
         let _ = writeln!(md, "\n### Slowest\n\n| Trace | Duration | Root | Model |\n|---|---|---|---|");
         for s in &r.slowest {
@@ -100,6 +112,7 @@ mod tests {
             processed: 2,
             truncated: false,
             listed_at: 3600,
+            sampling: None,
         })));
         let md = markdown(&store);
         assert!(
@@ -112,5 +125,49 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("| `1-a` | 1970"), "1-a did not fail: {md}");
+        assert!(!md.contains("sample"), "Transaction Search off: not a sample: {md}");
+    }
+
+    #[test]
+    fn a_sampled_list_is_labelled_never_a_total() {
+        use crate::store::traces::TraceSampling;
+        let mut store = Store::new(PriceTable::default(), vec![]);
+        let s = |id: &str, fault: bool| TraceSummary {
+            id: id.into(),
+            region: "us-east-1".into(),
+            start: 100.0,
+            duration: Some(1.0),
+            fault,
+            ..Default::default()
+        };
+        store.apply(Update::Traces(TracesUpdate::Listed(TraceList {
+            query: TraceQuery::new(TraceRange::Last(3600), None),
+            region: "us-east-1".into(),
+            window: Window { start: 0, end: 3600 },
+            summaries: vec![s("1-a", true), s("1-b", false), s("1-c", false)],
+            processed: 3,
+            truncated: false,
+            listed_at: 3600,
+            sampling: Some(TraceSampling {
+                destination: Some("CloudWatchLogs".into()),
+                status: Some("ACTIVE".into()),
+                desired_percent: Some(1.0),
+                actual_percent: None,
+                error: None,
+            }),
+        })));
+        let md = markdown(&store);
+        assert!(md.contains("3 traces (**1 % sample**): 1 with faults, 0 with errors, 0 throttled."), "{md}");
+        assert!(md.contains("X-Ray indexes 1 % of the traces as summaries"), "{md}");
+        assert!(md.contains("not totals"), "{md}");
+        let text = crate::report::text(&store, 3600);
+        assert!(text.contains("Traces (1 % sample) 3: 1 with faults, 0 with errors, 0 throttled"), "{text}");
+        let json = crate::report::json(&store, 3600);
+        let t = &json["traces"];
+        assert_eq!(
+            (t["sampled"].as_bool(), t["sampling_percent"].as_f64(), t["total"].as_u64()),
+            (Some(true), Some(1.0), Some(3))
+        );
+        assert_eq!(t["sampling"], "1 % sample");
     }
 }

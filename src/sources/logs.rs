@@ -570,14 +570,16 @@ impl<B: InsightsBackend> LogsRunner<B> {
             Command::Logs(LogsRequest::FetchSpans { trace_id, window }) => self.fetch_spans(&trace_id, window),
             // With Transaction Search on, X-Ray's BatchGetTraces cannot return traces: answer the
             // trace source's fetches from `aws/spans` as well.
-            Command::Traces(super::xray::TraceRequest::Fetch { region, ids })
+            Command::Traces(super::xray::TraceRequest::Fetch { region, ids, windows })
                 if self.spans_in_logs
                     && self.answer_trace_fetches
                     && Some(region.as_str()) == self.health.region.as_deref() =>
             {
+                // where to look comes with the request (the summary's start time): a trace id
+                // made by OpenTelemetry carries no time
                 for id in ids {
-                    let at = crate::store::traces::trace_id_time(&id).unwrap_or_else(now);
-                    self.fetch_spans(&id, Window { start: at - 300, end: at + 3600 });
+                    let w = windows.get(&id).copied().unwrap_or_else(|| unknown_trace_window(now()));
+                    self.fetch_spans(&id, w);
                 }
             }
             _ => {}
@@ -938,6 +940,96 @@ async fn sleep_until(t: Option<Instant>) {
 
 fn flush<B: InsightsBackend>(runner: &mut LogsRunner<B>, tx: &UnboundedSender<Update>) -> bool {
     runner.drain().into_iter().all(|u| tx.send(u).is_ok())
+}
+
+/// Where to look for the spans of a trace whose start time is not known: the last day.
+pub fn unknown_trace_window(now: i64) -> Window {
+    Window { start: now - 24 * 3600, end: now + 60 }
+}
+
+/// How a batch of span fetches ended (for `--once`).
+#[derive(Debug, Default)]
+pub struct SpanFetches {
+    pub traces: Vec<crate::store::traces::Trace>,
+    /// The span queries ran and found no span of these ids.
+    pub missing: Vec<String>,
+    /// The span queries that failed (or ran out of time), by id.
+    pub failed: Vec<(String, SourceError)>,
+    /// The queries' last states (for the report's list of queries run, with their cost).
+    pub queries: Vec<Update>,
+}
+
+/// Read whole traces from `aws/spans` (the span log group, named in the query so no discovery
+/// is needed), one Logs Insights query per id over its window, run side by side up to the
+/// runner's concurrency; each is stopped if it has not ended by `deadline`.
+pub async fn fetch_spans_to_end<B: InsightsBackend>(
+    runner: &mut LogsRunner<B>,
+    items: &[(String, Window)],
+    deadline: Duration,
+) -> SpanFetches {
+    use crate::store::traces::TracesUpdate;
+    let group = runner.settings.spans_group.clone();
+    let give_up = Instant::now() + deadline;
+    let mut ids: BTreeMap<QueryId, String> = BTreeMap::new();
+    let mut out = SpanFetches::default();
+    for (id, w) in items {
+        let Some(q) = crate::domain::insights::trace_spans_query(id) else {
+            out.missing.push(id.clone());
+            continue;
+        };
+        let spec = QuerySpec::new(
+            &format!("spans {id}"),
+            &q,
+            crate::domain::insights::GroupClass::Spans,
+            vec![group.clone()],
+            *w,
+        )
+        .for_purpose(Purpose::TraceSpans { trace_id: id.clone() });
+        ids.insert(spec.id, id.clone());
+        runner.submit(spec);
+    }
+    let mut open: std::collections::BTreeSet<QueryId> = ids.keys().copied().collect();
+    let take = |updates: Vec<Update>, open: &mut std::collections::BTreeSet<QueryId>, out: &mut SpanFetches| {
+        for u in updates {
+            match u {
+                Update::Logs(LogsUpdate::Query(q)) if ids.contains_key(&q.id()) && q.status.is_terminal() => {
+                    open.remove(&q.id());
+                    if q.status != QueryStatus::Complete {
+                        let e = q.error.clone().unwrap_or_else(|| {
+                            local_error(&format!("the span query ended {}", q.status.label()), "retry")
+                        });
+                        out.failed.push((ids[&q.id()].clone(), e));
+                    }
+                    out.queries.push(Update::Logs(LogsUpdate::Query(q)));
+                }
+                Update::Traces(TracesUpdate::Fetched { traces, unprocessed }) => {
+                    out.traces.extend(traces);
+                    out.missing.extend(unprocessed);
+                }
+                _ => {}
+            }
+        }
+    };
+    take(runner.drain(), &mut open, &mut out);
+    while !open.is_empty() {
+        runner.pump(Instant::now()).await;
+        take(runner.drain(), &mut open, &mut out);
+        if open.is_empty() {
+            break;
+        }
+        if Instant::now() >= give_up {
+            for q in open.clone() {
+                runner.cancel(q, "gave up waiting").await;
+            }
+            take(runner.drain(), &mut open, &mut out);
+            break;
+        }
+        match runner.next_wake() {
+            Some(t) => tokio::time::sleep_until(t.min(give_up)).await,
+            None => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    out
 }
 
 /// Run one query to its end (for `--once --query` and tests): discover groups, start, poll
@@ -1749,15 +1841,23 @@ mod tests {
 
     #[tokio::test]
     async fn with_transaction_search_trace_fetches_are_answered_from_aws_spans() {
-        let w3c = "5759e988bd862e3fe1be46a994272793";
+        // an OpenTelemetry id: its first 8 hex digits (0xf1e2d3c4, the year 2098) are random, not
+        // the trace's time; the span started at 1_465_510_280 (2016)
+        let w3c = "f1e2d3c4bd862e3fe1be46a994272793";
+        let xray_id = "1-f1e2d3c4-bd862e3fe1be46a994272793";
         let record = format!(
             r#"{{"traceId":"{w3c}","spanId":"a1","name":"chat","startTimeUnixNano":"1465510280000000000","durationNano":2000000000,"attributes":{{"gen_ai.request.model":"m"}}}}"#
         );
+        let windows = Arc::new(Mutex::new(Vec::new()));
+        let seen = windows.clone();
         let start = mock!(Client::start_query)
             .match_requests(move |r| {
                 r.log_group_names() == ["aws/spans".to_string()] && r.query_string().is_some_and(|q| q.contains(w3c))
             })
-            .then_output(|| StartQueryOutput::builder().query_id("q-s").build());
+            .then_compute_output(move |r| {
+                seen.lock().unwrap().push((r.start_time().unwrap(), r.end_time().unwrap()));
+                StartQueryOutput::builder().query_id("q-s").build()
+            });
         let gqr = mock!(Client::get_query_results).then_output(move || {
             GetQueryResultsOutput::builder()
                 .status(AwsStatus::Complete)
@@ -1767,25 +1867,38 @@ mod tests {
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&start, &gqr]);
         let mut r = runner(client);
         r.groups.spans = Some("aws/spans".into());
-        // off: the trace source's fetch is not ours
-        let fetch = || {
+        // the summary's start time, as the traces pane sends it
+        let summary_window = crate::store::traces::trace_fetch_window(1_465_510_280.0, Some(2.0));
+        let fetch = |windows: BTreeMap<String, Window>| {
             Command::Traces(super::super::xray::TraceRequest::Fetch {
                 region: "us-east-1".into(),
-                ids: vec!["1-5759e988-bd862e3fe1be46a994272793".into()],
+                ids: vec![xray_id.into()],
+                windows,
             })
         };
-        r.command(fetch()).await;
+        // off: the trace source's fetch is not ours
+        r.command(fetch(BTreeMap::from([(xray_id.to_string(), summary_window)]))).await;
         assert_eq!(r.queued(), 0);
         r.spans_in_logs = true;
-        r.command(fetch()).await;
+        r.command(fetch(BTreeMap::from([(xray_id.to_string(), summary_window)]))).await;
         let updates = pump_far(&mut r, 2).await;
         let trace = updates.iter().find_map(|u| match u {
             Update::Traces(TracesUpdate::Fetched { traces, .. }) => traces.first().cloned(),
             _ => None,
         });
         let trace = trace.expect("a trace update");
-        assert_eq!(trace.id, "1-5759e988-bd862e3fe1be46a994272793");
+        assert_eq!(trace.id, xray_id);
         assert_eq!(trace.spans.len(), 1);
         assert_eq!(start.num_calls(), 1);
+        // the span query looked where the summary said, not at the id's "time" (2098)
+        assert_eq!(windows.lock().unwrap()[0], (summary_window.start, summary_window.end));
+        assert!(summary_window.start <= 1_465_510_280 && 1_465_510_282 < summary_window.end);
+        // no window sent: the last day, still nothing from the id
+        r.command(fetch(BTreeMap::new())).await;
+        pump_far(&mut r, 2).await;
+        let (s, e) = windows.lock().unwrap()[1];
+        let n = now();
+        assert!((n - 24 * 3600 - 5..=n - 24 * 3600 + 5).contains(&s), "{s} vs {n}");
+        assert!(e >= n && e <= n + 65, "{e} vs {n}");
     }
 }

@@ -3,6 +3,19 @@
 //! most 5 ids a call, following NextToken, merging the pages of each trace), parsed into span
 //! trees by [`parse`].
 //!
+//! Windows are by **Event** time (`TimeRangeType=Event`, the trace's update time), not by TraceId:
+//! the GetTraceSummaries reference reads "Query trace summaries by TraceId (trace start time),
+//! Event (trace update time), or Service (trace segment end time)", and the TraceId range places
+//! a trace by the time in its id, while ids made by OpenTelemetry SDKs (W3C trace ids, sent to
+//! X-Ray as `1-<first 8 hex>-<24 hex>`) carry no time: PutTraceSegments' reference notes that
+//! X-Ray ids include the request's epoch time "but this is not required when sending W3C trace
+//! IDs". Nothing here derives a time from a trace id.
+//!
+//! Every list also says whether it is a sample (Transaction Search, [`TraceSampling`]):
+//! GetTraceSegmentDestination, and GetIndexingRules when spans go to CloudWatch Logs, read at
+//! most every [`SAMPLING_TTL_SECS`]. Either failing leaves the list unlabelled as complete
+//! ("sample?"), never fails it.
+//!
 //! The task lists when asked (the traces pane's list, a pivot, `r`), re-lists on a window change
 //! when the list follows the console's window, and fetches traces the pane asks for. At most one
 //! request is in flight; a newer list request abandons the one being paged. Failures become the
@@ -11,11 +24,11 @@
 
 pub mod parse;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
 use aws_sdk_xray::Client;
-use aws_sdk_xray::types::{AnnotationValue, TraceSummary as XTraceSummary};
+use aws_sdk_xray::types::{AnnotationValue, TimeRangeType, TraceSummary as XTraceSummary};
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -25,7 +38,7 @@ use super::aws::{self, ErrorContext, classify};
 use crate::domain::genai;
 use crate::domain::pricing::PriceTable;
 use crate::domain::window::Window;
-use crate::store::traces::{Trace, TraceList, TraceQuery, TraceRange, TraceSummary, TracesUpdate, trace_id_time};
+use crate::store::traces::{Trace, TraceList, TraceQuery, TraceRange, TraceSampling, TraceSummary, TracesUpdate};
 use crate::store::{SourceError, SourceHealth, Update};
 
 /// GetTraceSummaries is asked for at most this much time per request.
@@ -36,14 +49,22 @@ pub const MAX_IDS_PER_CALL: usize = 5;
 pub const MAX_SUMMARIES: usize = 5000;
 /// Pages per sub-window, whatever X-Ray says (a guard against a token loop).
 const MAX_PAGES: usize = 2000;
+/// Transaction Search (destination and indexing rules) is read again after this long.
+pub const SAMPLING_TTL_SECS: i64 = 600;
+/// GetIndexingRules pages followed (an account has a handful of rules).
+const MAX_RULE_PAGES: usize = 20;
+/// The indexing rule that applies to every trace ("Default"; GetIndexingRules lists it).
+pub const DEFAULT_INDEXING_RULE: &str = "Default";
 
 /// What the traces pane asks of the trace sources.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceRequest {
     /// List the traces of a window, optionally filtered. Replaces the current list.
     List(TraceQuery),
-    /// Fetch whole traces (any number of ids; batched by the source).
-    Fetch { region: String, ids: Vec<String> },
+    /// Fetch whole traces (any number of ids; batched by the source). `windows` holds, per id,
+    /// where its spans are (from the summary's or a span's start time, never from the id), for
+    /// the `aws/spans` reader; BatchGetTraces needs none.
+    Fetch { region: String, ids: Vec<String>, windows: BTreeMap<String, Window> },
 }
 
 /// `[start, end)` split into pieces of at most 6 hours, newest first.
@@ -72,10 +93,21 @@ fn annotation_json(v: &AnnotationValue) -> Option<Value> {
 }
 
 /// One X-Ray summary as plain data. Models come from the `model_annotation` values (a trace
-/// can have several) and from GenAI annotations.
-pub fn summary_from(s: &XTraceSummary, region: &str, model_annotation: &str, pricing: &PriceTable) -> TraceSummary {
+/// can have several) and from GenAI annotations. `listed_in` is the window it was listed in:
+/// a summary without StartTime starts there, marked as estimated (the id's time would be noise
+/// for OpenTelemetry ids).
+pub fn summary_from(
+    s: &XTraceSummary,
+    region: &str,
+    model_annotation: &str,
+    pricing: &PriceTable,
+    listed_in: Window,
+) -> TraceSummary {
     let id = s.id().unwrap_or_default().to_string();
-    let start = s.start_time().map(secs).or_else(|| trace_id_time(&id).map(|t| t as f64)).unwrap_or(0.0);
+    let (start, start_estimated) = match s.start_time() {
+        Some(t) => (secs(t), false),
+        None => (listed_in.start as f64, true),
+    };
     let root = s
         .entry_point()
         .and_then(|e| e.name().map(str::to_string).or_else(|| e.names().first().cloned()))
@@ -123,6 +155,7 @@ pub fn summary_from(s: &XTraceSummary, region: &str, model_annotation: &str, pri
         id,
         region: region.to_string(),
         start,
+        start_estimated,
         duration: s.duration(),
         response_time: s.response_time(),
         root,
@@ -148,6 +181,8 @@ pub struct XraySource {
     pub health: SourceHealth,
     /// Stop paging a list here.
     pub max_summaries: usize,
+    /// Transaction Search as last read, and when.
+    sampling: Option<(TraceSampling, i64)>,
 }
 
 impl XraySource {
@@ -169,6 +204,7 @@ impl XraySource {
             model_annotation: model_annotation.into(),
             health,
             max_summaries: MAX_SUMMARIES,
+            sampling: None,
         }
     }
 
@@ -198,6 +234,62 @@ impl XraySource {
         classify(e, &ctx, now)
     }
 
+    /// Transaction Search in this region: GetTraceSegmentDestination, then (spans in CloudWatch
+    /// Logs) GetIndexingRules for the `Default` rule's percentages. Read again after
+    /// [`SAMPLING_TTL_SECS`]; a failure is kept in the answer (and retried at the next list), and
+    /// is not the source's health: the list itself may still be fine.
+    pub async fn sampling(&mut self, now: i64) -> TraceSampling {
+        if let Some((s, at)) = &self.sampling
+            && s.error.is_none()
+            && now - at < SAMPLING_TTL_SECS
+        {
+            return s.clone();
+        }
+        let s = self.read_sampling(now).await;
+        self.sampling = Some((s.clone(), now));
+        s
+    }
+
+    async fn read_sampling(&mut self, now: i64) -> TraceSampling {
+        let mut out = TraceSampling::default();
+        self.health.calls += 1;
+        match self.client.get_trace_segment_destination().send().await {
+            Ok(d) => {
+                out.destination = d.destination().map(|x| x.as_str().to_string());
+                out.status = d.status().map(|x| x.as_str().to_string());
+            }
+            Err(e) => {
+                out.error = Some(self.error("xray:GetTraceSegmentDestination", &e, now));
+                return out;
+            }
+        }
+        if !out.spans_in_logs() {
+            return out;
+        }
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_RULE_PAGES {
+            self.health.calls += 1;
+            let r = match self.client.get_indexing_rules().set_next_token(token.clone()).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    out.error = Some(self.error("xray:GetIndexingRules", &e, now));
+                    return out;
+                }
+            };
+            let default = r.indexing_rules().iter().find(|x| x.name() == Some(DEFAULT_INDEXING_RULE));
+            if let Some(p) = default.and_then(|x| x.rule()).and_then(|v| v.as_probabilistic().ok()) {
+                out.desired_percent = Some(p.desired_sampling_percentage());
+                out.actual_percent = p.actual_sampling_percentage();
+                return out;
+            }
+            token = r.next_token().map(str::to_string).filter(|t| !t.is_empty());
+            if token.is_none() {
+                break;
+            }
+        }
+        out
+    }
+
     /// GetTraceSummaries for the query's window (≤6 h per request, newest first, every page).
     pub async fn list(&mut self, q: &TraceQuery, now: i64) -> Result<TraceList, SourceError> {
         self.health.loading = self.health.last_ok.is_none();
@@ -217,6 +309,7 @@ impl XraySource {
 
     async fn list_inner(&mut self, q: &TraceQuery, now: i64) -> Result<TraceList, SourceError> {
         let window = q.range.resolve(now);
+        let sampling = self.sampling(now).await;
         let mut out = TraceList {
             query: q.clone(),
             region: self.region.clone(),
@@ -225,7 +318,9 @@ impl XraySource {
             processed: 0,
             truncated: false,
             listed_at: now,
+            sampling: Some(sampling),
         };
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         'windows: for (start, end) in split_window(window) {
             let mut token: Option<String> = None;
             for _ in 0..MAX_PAGES {
@@ -234,6 +329,9 @@ impl XraySource {
                     .get_trace_summaries()
                     .start_time(DateTime::from_secs(start))
                     .end_time(DateTime::from_secs(end))
+                    // by update time, not by the time in the id (OpenTelemetry ids have none):
+                    // see the module doc
+                    .time_range_type(TimeRangeType::Event)
                     .sampling(false)
                     .set_filter_expression(q.filter.clone())
                     .set_next_token(token.clone())
@@ -245,10 +343,13 @@ impl XraySource {
                 out.processed += processed;
                 self.health.traces_scanned += processed as u64;
                 for s in r.trace_summaries() {
-                    if s.id().is_none() {
+                    // a trace updated at a sub-window's edge could come back in both
+                    let Some(id) = s.id() else { continue };
+                    if !seen.insert(id.to_string()) {
                         continue;
                     }
-                    out.summaries.push(summary_from(s, &self.region, &self.model_annotation, &self.pricing));
+                    let listed_in = Window { start, end };
+                    out.summaries.push(summary_from(s, &self.region, &self.model_annotation, &self.pricing, listed_in));
                     if out.summaries.len() >= self.max_summaries {
                         out.truncated = true;
                         break 'windows;
@@ -367,7 +468,7 @@ impl Work {
                 self.list_due = true;
                 true
             }
-            Command::Traces(TraceRequest::Fetch { region, ids }) => {
+            Command::Traces(TraceRequest::Fetch { region, ids, .. }) => {
                 if region == self.region {
                     for id in ids {
                         if !self.fetch.contains(&id) {
@@ -488,11 +589,14 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use aws_sdk_xray::operation::batch_get_traces::{BatchGetTracesError, BatchGetTracesOutput};
+    use aws_sdk_xray::operation::get_indexing_rules::GetIndexingRulesOutput;
+    use aws_sdk_xray::operation::get_trace_segment_destination::GetTraceSegmentDestinationOutput;
     use aws_sdk_xray::operation::get_trace_summaries::{GetTraceSummariesError, GetTraceSummariesOutput};
     use aws_sdk_xray::types::{
-        Http as XHttp, Segment, ServiceId, Trace as XTrace, TraceSummary as XSummary, ValueWithServiceIds,
+        Http as XHttp, IndexingRule, IndexingRuleValue, ProbabilisticRuleValue, Segment, ServiceId, Trace as XTrace,
+        TraceSegmentDestination, TraceSegmentDestinationStatus, TraceSummary as XSummary, ValueWithServiceIds,
     };
-    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
@@ -521,6 +625,136 @@ mod tests {
             .build()
     }
 
+    /// GetTraceSegmentDestination: spans go to X-Ray (the default, Transaction Search off).
+    fn to_xray() -> Rule {
+        destination(TraceSegmentDestination::XRay, TraceSegmentDestinationStatus::Active)
+    }
+
+    fn destination(d: TraceSegmentDestination, st: TraceSegmentDestinationStatus) -> Rule {
+        mock!(Client::get_trace_segment_destination).then_output(move || {
+            GetTraceSegmentDestinationOutput::builder().destination(d.clone()).status(st.clone()).build()
+        })
+    }
+
+    fn rule(name: &str, desired: f64, actual: Option<f64>) -> IndexingRule {
+        let p = ProbabilisticRuleValue::builder()
+            .desired_sampling_percentage(desired)
+            .set_actual_sampling_percentage(actual);
+        IndexingRule::builder()
+            .name(name)
+            .modified_at(DateTime::from_secs(NOW - 86_400))
+            .rule(IndexingRuleValue::Probabilistic(p.build().unwrap()))
+            .build()
+    }
+
+    fn one_summary() -> Rule {
+        mock!(Client::get_trace_summaries)
+            .then_output(|| GetTraceSummariesOutput::builder().trace_summaries(summary(1)).build())
+    }
+
+    #[tokio::test]
+    async fn transaction_search_on_labels_the_list_with_the_default_rules_percentage() {
+        // the Default rule on the second page, behind a rule of another name; 1 % wanted, 0.8 %
+        // applied (the applied one wins)
+        let page1 = mock!(Client::get_indexing_rules).match_requests(|r| r.next_token().is_none()).then_output(|| {
+            GetIndexingRulesOutput::builder().indexing_rules(rule("checkout", 50.0, None)).next_token("p2").build()
+        });
+        let page2 = mock!(Client::get_indexing_rules)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(|| GetIndexingRulesOutput::builder().indexing_rules(rule("Default", 1.0, Some(0.8))).build());
+        let dest = destination(TraceSegmentDestination::CloudWatchLogs, TraceSegmentDestinationStatus::Active);
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &dest, &page1, &page2]);
+        let mut s = src(client);
+        let q = TraceQuery::new(TraceRange::Last(3600), None);
+        let l = s.list(&q, NOW).await.unwrap();
+        let sm = l.sampling.clone().expect("sampling read");
+        assert_eq!(sm.destination.as_deref(), Some("CloudWatchLogs"));
+        assert_eq!((sm.desired_percent, sm.actual_percent), (Some(1.0), Some(0.8)));
+        assert_eq!(sm.sampled(), crate::store::traces::Sampled::Yes);
+        assert_eq!(sm.label().as_deref(), Some("0.8 % sample"));
+        assert!(sm.error.is_none());
+        assert_eq!((page1.num_calls(), page2.num_calls()), (1, 1));
+        // read again only after the TTL
+        s.list(&q, NOW + 60).await.unwrap();
+        assert_eq!(dest.num_calls(), 1);
+        s.list(&q, NOW + SAMPLING_TTL_SECS).await.unwrap();
+        assert_eq!(dest.num_calls(), 2);
+        assert_eq!(s.health.calls, 3 + 3 + 1 + 2, "3 lists, 2 destinations, 3 rule pages");
+        // the store labels the list and its counts
+        let mut store = crate::store::traces::TraceStore::new("model_id");
+        store.apply(TracesUpdate::Listed(l));
+        assert_eq!(store.sampling_label().as_deref(), Some("0.8 % sample"));
+        let r = store.report(5).unwrap();
+        assert_eq!((r.sampled, r.sampling_percent, r.total), (Some(true), Some(0.8), 1));
+    }
+
+    #[tokio::test]
+    async fn unreadable_indexing_rules_still_say_sample_and_the_list_stands() {
+        let dest = destination(TraceSegmentDestination::CloudWatchLogs, TraceSegmentDestinationStatus::Active);
+        let rules = mock!(Client::get_indexing_rules).then_error(|| {
+            aws_sdk_xray::operation::get_indexing_rules::GetIndexingRulesError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("User: x is not authorized to perform: xray:GetIndexingRules")
+                    .build(),
+            )
+        });
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &dest, &rules]);
+        let mut s = src(client);
+        let q = TraceQuery::new(TraceRange::Last(3600), None);
+        let l = s.list(&q, NOW).await.unwrap();
+        let sm = l.sampling.unwrap();
+        assert_eq!(sm.label().as_deref(), Some("sample, rate unknown"));
+        let e = sm.error.unwrap();
+        assert_eq!(e.kind, ErrorKind::AccessDenied);
+        assert!(e.hint.contains("xray:GetIndexingRules"), "{}", e.hint);
+        assert!(!s.health.is_stale(), "the list itself worked");
+        // a failed read is retried at the next list, whatever the TTL
+        s.list(&q, NOW + 1).await.unwrap();
+        assert_eq!(rules.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn pending_or_unknown_destinations_are_not_called_complete() {
+        let pending = destination(TraceSegmentDestination::CloudWatchLogs, TraceSegmentDestinationStatus::Pending);
+        let rules = mock!(Client::get_indexing_rules)
+            .then_output(|| GetIndexingRulesOutput::builder().indexing_rules(rule("Default", 5.0, None)).build());
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &pending, &rules]);
+        let l = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
+        let sm = l.sampling.unwrap();
+        assert_eq!(sm.sampled(), crate::store::traces::Sampled::Unknown);
+        assert_eq!(sm.label().as_deref(), Some("5 % sample? (Transaction Search PENDING)"));
+        let denied = mock!(Client::get_trace_segment_destination).then_error(|| {
+            aws_sdk_xray::operation::get_trace_segment_destination::GetTraceSegmentDestinationError::generic(
+                ErrorMetadata::builder().code("AccessDeniedException").message("denied").build(),
+            )
+        });
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &denied]);
+        let mut s = src(client);
+        let l = s.list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
+        let sm = l.sampling.clone().unwrap();
+        assert_eq!(sm.label().as_deref(), Some("sample? (Transaction Search unknown)"));
+        assert!(sm.error.unwrap().hint.contains("xray:GetTraceSegmentDestination"));
+        assert_eq!(l.summaries.len(), 1);
+        let mut store = crate::store::traces::TraceStore::new("model_id");
+        store.apply(TracesUpdate::Listed(l));
+        let r = store.report(5).unwrap();
+        assert_eq!((r.sampled, r.sampling_percent), (None, None), "unknown is not `false`");
+        // Transaction Search off: no label, sampled false
+        let gts = one_summary();
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
+        let l = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
+        assert_eq!(l.sampling.as_ref().unwrap().label(), None);
+        let mut store = crate::store::traces::TraceStore::new("model_id");
+        store.apply(TracesUpdate::Listed(l));
+        assert_eq!(store.report(5).unwrap().sampled, Some(false));
+        assert_eq!(store.sampling_label(), None);
+    }
+
     #[test]
     fn windows_split_into_six_hours_newest_first() {
         let w = Window { start: 0, end: 13 * 3600 };
@@ -542,6 +776,7 @@ mod tests {
                     r.filter_expression().map(str::to_string),
                     r.sampling(),
                 ));
+                assert_eq!(r.time_range_type(), Some(&TimeRangeType::Event), "by update time, not by id");
                 let more = r.end_time().unwrap().secs() == NOW; // the newest window has two pages
                 let mut b = GetTraceSummariesOutput::builder().traces_processed_count(10);
                 if more {
@@ -563,7 +798,7 @@ mod tests {
                 ));
                 GetTraceSummariesOutput::builder().trace_summaries(summary(2)).traces_processed_count(5).build()
             });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&first, &second]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&first, &second, &to_xray()]);
         let mut s = src(client);
         let filter = format!("annotation.model_id = \"{SONNET}\" AND throttle");
         let q = TraceQuery::new(TraceRange::Fixed(Window { start: NOW - 8 * 3600, end: NOW }), Some(filter.clone()));
@@ -582,7 +817,7 @@ mod tests {
         assert_eq!(ids, [tid(1), tid(2), tid(3)]);
         assert_eq!(l.processed, 25);
         assert_eq!(s.health.traces_scanned, 25);
-        assert_eq!(s.health.calls, 3);
+        assert_eq!(s.health.calls, 4, "3 GetTraceSummaries and 1 GetTraceSegmentDestination");
         assert!(!l.truncated);
         assert!((l.summaries[0].start - ((NOW - 100) as f64 + 0.25)).abs() < 1e-6);
         assert!(l.summaries[1].fault && !l.summaries[0].fault);
@@ -591,15 +826,18 @@ mod tests {
 
     #[tokio::test]
     async fn no_filter_sends_none_and_the_cap_truncates() {
-        let gts = mock!(Client::get_trace_summaries).then_compute_output(|r| {
+        let n = Arc::new(Mutex::new(0u32));
+        let gts = mock!(Client::get_trace_summaries).then_compute_output(move |r| {
             assert_eq!(r.filter_expression(), None);
+            let mut n = n.lock().unwrap();
+            *n += 2;
             GetTraceSummariesOutput::builder()
-                .trace_summaries(summary(1))
-                .trace_summaries(summary(2))
+                .trace_summaries(summary(*n - 1))
+                .trace_summaries(summary(*n))
                 .next_token("again")
                 .build()
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let mut s = src(client);
         s.max_summaries = 5;
         let l = s.list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
@@ -607,6 +845,22 @@ mod tests {
         assert!(l.truncated);
         assert_eq!(gts.num_calls(), 3);
         assert_eq!(l.window, Window { start: NOW - 3600, end: NOW });
+    }
+
+    #[tokio::test]
+    async fn a_trace_listed_in_two_sub_windows_is_counted_once() {
+        // by update time, a trace updated at a 6 h boundary can be in both requests' answers
+        let gts = mock!(Client::get_trace_summaries).then_compute_output(|r| {
+            let newest = r.end_time().unwrap().secs() == NOW;
+            let b = GetTraceSummariesOutput::builder().trace_summaries(summary(1));
+            if newest { b.trace_summaries(summary(2)).build() } else { b.build() }
+        });
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
+        let q = TraceQuery::new(TraceRange::Fixed(Window { start: NOW - 8 * 3600, end: NOW }), None);
+        let l = src(client).list(&q, NOW).await.unwrap();
+        assert_eq!(gts.num_calls(), 2);
+        let ids: Vec<&str> = l.summaries.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, [tid(1), tid(2)]);
     }
 
     #[tokio::test]
@@ -632,7 +886,7 @@ mod tests {
                 )
                 .build()
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let l = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap();
         let s = &l.summaries[0];
         assert_eq!(s.root.as_deref(), Some("rag-api"));
@@ -641,7 +895,9 @@ mod tests {
         assert_eq!(s.models, vec![SONNET]);
         assert_eq!(s.genai.tokens(), Some(1100.0));
         assert!((s.genai.cost_usd.unwrap() - (1000.0 * 3.0 + 100.0 * 15.0) / 1e6).abs() < 1e-12);
-        assert_eq!(s.start, (NOW - 100) as f64, "no StartTime: the trace id's time");
+        // no StartTime: where it was listed, marked as estimated; not the id's time
+        assert_eq!(s.start, (NOW - 3600) as f64);
+        assert!(s.start_estimated);
     }
 
     #[tokio::test]
@@ -654,7 +910,7 @@ mod tests {
                     .build(),
             )
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let mut s = src(client);
         let err = s.list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Throttled);
@@ -676,7 +932,7 @@ mod tests {
                     .build(),
             )
         });
-        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts]);
+        let client = mock_client!(aws_sdk_xray, RuleMode::MatchAny, [&gts, &to_xray()]);
         let err = src(client).list(&TraceQuery::new(TraceRange::Last(3600), None), NOW).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::AccessDenied);
         assert!(err.hint.contains("xray:GetTraceSummaries"), "{}", err.hint);
@@ -793,9 +1049,17 @@ mod tests {
         assert!(w.take(Command::SetSince(crate::domain::window::Since::from_secs(900))));
         assert_eq!(w.current.as_ref().unwrap().range, TraceRange::Last(900));
         assert_eq!(w.current.as_ref().unwrap().seq, q.seq, "same query, new window");
-        w.take(Command::Traces(TraceRequest::Fetch { region: "eu-west-1".into(), ids: vec!["x".into()] }));
+        w.take(Command::Traces(TraceRequest::Fetch {
+            region: "eu-west-1".into(),
+            ids: vec!["x".into()],
+            windows: Default::default(),
+        }));
         assert!(w.fetch.is_empty(), "another region's fetch");
-        w.take(Command::Traces(TraceRequest::Fetch { region: "us-east-1".into(), ids: vec!["x".into(), "x".into()] }));
+        w.take(Command::Traces(TraceRequest::Fetch {
+            region: "us-east-1".into(),
+            ids: vec!["x".into(), "x".into()],
+            windows: Default::default(),
+        }));
         assert_eq!(w.fetch.len(), 1);
         // a fixed window does not follow the console's
         let fixed = TraceQuery::new(TraceRange::Fixed(Window { start: 0, end: 60 }), None);

@@ -499,8 +499,13 @@ impl TraceQuery {
 pub struct TraceSummary {
     pub id: String,
     pub region: String,
-    /// Epoch seconds (the trace id's time when the summary had none).
+    /// Epoch seconds: the summary's StartTime. When X-Ray sent none, the start of the window it
+    /// was listed in, and [`Self::start_estimated`] is set (never the trace id's first 8 hex
+    /// digits: OpenTelemetry ids carry no time).
     pub start: f64,
+    /// `start` is not the trace's: fetch over the whole list window.
+    #[serde(default)]
+    pub start_estimated: bool,
     pub duration: Option<f64>,
     pub response_time: Option<f64>,
     /// The entry service.
@@ -531,6 +536,104 @@ pub struct TraceList {
     /// Paging stopped at the summary cap.
     pub truncated: bool,
     pub listed_at: i64,
+    /// Whether the summaries are X-Ray's indexed sample of spans sent to CloudWatch Logs
+    /// (Transaction Search); `None` when the source did not ask (the demo).
+    #[serde(default)]
+    pub sampling: Option<TraceSampling>,
+}
+
+/// Transaction Search in one region, as it bears on the trace list: GetTraceSegmentDestination
+/// (where spans go) and, when they go to CloudWatch Logs, GetIndexingRules (the share of traces
+/// X-Ray indexes as trace summaries).
+///
+/// With spans in CloudWatch Logs (`aws/spans`), GetTraceSummaries answers from an indexed
+/// *sample* of the traces — the `Default` indexing rule's probabilistic percentage, 1 % unless
+/// changed ("Indexing rules are used to determine the server-side sampling rate for spans
+/// ingested through the CloudWatchLogs destination and indexed by X-Ray", GetIndexingRules, AWS
+/// X-Ray API Reference) — so the list and its counts are a sample, never totals.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TraceSampling {
+    /// `XRay` or `CloudWatchLogs`; `None` when GetTraceSegmentDestination failed.
+    pub destination: Option<String>,
+    /// `PENDING` (a change of destination under way) or `ACTIVE`.
+    pub status: Option<String>,
+    /// The `Default` rule's `Probabilistic.DesiredSamplingPercentage` (percent, 0–100).
+    pub desired_percent: Option<f64>,
+    /// Its `ActualSamplingPercentage` ("applied sampling percentage", when X-Ray reports one).
+    pub actual_percent: Option<f64>,
+    /// GetTraceSegmentDestination or GetIndexingRules failed (the other fields say what is known).
+    pub error: Option<SourceError>,
+}
+
+/// Whether a trace list is X-Ray's indexed sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampled {
+    /// Spans go to X-Ray: the summaries are every trace X-Ray recorded.
+    No,
+    /// Spans go to CloudWatch Logs (ACTIVE): the summaries are an indexed sample.
+    Yes,
+    /// Unknown: the destination could not be read, or it is changing (PENDING).
+    Unknown,
+}
+
+impl TraceSampling {
+    pub fn spans_in_logs(&self) -> bool {
+        self.destination.as_deref() == Some("CloudWatchLogs")
+    }
+
+    /// The destination is in effect (documented statuses: PENDING | ACTIVE; none read as ACTIVE).
+    pub fn active(&self) -> bool {
+        self.status.as_deref() != Some("PENDING")
+    }
+
+    pub fn sampled(&self) -> Sampled {
+        match (&self.destination, self.active()) {
+            (None, _) | (Some(_), false) => Sampled::Unknown,
+            (Some(_), true) if self.spans_in_logs() => Sampled::Yes,
+            (Some(_), true) => Sampled::No,
+        }
+    }
+
+    /// The percentage of traces indexed: the applied one when X-Ray reports it, else the
+    /// configured one.
+    pub fn percent(&self) -> Option<f64> {
+        self.actual_percent.or(self.desired_percent).filter(|p| p.is_finite())
+    }
+
+    /// What the list and its counts are labelled with; `None` when they are not a sample.
+    pub fn label(&self) -> Option<String> {
+        match self.sampled() {
+            Sampled::No => None,
+            Sampled::Yes => Some(match self.percent() {
+                Some(p) => format!("{} % sample", percent_text(p)),
+                None => "sample, rate unknown".into(),
+            }),
+            Sampled::Unknown if self.destination.is_some() => Some(match self.percent() {
+                Some(p) => format!("{} % sample? (Transaction Search PENDING)", percent_text(p)),
+                None => "sample? (Transaction Search PENDING)".into(),
+            }),
+            Sampled::Unknown => Some("sample? (Transaction Search unknown)".into()),
+        }
+    }
+}
+
+/// `1` → "1", `0.5` → "0.5", `12.345` → "12.35".
+pub fn percent_text(p: f64) -> String {
+    let s = format!("{p:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The window to look for a trace's spans in (`aws/spans`), from the trace's start time (the
+/// summary's or a span's, never the trace id's) and duration: 5 minutes before (clocks of the
+/// services in a trace differ), and its duration plus 5 minutes after, or an hour when the
+/// duration is unknown (in progress).
+pub fn trace_fetch_window(start: f64, duration: Option<f64>) -> Window {
+    let s = start.floor() as i64;
+    let after = match duration.filter(|d| d.is_finite() && *d >= 0.0) {
+        Some(d) => d.ceil() as i64 + 300,
+        None => 3600,
+    };
+    Window { start: s - 300, end: s + after }
 }
 
 /// What the trace sources send.
@@ -574,6 +677,14 @@ struct RegionList {
 /// Figures for `--once`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TracesReport {
+    /// The counts below are X-Ray's indexed sample (Transaction Search), not totals: `true`,
+    /// `false`, or `null` when it is not known.
+    pub sampled: Option<bool>,
+    /// The share of traces X-Ray indexes, in percent, when sampled.
+    pub sampling_percent: Option<f64>,
+    /// "1 % sample" (what the TUI shows), when sampled or possibly so.
+    pub sampling: Option<String>,
+    /// Summaries listed (a sample when `sampled`).
     pub total: usize,
     pub faults: usize,
     pub errors: usize,
@@ -789,6 +900,61 @@ impl TraceStore {
         self.regions.values().filter_map(|r| r.list.as_ref()).map(|l| l.processed).sum()
     }
 
+    /// The Transaction Search state of each region's list (regions whose source said nothing
+    /// are left out).
+    pub fn samplings(&self) -> Vec<(&str, &TraceSampling)> {
+        self.regions.iter().filter_map(|(k, r)| r.list.as_ref()?.sampling.as_ref().map(|s| (k.as_str(), s))).collect()
+    }
+
+    /// Whether the list is a sample: `Yes` when any region's is, `Unknown` when any region's
+    /// cannot be told, `No` when every region that said is complete; `None` when no region said.
+    pub fn sampled(&self) -> Option<Sampled> {
+        let all = self.samplings();
+        if all.is_empty() {
+            return None;
+        }
+        let kinds: Vec<Sampled> = all.iter().map(|(_, s)| s.sampled()).collect();
+        Some(if kinds.contains(&Sampled::Yes) {
+            Sampled::Yes
+        } else if kinds.contains(&Sampled::Unknown) {
+            Sampled::Unknown
+        } else {
+            Sampled::No
+        })
+    }
+
+    /// The indexing percentage of the sampled regions, when they agree.
+    pub fn sampling_percent(&self) -> Option<f64> {
+        let p: Vec<Option<f64>> = self
+            .samplings()
+            .into_iter()
+            .filter(|(_, s)| s.sampled() != Sampled::No)
+            .map(|(_, s)| s.percent())
+            .collect();
+        match p.first() {
+            Some(Some(first)) if p.iter().all(|x| *x == Some(*first)) => Some(*first),
+            _ => None,
+        }
+    }
+
+    /// "1 % sample" for the list and every count of it, or `None` when it is complete. Regions
+    /// that sample at different rates read "sample (1 %, 5 %)"; one region sampled among
+    /// complete ones names it.
+    pub fn sampling_label(&self) -> Option<String> {
+        let all = self.samplings();
+        let labelled: Vec<(&str, String)> = all.iter().filter_map(|(r, s)| Some((*r, s.label()?))).collect();
+        let first = labelled.first()?;
+        if labelled.iter().all(|(_, l)| *l == first.1) {
+            if labelled.len() == all.len() && self.regions.len() == all.len() {
+                return Some(first.1.clone());
+            }
+            let regions: Vec<&str> = labelled.iter().map(|(r, _)| *r).collect();
+            return Some(format!("{} in {}", first.1, regions.join(", ")));
+        }
+        let parts: Vec<String> = labelled.iter().map(|(r, l)| format!("{r} {l}")).collect();
+        Some(parts.join(", "))
+    }
+
     pub fn listed_at(&self) -> Option<i64> {
         self.regions.values().filter_map(|r| r.list.as_ref().map(|l| l.listed_at)).max()
     }
@@ -844,7 +1010,16 @@ impl TraceStore {
             .collect();
         slow.sort_by(|a, b| b.duration_ms.total_cmp(&a.duration_ms).then(a.id.cmp(&b.id)));
         slow.truncate(slowest);
+        let sampled = match self.sampled() {
+            None => None,
+            Some(Sampled::Yes) => Some(true),
+            Some(Sampled::No) => Some(false),
+            Some(Sampled::Unknown) => None,
+        };
         Some(TracesReport {
+            sampled,
+            sampling_percent: self.sampling_percent(),
+            sampling: self.sampling_label(),
             total: s.len(),
             faults: s.iter().filter(|x| x.fault).count(),
             errors: s.iter().filter(|x| x.error).count(),
@@ -854,7 +1029,10 @@ impl TraceStore {
     }
 }
 
-/// The epoch second encoded in an X-Ray trace id (`1-5f84c7a1-…`).
+/// The epoch second encoded in an X-Ray trace id (`1-5f84c7a1-…`) by the X-Ray SDKs. Only the
+/// demo uses it, on the ids it makes itself: an id from an OpenTelemetry SDK (W3C, random first
+/// 8 hex digits) carries no time, so nothing that looks for a real trace may derive a window
+/// from it — use the summary's start time or a span's.
 pub fn trace_id_time(id: &str) -> Option<i64> {
     let mut parts = id.split('-');
     let _version = parts.next()?;
@@ -1021,6 +1199,7 @@ mod tests {
             processed: 10,
             truncated: false,
             listed_at: 5,
+            sampling: None,
         })
     }
 

@@ -40,8 +40,9 @@ pub enum Intent {
     LogsForTrace { trace_id: String, window: Option<Window> },
     /// Open the chart of one series.
     OpenSeries { key: SeriesKey },
-    /// Open one trace's span tree (from a log line or a span record that names it).
-    OpenTrace { trace_id: String },
+    /// Open one trace's span tree (from a log line or a span record that names it); `at` is a
+    /// time of the trace (the line's `@timestamp`), where to look for its spans.
+    OpenTrace { trace_id: String, at: Option<f64> },
     /// Run this query in the Logs pane over `window` (a runaway caller's or session's records).
     LogsQuery { label: String, query: String, class: crate::domain::insights::GroupClass, window: Option<Window> },
 }

@@ -45,6 +45,7 @@ import cbor2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
+import shim_xray  # noqa: E402  (tests/emulator/shim_xray.py)
 from botocore import parsers, serialize
 from botocore.session import get_session
 from werkzeug.serving import make_server
@@ -94,6 +95,9 @@ class Shim:
         answered = shim_pricing.handle(environ, start_response)  # Price List, inference profiles
         if answered is not None:
             return answered
+        answered = shim_xray.handle(environ, start_response)  # Transaction Search, TimeRangeType
+        if answered is not None:
+            return answered
         path = environ.get("PATH_INFO", "")
         m = _CBOR_PATH.match(path)
         if m and environ.get("REQUEST_METHOD") == "POST":
@@ -105,6 +109,7 @@ class Shim:
                 for s in doc.get("TraceSummaries", []):
                     if s.get("Users") == {}:
                         s["Users"] = []
+                doc = shim_xray.after_summaries(environ, doc)  # StartTime, TimeRangeType
                 body = json.dumps(doc).encode()
                 headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
             start_response(status, headers)

@@ -52,6 +52,8 @@
 //! | ap-southeast-7 | prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id |
 //! | ap-southeast-5 | emulator_insights::every_preset_over_real_records_matches_figures_computed_here |
 //! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
+//! | ap-southeast-1 | emulator_transaction_search::once_labels_the_sample_and_reads_the_slowest_traces_from_aws_spans |
+//! | ap-southeast-3 | emulator_transaction_search::the_console_labels_the_sample_and_fetches_spans_by_the_summarys_time |
 //!
 //! # Running
 //!

@@ -251,6 +251,7 @@ impl DemoTrace {
             id: self.id.clone(),
             region: DEMO_REGION.into(),
             start: self.root.start,
+            start_estimated: false,
             duration: Some(s.duration),
             response_time: Some(s.response_time),
             root: Some(self.service.into()),
@@ -353,6 +354,8 @@ impl DemoTraces {
             processed,
             truncated: false,
             listed_at: now,
+            // the demo's X-Ray keeps every trace it lists
+            sampling: None,
         })
     }
 

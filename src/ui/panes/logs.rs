@@ -274,6 +274,8 @@ pub struct LogsPane {
     page: usize,
     /// First row drawn (only the rows on screen are built).
     offset: usize,
+    /// A time of the trace whose log lines are asked for next (a row's `@timestamp`).
+    trace_at: Option<i64>,
 }
 
 impl Default for LogsPane {
@@ -296,6 +298,7 @@ impl Default for LogsPane {
             started: false,
             page: 10,
             offset: 0,
+            trace_at: None,
         }
     }
 }
@@ -368,7 +371,10 @@ impl LogsPane {
     /// Run `query` over `groups` (the class's when empty), replacing the current query.
     fn start(&mut self, store: &Store, label: &str, query: &str, class: GroupClass, purpose: Purpose) -> Outcome {
         let (window, since) = match &purpose {
-            Purpose::TraceLogs { trace_id } => (trace_window(trace_id), since_of(trace_window(trace_id))),
+            Purpose::TraceLogs { .. } => {
+                let w = self.trace_at.take().map(trace_window).unwrap_or_else(|| window_of(store).0);
+                (w, since_of(w))
+            }
             _ => window_of(store),
         };
         let groups = match (&self.groups, &purpose) {
@@ -561,6 +567,12 @@ impl LogsPane {
     }
 
     /// The trace id in the selected row (a `traceId`/`trace_id` field, or inside `@message`).
+    /// The selected row's `@timestamp` (epoch seconds, to the minute).
+    fn row_time(&self, store: &Store) -> Option<i64> {
+        let (_, fields, _) = self.selected_row(store)?;
+        fields.iter().find(|(k, _)| k == "@timestamp").and_then(|(_, v)| crate::store::runaway::parse_minute(v))
+    }
+
     fn row_trace_id(&self, store: &Store) -> Option<String> {
         let (_, fields, _) = self.selected_row(store)?;
         let direct = fields
@@ -596,11 +608,9 @@ impl LogsPane {
     }
 }
 
-/// ±1 h around the trace's start (from its id), minute-aligned.
-fn trace_window(trace_id: &str) -> Window {
-    let t = insights::trace_id_forms(trace_id)
-        .and_then(|(x, _)| crate::store::traces::trace_id_time(&x))
-        .unwrap_or_else(now);
+/// ±1 h around a time of the trace (a row's `@timestamp`), minute-aligned. Never from the trace
+/// id: an OpenTelemetry id carries no time.
+fn trace_window(t: i64) -> Window {
     let start = crate::domain::window::align_down(t - 3600, 60);
     Window { start, end: crate::domain::window::align_up(t + 3600, 60) }
 }
@@ -737,14 +747,20 @@ impl Pane for LogsPane {
             Action::Yank => return self.yank(store),
             Action::ShowLogs => {
                 return match self.row_trace_id(store) {
-                    Some(t) => self.logs_for_trace(store, &t),
+                    Some(t) => {
+                        self.trace_at = self.row_time(store);
+                        self.logs_for_trace(store, &t)
+                    }
                     None => Outcome::Flash("no trace id in this row".into()),
                 };
             }
             // the span tree of the row's trace (X-Ray, or `aws/spans` with Transaction Search)
             Action::ShowTraces => {
                 return match self.row_trace_id(store).and_then(|t| insights::trace_id_forms(&t).map(|(x, _)| x)) {
-                    Some(t) => Outcome::Goto(PaneKind::Traces, Intent::OpenTrace { trace_id: t }),
+                    Some(t) => Outcome::Goto(
+                        PaneKind::Traces,
+                        Intent::OpenTrace { trace_id: t, at: self.row_time(store).map(|t| t as f64) },
+                    ),
                     None => Outcome::Flash("no trace id in this row".into()),
                 };
             }
@@ -1412,6 +1428,41 @@ mod tests {
         store.logs.apply(LogsUpdate::Query(Box::new(done)));
         assert_eq!(p.handle(Action::Cancel, &store), Outcome::Flash("no query is running".into()));
         assert_eq!(p.leave(&store), Outcome::None);
+    }
+
+    #[test]
+    fn a_rows_trace_is_looked_for_at_the_rows_time_not_the_ids() {
+        let mut store = Store::default();
+        store.logs.groups.app = vec!["/ecs/app".into()];
+        let mut p = LogsPane::default();
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &store) else {
+            panic!()
+        };
+        // an OpenTelemetry trace id: "f1e2d3c4" read as a time is the year 2098; the line is of
+        // 2026-11-23 12:32
+        let mut run = QueryRun::new(spec, 0);
+        run.status = QueryStatus::Complete;
+        run.table = ResultTable::from_rows(&[vec![
+            ("@timestamp".into(), "2026-11-23 12:32:56.400".into()),
+            ("traceId".into(), "f1e2d3c4bd862e3fe1be46a994272793".into()),
+        ]]);
+        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+        let at = 1_795_437_120; // 12:32:00
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &store) else {
+            panic!()
+        };
+        assert!(matches!(spec.purpose, Purpose::TraceLogs { .. }));
+        assert_eq!(spec.window, Window { start: at - 3600, end: at + 3600 });
+        // the span tree: the traces pane is told when the line was written
+        p.current = store.logs.queries().find(|q| q.spec.purpose == Purpose::Table).map(|q| q.id());
+        let out = p.handle(Action::ShowTraces, &store);
+        assert_eq!(
+            out,
+            Outcome::Goto(
+                PaneKind::Traces,
+                Intent::OpenTrace { trace_id: "1-f1e2d3c4-bd862e3fe1be46a994272793".into(), at: Some(at as f64) }
+            )
+        );
     }
 
     #[test]

@@ -182,6 +182,8 @@ pub struct TracesPane {
     pub input: Option<Input>,
     pub tree: Option<SpanTreeView>,
     page: usize,
+    /// The time a trace opened from a log line was seen at (where to look for its spans).
+    open_at_time: Option<f64>,
 }
 
 impl Default for TracesPane {
@@ -200,6 +202,7 @@ impl Default for TracesPane {
             input: None,
             tree: None,
             page: 10,
+            open_at_time: None,
         }
     }
 }
@@ -306,10 +309,16 @@ impl TracesPane {
         if ids.is_empty() {
             return Outcome::Redraw;
         }
-        Outcome::Send(Command::Traces(TraceRequest::Fetch { region, ids }))
+        let windows = ids.iter().filter_map(|id| Some((id.clone(), fetch_window(store, id, None)?))).collect();
+        Outcome::Send(Command::Traces(TraceRequest::Fetch { region, ids, windows }))
     }
 
     fn open(&mut self, store: &Store, id: &str, region: &str) -> Outcome {
+        self.open_at_time = None;
+        self.open_at(store, id, region, None)
+    }
+
+    fn open_at(&mut self, store: &Store, id: &str, region: &str, at: Option<f64>) -> Outcome {
         let mut view = SpanTreeView::new(id, region);
         if let Some(t) = store.traces.trace(id) {
             view.attach(t.clone());
@@ -320,7 +329,8 @@ impl TracesPane {
         if store.traces.is_pending(id) {
             return Outcome::Redraw;
         }
-        Outcome::Send(Command::Traces(TraceRequest::Fetch { region: region.into(), ids: vec![id.into()] }))
+        let windows = fetch_window(store, id, at).map(|w| (id.to_string(), w)).into_iter().collect();
+        Outcome::Send(Command::Traces(TraceRequest::Fetch { region: region.into(), ids: vec![id.into()], windows }))
     }
 
     fn handle_list(&mut self, action: Action, store: &Store) -> Outcome {
@@ -428,13 +438,15 @@ impl TracesPane {
         Outcome::Send(self.list_command(store))
     }
 
-    fn handle_tree(&mut self, action: Action) -> Outcome {
+    fn handle_tree(&mut self, action: Action, store: &Store) -> Outcome {
+        let at = self.open_at_time;
         let Some(v) = self.tree.as_mut() else { return Outcome::Ignored };
         if !v.is_loaded() {
             return match action {
                 Action::Select => {
                     let (id, region) = (v.trace_id.clone(), v.region.clone());
-                    Outcome::Send(Command::Traces(TraceRequest::Fetch { region, ids: vec![id] }))
+                    let windows = fetch_window(store, &id, at).map(|w| (id.clone(), w)).into_iter().collect();
+                    Outcome::Send(Command::Traces(TraceRequest::Fetch { region, ids: vec![id], windows }))
                 }
                 Action::Yank => Outcome::Yank(v.trace_id.clone()),
                 _ => Outcome::Ignored,
@@ -533,6 +545,21 @@ impl TracesPane {
     }
 }
 
+/// Where a trace's spans are (for the `aws/spans` reader): from its summary's start time and
+/// duration, else from `at` (a time of the trace: a log line's), else the list's window. Never
+/// from the trace id: OpenTelemetry ids carry no time. `None` when nothing is known.
+pub fn fetch_window(store: &Store, id: &str, at: Option<f64>) -> Option<Window> {
+    use crate::store::traces::trace_fetch_window;
+    let summary = store.traces.summaries().into_iter().find(|s| s.id == id);
+    match summary {
+        Some(s) if !s.start_estimated => Some(trace_fetch_window(s.start, s.duration)),
+        _ => match at {
+            Some(t) => Some(Window { start: t.floor() as i64 - 3600, end: t.ceil() as i64 + 3600 }),
+            None => store.traces.window(),
+        },
+    }
+}
+
 /// A window around a trace, for the logs pivot (a minute either side).
 fn trace_window(start: f64, duration: Option<f64>) -> Window {
     let s = start.floor() as i64;
@@ -571,14 +598,15 @@ impl Pane for TracesPane {
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         if self.tree.is_some() {
-            return self.handle_tree(action);
+            return self.handle_tree(action, store);
         }
         self.handle_list(action, store)
     }
     fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
-        if let Intent::OpenTrace { trace_id } = intent {
+        if let Intent::OpenTrace { trace_id, at } = intent {
             let region = store.identity.regions.first().cloned().unwrap_or_default();
-            return self.open(store, trace_id, &region);
+            self.open_at_time = *at;
+            return self.open_at(store, trace_id, &region, *at);
         }
         if let Intent::TracesFor { model, window, filter } = intent {
             self.tree = None;
@@ -693,7 +721,12 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
     let rows = p.rows(store);
     let total = ts.summaries().len();
     let count = if rows.len() == total { format!("{total}") } else { format!("{} of {total}", rows.len()) };
-    let mut title = format!("Traces ({count}) · {range}");
+    // with Transaction Search the list is X-Ray's indexed sample: every count says so
+    let sample = ts.sampling_label().map(|l| sanitize::one_line(&l));
+    let mut title = match &sample {
+        Some(l) => format!("Traces ({count}, {l}) · {range}"),
+        None => format!("Traces ({count}) · {range}"),
+    };
     if ts.loading() && store.replay.is_some() {
         title.push_str(" · was still listing when saved");
     } else if ts.loading() {
@@ -771,10 +804,13 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
                 ),
                 theme.warn(),
             ));
-            lines.push(Line::styled(
-                "X-Ray keeps sampled requests only (and indexes 1% of spans when Transaction Search is on): widen the window or the filter.",
-                theme.muted(),
-            ));
+            let why = match &sample {
+                Some(l) => format!(
+                    "Transaction Search is on: X-Ray lists an indexed sample of the traces ({l}): widen the window or the filter."
+                ),
+                None => "X-Ray keeps sampled requests only (and indexes 1% of spans when Transaction Search is on): widen the window or the filter.".to_string(),
+            };
+            lines.push(Line::styled(why, theme.muted()));
         }
         let inner_h = body.height as usize;
         let pad = inner_h.saturating_sub(lines.len()) / 2;
@@ -917,6 +953,7 @@ mod tests {
             processed: 3,
             truncated: false,
             listed_at: 3600,
+            sampling: None,
         })));
         s
     }
@@ -1031,5 +1068,29 @@ mod tests {
         assert!(p.tree.is_none());
         assert_eq!(p.selected_id.as_deref(), Some("1-a"));
         assert!(!p.back(), "nothing more to go back from");
+    }
+
+    #[test]
+    fn fetch_windows_come_from_the_summary_a_log_lines_time_or_the_list() {
+        let mut est = sum("1-est", 0.0, 2.0, false, "m");
+        est.start_estimated = true;
+        let store = store_with(vec![sum("1-f1e2d3c4-bd862e3fe1be46a994272793", 1000.5, 2.0, false, "m"), est]);
+        // the summary's start time, never the id's ("f1e2d3c4" would be 2098)
+        let w = fetch_window(&store, "1-f1e2d3c4-bd862e3fe1be46a994272793", Some(9999.0)).unwrap();
+        assert_eq!(w, Window { start: 700, end: 1000 + 2 + 300 });
+        // a summary without its start time: the whole list
+        assert_eq!(fetch_window(&store, "1-est", None), Some(Window { start: 0, end: 3600 }));
+        // not listed, opened from a log line at 5000: around it
+        let mut p = TracesPane::default();
+        let out = p.receive(
+            &Intent::OpenTrace { trace_id: "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb".into(), at: Some(5000.0) },
+            &store,
+        );
+        let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
+        assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
+        // Enter on the pending tree retries with the same window
+        let out = p.handle(Action::Select, &store);
+        let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
+        assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
     }
 }
