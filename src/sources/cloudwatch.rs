@@ -741,6 +741,151 @@ mod tests {
         assert_eq!(u.window_values.len(), 4);
     }
 
+    fn stat_of(q: &MetricDataQuery) -> &str {
+        q.metric_stat().and_then(|m| m.stat()).unwrap_or_default()
+    }
+
+    /// (start, end, period, query count) of every GetMetricData call.
+    type Calls = Arc<Mutex<Vec<(i64, i64, i32, usize)>>>;
+
+    fn record(calls: &Calls, r: &aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataInput) -> (i64, i32) {
+        let start = r.start_time().unwrap().secs();
+        let period = r.metric_data_queries()[0].metric_stat().unwrap().period().unwrap();
+        calls.lock().unwrap().push((start, r.end_time().unwrap().secs(), period, r.metric_data_queries().len()));
+        (start, period)
+    }
+
+    /// CloudWatch answers no datapoints for an old StartTime with a period that breaks its
+    /// rule: an hour 20 days back is read in 5-minute points on the 5-minute clock, its window
+    /// figures over a multiple of 300 s, and the update says how coarse it is.
+    #[tokio::test]
+    async fn an_old_range_is_read_with_periods_cloudwatch_answers() {
+        let calls: Calls = Arc::default();
+        let c = calls.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let (start, period) = record(&c, r);
+            let mut b = GetMetricDataOutput::builder();
+            for q in r.metric_data_queries() {
+                b = b.metric_data_results(result(q.id().unwrap(), &[(start, f64::from(period))], StatusCode::Complete));
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let asked = Window { start: NOW - 20 * 86400 + 120, end: NOW - 20 * 86400 + 3720 };
+        let u = p.poll_window(asked, NOW).await.unwrap();
+        let start = (NOW - 20 * 86400) / 300 * 300;
+        let end = (asked.end + 299) / 300 * 300;
+        assert_eq!(*calls.lock().unwrap(), vec![(start, end, 300, 5), (start, end, (end - start) as i32, 4)]);
+        assert_eq!(u.window, Window { start, end });
+        assert_eq!(u.period, 300);
+        assert_eq!(u.resolution.note().as_deref(), Some("5-min points (data 20 d old)"));
+        let inv = u.series.iter().find(|(k, _)| k.metric == "Invocations").unwrap();
+        assert_eq!(inv.1, vec![(start, 300.0)]);
+        assert!(p.health.healthy());
+        // over 455 days nothing is kept: no call is made, every figure is unknown
+        calls.lock().unwrap().clear();
+        let u = p.poll_window(Window { start: NOW - 500 * 86400, end: NOW - 500 * 86400 + 3600 }, NOW).await.unwrap();
+        assert!(calls.lock().unwrap().is_empty());
+        assert!(u.series.iter().all(|(_, p)| p.is_empty()));
+        assert!(u.window_values.iter().all(|(_, v)| v.is_none()) && !u.window_values.is_empty());
+        assert!(u.resolution.note().unwrap().contains("455 days"));
+    }
+
+    /// A result with StatusCode InternalError is asked for again (the failed query alone, on
+    /// the first page); when the retry answers, the poll is whole and healthy.
+    #[tokio::test]
+    async fn an_internal_error_result_is_retried_and_recovers() {
+        let calls: Calls = Arc::default();
+        let c = calls.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let (start, period) = record(&c, r);
+            let n = c.lock().unwrap().len();
+            let mut b = GetMetricDataOutput::builder();
+            for q in r.metric_data_queries() {
+                let failing = n == 1 && stat_of(q) == "p99";
+                let status = if failing { StatusCode::InternalError } else { StatusCode::Complete };
+                let pts: &[(i64, f64)] = if failing { &[(0, -1.0)] } else { &[(0, 0.0)] };
+                let pts: Vec<(i64, f64)> =
+                    pts.iter().map(|_| (start, if period == 60 { 900.0 } else { 950.0 })).collect();
+                b = b.metric_data_results(result(q.id().unwrap(), &pts, status));
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let calls = calls.lock().unwrap().clone();
+        // the per-minute call, the retry of p99 alone, the window call
+        assert_eq!(calls.iter().map(|c| (c.2, c.3)).collect::<Vec<_>>(), vec![(60, 5), (60, 1), (3600, 4)]);
+        assert!(p.health.healthy(), "{:?}", p.health.partial);
+        let p99 = u.series.iter().find(|(k, _)| k.stat == "p99").unwrap();
+        assert_eq!(p99.1, vec![(NOW - 3600, 900.0)]);
+        assert_eq!(p.health.metrics_requested, 10);
+    }
+
+    /// InternalError that stays after two retries: the poll is partial (never healthy), says
+    /// which series are missing, keeps CloudWatch's messages, leaves the figure unknown, and
+    /// the next poll reads the window whole again.
+    #[tokio::test]
+    async fn a_lasting_internal_error_marks_the_poll_partial() {
+        let calls: Calls = Arc::default();
+        let c = calls.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let (start, _) = record(&c, r);
+            let mut b = GetMetricDataOutput::builder();
+            for q in r.metric_data_queries() {
+                let mut res = result(q.id().unwrap(), &[(start, 5.0)], StatusCode::Complete);
+                if stat_of(q) == "p99" {
+                    res = MetricDataResult::builder()
+                        .id(q.id().unwrap())
+                        .status_code(StatusCode::InternalError)
+                        .messages(MessageData::builder().code("InternalError").value("try again\u{1b}[31m").build())
+                        .build();
+                }
+                b = b.metric_data_results(res);
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let sizes: Vec<(i32, usize)> = calls.lock().unwrap().iter().map(|c| (c.2, c.3)).collect();
+        assert_eq!(sizes, vec![(60, 5), (60, 1), (60, 1), (3600, 4), (3600, 1), (3600, 1)]);
+        assert!(!p.health.healthy());
+        assert!(!p.health.is_stale(), "what came back is on screen, not stale");
+        let missing = &p.health.partial.as_ref().unwrap().missing;
+        let label = format!("InvocationLatency{{ModelId={MODEL}}} p99");
+        assert_eq!(missing, &vec![label.clone(), format!("{label} (window)")]);
+        assert_eq!(p.health.messages, vec![format!("{label}: InternalError: try again␛[31m")]);
+        assert_eq!(u.window_values.iter().find(|(k, _)| k.stat == "p99").unwrap().1, None);
+        assert_eq!(u.window_values.iter().find(|(k, _)| k.stat == "p50").unwrap().1, Some(5.0));
+        // not incremental after a poll with holes
+        p.poll(Since::default(), NOW + 60).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW + 60 - 3600, NOW + 60)));
+    }
+
+    /// A top-level message means the answer may be short: partial, with the message.
+    #[tokio::test]
+    async fn a_top_level_message_marks_the_poll_partial() {
+        let gmd = mock!(Client::get_metric_data).then_output(|| {
+            GetMetricDataOutput::builder()
+                .messages(
+                    MessageData::builder()
+                        .code("MaxMetricsExceeded")
+                        .value("Maximum number of allowed metrics exceeded")
+                        .build(),
+                )
+                .build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        p.poll(Since::default(), NOW).await.unwrap();
+        assert!(!p.health.healthy());
+        assert!(p.health.partial.as_ref().unwrap().missing[0].contains("part of the answer"));
+        assert_eq!(p.health.messages, vec!["MaxMetricsExceeded: Maximum number of allowed metrics exceeded"]);
+    }
+
     #[tokio::test]
     async fn later_polls_are_incremental_and_reread_late_periods() {
         let gmd = mock!(Client::get_metric_data).then_output(|| GetMetricDataOutput::builder().build());
