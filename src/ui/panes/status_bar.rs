@@ -173,6 +173,7 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
                     | ErrorKind::NoCredentials
                     | ErrorKind::AccessDenied
                     | ErrorKind::BadRegion
+                    | ErrorKind::ClockSkew
             );
             if act && !e.hint.is_empty() && src.chars().count() + text.chars().count() + 3 > area.width as usize {
                 let code = e.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
