@@ -115,6 +115,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         "alarms": store.alarms().iter().map(|a| json!({
             "name": a.name,
             "region": a.region,
+            "type": a.kind(),
             "state": a.state.as_str(),
             "reason": a.reason,
             "since": a.since.map(format::rfc3339),
