@@ -44,6 +44,7 @@ import sys
 import cbor2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shim_fidelity  # noqa: E402  (tests/emulator/shim_fidelity.py)
 import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
 from botocore import parsers, serialize
 from botocore.session import get_session
@@ -92,6 +93,9 @@ class Shim:
 
     def __call__(self, environ, start_response):
         answered = shim_pricing.handle(environ, start_response)  # Price List, inference profiles
+        if answered is not None:
+            return answered
+        answered = shim_fidelity.handle(environ, start_response, self._cbor)  # period rule, InternalError, log alarms
         if answered is not None:
             return answered
         path = environ.get("PATH_INFO", "")

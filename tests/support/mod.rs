@@ -52,6 +52,8 @@
 //! | ap-southeast-7 | prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id |
 //! | ap-southeast-5 | emulator_insights::every_preset_over_real_records_matches_figures_computed_here |
 //! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
+//! | us-west-2     | emulator_fidelity::old_ranges_read_at_legal_periods_and_internal_errors_are_retried_or_partial |
+//! | eu-west-1     | emulator_fidelity::log_alarms_are_read_and_shown_like_the_rest |
 //!
 //! # Running
 //!
