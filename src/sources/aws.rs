@@ -458,7 +458,7 @@ fn clock_skew(code: &str, said: &str) -> Option<String> {
     let skew_words = ["signature expired", "signature not yet current", "request time", "time too skewed", "clock"]
         .iter()
         .any(|w| lower.contains(w));
-    if !skew_code && !(signature_code && skew_words) {
+    if !(skew_code || (signature_code && skew_words)) {
         return None;
     }
     // `Signature expired: 20260101T000000Z is now earlier than 20260101T000500Z (20260101T001000Z
