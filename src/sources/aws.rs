@@ -242,7 +242,18 @@ where
     if e.kind == ErrorKind::Other {
         explain_unreadable(&mut e, err);
     }
+    note_unknown_region(&mut e, ctx);
     e
+}
+
+/// A region missing from [`KNOWN_REGIONS`] that did answer (or failed for another reason) is
+/// not blamed, but the operator is told it is not one nightjar knows, in case it is a typo.
+fn note_unknown_region(e: &mut SourceError, ctx: &ErrorContext) {
+    let region = ctx.region.as_deref().unwrap_or("?");
+    if e.kind != ErrorKind::BadRegion && !is_known_region(region) && !e.hint.contains("is not a region nightjar knows")
+    {
+        e.hint = format!("{} ('{region}' is not a region nightjar knows: check --region if that is a typo)", e.hint);
+    }
 }
 
 /// An answer that is not AWS's (an HTML page from a proxy), cut off, or unreadable: say so in
@@ -319,13 +330,7 @@ pub fn classify_parts(
             format!("'{region}' is not a known region; check --region"),
         )
     };
-    let retrying = || {
-        if known_region {
-            "retrying with backoff".to_string()
-        } else {
-            format!("retrying with backoff ('{region}' is a region nightjar does not know yet)")
-        }
-    };
+    let retrying = || "retrying with backoff".to_string();
     let (kind, message, hint) = if lower.contains("token has expired")
         || lower.contains("sso token")
         || (lower.contains("sso") && lower.contains("expired"))
@@ -442,7 +447,9 @@ pub fn classify_parts(
         (Some(m), ErrorKind::AccessDenied | ErrorKind::Throttled) if !m.is_empty() => truncate(m, 200),
         _ => truncate(&message, 200),
     };
-    SourceError { kind, code, message, hint, at }
+    let mut e = SourceError { kind, code, message, hint, at };
+    note_unknown_region(&mut e, ctx);
+    e
 }
 
 /// A refusal because the request's time is off (AWS's Common Errors: `RequestExpired` is a
@@ -657,13 +664,15 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::Service, "{e:?}");
         assert_eq!(e.message, "The request processing has failed");
         assert!(!e.message.contains("cannot reach"), "{e:?}");
-        assert!(e.hint.contains("'xx-newer-1' is a region nightjar does not know"), "{}", e.hint);
+        assert!(e.hint.contains("'xx-newer-1' is not a region nightjar knows"), "{}", e.hint);
         let e = classify_parts(None, None, "failed to construct request: invalid header value", false, &c, 0);
         assert_eq!(e.kind, ErrorKind::Other, "{e:?}");
         assert_eq!(e.message, "failed to construct request: invalid header value");
+        assert!(e.hint.contains("is not a region nightjar knows"), "{}", e.hint);
         // a connection that fails in an unknown region does blame the region
         let e = classify_parts(None, None, "dispatch failure: io error: tcp connect error", false, &c, 0);
         assert_eq!(e.kind, ErrorKind::BadRegion);
+        assert!(e.hint.contains("'xx-newer-1' is not a known region; check --region"), "{}", e.hint);
         // in a known region, an unclassified error has no region note
         let e = classify_parts(None, None, "failed to construct request", false, &ctx(), 0);
         assert_eq!((e.kind, e.hint.as_str()), (ErrorKind::Other, "retrying with backoff"));
