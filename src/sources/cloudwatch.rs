@@ -824,6 +824,44 @@ mod tests {
         assert_eq!(p.health.metrics_requested, 10);
     }
 
+    /// On a later page the retry is the same page again (its token belongs to the whole query
+    /// set), and only the failed query's points are taken from it.
+    #[tokio::test]
+    async fn an_internal_error_on_a_later_page_retries_that_page() {
+        let seen: Arc<Mutex<Vec<(Option<String>, usize)>>> = Arc::default();
+        let s = seen.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let start = r.start_time().unwrap().secs();
+            let period = r.metric_data_queries()[0].metric_stat().unwrap().period().unwrap();
+            s.lock().unwrap().push((r.next_token().map(str::to_string), r.metric_data_queries().len()));
+            let n = s.lock().unwrap().len();
+            let mut b = GetMetricDataOutput::builder();
+            if period != 60 {
+                return b.build();
+            }
+            for q in r.metric_data_queries() {
+                let id = q.id().unwrap();
+                b = match (r.next_token(), stat_of(q)) {
+                    (None, _) => b.metric_data_results(result(id, &[(start, 1.0)], StatusCode::PartialData)),
+                    (Some(_), "p99") if n == 2 => b.metric_data_results(result(id, &[], StatusCode::InternalError)),
+                    (Some(_), _) => b.metric_data_results(result(id, &[(start + 60, 2.0)], StatusCode::Complete)),
+                };
+            }
+            if r.next_token().is_none() { b.next_token("page-2").build() } else { b.build() }
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let calls = seen.lock().unwrap().clone();
+        let page2 = Some("page-2".to_string());
+        assert_eq!(calls[..3], [(None, 5), (page2.clone(), 5), (page2, 5)]);
+        assert!(p.health.healthy(), "{:?}", p.health.partial);
+        // every series holds each point once, the retried one included
+        for (k, pts) in &u.series {
+            assert_eq!(pts, &vec![(NOW - 3600, 1.0), (NOW - 3540, 2.0)], "{}", k.label());
+        }
+    }
+
     /// InternalError that stays after two retries: the poll is partial (never healthy), says
     /// which series are missing, keeps CloudWatch's messages, leaves the figure unknown, and
     /// the next poll reads the window whole again.
