@@ -828,7 +828,9 @@ mod tests {
     /// set), and only the failed query's points are taken from it.
     #[tokio::test]
     async fn an_internal_error_on_a_later_page_retries_that_page() {
-        let seen: Arc<Mutex<Vec<(Option<String>, usize)>>> = Arc::default();
+        // (token sent, queries sent) per call
+        type Seen = Arc<Mutex<Vec<(Option<String>, usize)>>>;
+        let seen: Seen = Arc::default();
         let s = seen.clone();
         let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
             let start = r.start_time().unwrap().secs();
