@@ -27,6 +27,8 @@ fn control(endpoint: &str, method: &str, path: &str, body: &Value) -> Value {
     let hostport = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let payload = body.to_string();
     let mut s = std::net::TcpStream::connect(hostport).expect("emulator reachable");
+    // a stuck emulator fails the test instead of hanging it
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
