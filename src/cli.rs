@@ -76,6 +76,11 @@ pub struct Cli {
     #[arg(long, value_name = "WINDOW")]
     pub since: Option<Since>,
 
+    /// With --once: a past range instead of the last --since, START END (RFC 3339, or HH:MM
+    /// UTC), e.g. `--range 2026-05-01T14:00:00Z 2026-05-01T15:00:00Z`.
+    #[arg(long, num_args = 2, value_names = ["START", "END"], requires = "once")]
+    pub range: Vec<String>,
+
     /// Seconds between polls.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub refresh: Option<u64>,

@@ -235,6 +235,8 @@ pub struct Config {
     pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     pub since: Since,
+    /// `--once --range START END`: a fixed past window instead of the last `since`.
+    pub range: Option<crate::domain::window::Window>,
     pub refresh: Duration,
     pub custom_namespaces: Vec<String>,
     pub pricing: PriceTable,
@@ -363,6 +365,14 @@ impl Config {
             (None, Some(s)) => s.parse().map_err(|e: String| e)?,
             (None, None) => Since::default(),
         };
+        let range = match cli.range.as_slice() {
+            [a, b] => {
+                let (start, end) = crate::ui::command::parse_range(a, b, chrono::Utc::now().timestamp())
+                    .map_err(|e| format!("--range: {e}"))?;
+                Some(crate::domain::window::Window { start, end })
+            }
+            _ => None,
+        };
         let regions: Vec<String> = if !cli.regions.is_empty() {
             cli.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect()
         } else {
@@ -402,6 +412,7 @@ impl Config {
             regions: dedup,
             endpoint_url: cli.endpoint_url.clone().or(file.endpoint_url),
             since,
+            range,
             refresh: Duration::from_secs(cli.refresh.or(file.refresh).unwrap_or(60)),
             custom_namespaces: file
                 .custom_namespaces

@@ -36,7 +36,12 @@ pub fn new_store(cfg: &Config) -> Store {
 
 /// The trace list the console starts with: the whole window, unfiltered.
 pub fn initial_traces_query(cfg: &Config) -> crate::store::traces::TraceQuery {
-    crate::store::traces::TraceQuery::new(crate::store::traces::TraceRange::Last(cfg.since.secs()), None)
+    use crate::store::traces::{TraceQuery, TraceRange};
+    let range = match cfg.range {
+        Some(w) => TraceRange::Fixed(w),
+        None => TraceRange::Last(cfg.since.secs()),
+    };
+    TraceQuery::new(range, None)
 }
 
 /// An X-Ray source for each profile and region.
@@ -674,7 +679,10 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
     let polls = async {
         let mut results = Vec::new();
         for mut p in pollers(cfg, &scopes).await {
-            let r = p.poll(cfg.since, now).await;
+            let r = match cfg.range {
+                Some(w) => p.poll_window(w, now).await,
+                None => p.poll(cfg.since, now).await,
+            };
             results.push((r, p.health.clone()));
         }
         for mut p in alarm_pollers(cfg, &scopes).await {

@@ -140,6 +140,8 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
     for h in store.health() {
         if let Some(e) = h.last_error.as_ref().filter(|_| h.is_stale()) {
             eprintln!("nightjar: {}: {}", h.label(), e.one_line());
+        } else if let Some(p) = &h.partial {
+            eprintln!("nightjar: {}: partial, {}", h.label(), p.summary());
         } else if let Some(n) = &h.note {
             // an optional source off by design (Service Quotas denied): said calmly, not a failure
             eprintln!("nightjar: {}: {}", h.label(), nightjar::sanitize::one_line(n));

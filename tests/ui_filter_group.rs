@@ -70,6 +70,7 @@ fn regions_store() -> Store {
     store.apply(Update::Metrics(MetricsUpdate {
         window: Window { start, end: LAUNCH },
         period: 60,
+        resolution: Default::default(),
         series,
         window_values,
     }));
@@ -205,6 +206,7 @@ fn pipeline_filter_narrows_other_metrics() {
     store.apply(Update::Metrics(MetricsUpdate {
         window: Window { start: LAUNCH - 3600, end: LAUNCH },
         period: 60,
+        resolution: Default::default(),
         series: vec![(a_key.clone(), pts(0.4)), (b_key.clone(), pts(3.0)), (c_key.clone(), pts(1.0))],
         window_values: vec![],
     }));

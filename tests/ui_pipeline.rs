@@ -30,6 +30,7 @@ fn cw_store(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(Serie
     store.apply(Update::Metrics(MetricsUpdate {
         window: Window { start: LAUNCH - 3600, end: LAUNCH },
         period: 60,
+        resolution: Default::default(),
         series,
         window_values,
     }));

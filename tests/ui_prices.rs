@@ -25,6 +25,7 @@ fn store_with_profile(known: bool) -> (Store, i64) {
     store.apply(Update::Metrics(MetricsUpdate {
         window: store.window,
         period: 60,
+        resolution: Default::default(),
         series: vec![
             (key("Invocations"), vec![(t, 40.0)]),
             (key("InputTokenCount"), vec![(t, 2_000_000.0)]),

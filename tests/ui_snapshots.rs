@@ -159,6 +159,7 @@ fn many_models_scroll() {
     store.apply(Update::Metrics(MetricsUpdate {
         window: nightjar::domain::window::Window { start, end: LAUNCH },
         period: 60,
+        resolution: Default::default(),
         series,
         window_values,
     }));

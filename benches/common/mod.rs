@@ -135,5 +135,5 @@ pub fn metrics_update(keys: &[SeriesKey], window: Window, from: i64) -> MetricsU
         .collect();
     let window_values =
         keys.iter().filter(|k| k.stat != "Sum").map(|k| (k.clone(), Some(k.metric.len() as f64))).collect();
-    MetricsUpdate { window, period: 60, series, window_values }
+    MetricsUpdate { window, period: 60, resolution: Default::default(), series, window_values }
 }

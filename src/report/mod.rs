@@ -75,7 +75,11 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
             json!({
                 "name": h.name,
                 "region": h.region,
-                "ok": !h.is_stale() && h.last_ok.is_some(),
+                // a poll with holes is never ok: `partial`, with what is `missing`
+                "ok": h.healthy(),
+                "partial": h.partial.is_some(),
+                "missing": h.partial.as_ref().map(|p| p.missing.clone()).unwrap_or_default(),
+                "messages": h.messages,
                 "error": h.last_error.as_ref().filter(|_| h.is_stale()).map(|e| e.one_line()),
                 "error_code": h.last_error.as_ref().filter(|_| h.is_stale()).and_then(|e| e.code.clone()),
                 "last_ok": h.last_ok.map(format::rfc3339),
@@ -91,6 +95,13 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
     json!({
         "generated_at": format::rfc3339(generated_at),
         "window": {"start": format::rfc3339(store.window.start), "end": format::rfc3339(store.window.end)},
+        // seconds between points, and why they are coarser than a minute (old data, a long window)
+        "resolution": {
+            "period_secs": store.period.max(60),
+            "window_period_secs": (store.resolution.window_period > 0).then_some(store.resolution.window_period),
+            "why": store.resolution.why,
+            "note": store.resolution.note(),
+        },
         "account": store.identity.account,
         "profile": store.identity.profile,
         "regions": store.identity.regions,
@@ -115,6 +126,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         "alarms": store.alarms().iter().map(|a| json!({
             "name": a.name,
             "region": a.region,
+            "type": a.kind(),
             "state": a.state.as_str(),
             "reason": a.reason,
             "since": a.since.map(format::rfc3339),
@@ -140,6 +152,8 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
             "summary": s.summary,
         })).collect::<Vec<_>>(),
         "traces": store.traces.report(5).map(|r| serde_json::to_value(r).unwrap_or(Value::Null)),
+        // a window past X-Ray's 30 days: why the list is empty or short
+        "traces_note": store.traces.retention_note(),
         "runaway": runaway::json(store),
         "runaway_ceiling": runaway::ceiling_json(store),
         "runaway_watch": runaway::watch_json(store),
@@ -179,6 +193,10 @@ pub fn text(store: &Store, generated_at: i64) -> String {
         _ => NONE.into(),
     };
     out.push_str(&format!("Burn {burn}  Window cost {}\n", format::opt(ov.window_cost, format::usd)));
+    if let Some(n) = store.resolution.note() {
+        out.push_str(&format::clip(&format!("Points: {n}"), 80));
+        out.push('\n');
+    }
     let firing = store.firing_rules();
     let alarms: Vec<_> =
         store.alarms().into_iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).collect();
@@ -252,6 +270,9 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     if models.is_empty() {
         out.push_str("  (no Bedrock model metrics in this window)\n");
     }
+    if let Some(n) = store.traces.retention_note() {
+        out.push_str(&format!("\n{}\n", format::clip(&n, 80)));
+    }
     if let Some(t) = store.traces.report(3) {
         // with Transaction Search the counts are X-Ray's indexed sample, not totals
         let sample = t.sampling.as_deref().map(|l| format!(" ({})", crate::sanitize::one_line(l))).unwrap_or_default();
@@ -311,6 +332,8 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             n.clone()
         } else if h.is_stale() || h.last_ok.is_none() {
             h.last_error.as_ref().map(|e| format!("FAILED {}", e.one_line())).unwrap_or_else(|| "no data".into())
+        } else if let Some(p) = &h.partial {
+            format!("PARTIAL, {}", p.summary())
         } else {
             "ok".into()
         };

@@ -1,7 +1,11 @@
-//! CloudWatch alarms: DescribeAlarms for metric and composite alarms, following NextToken.
+//! CloudWatch alarms: DescribeAlarms for metric, composite and log alarms, following NextToken.
+//!
+//! `AlarmTypes` must name every type wanted: without it DescribeAlarms returns metric alarms
+//! only. `LogAlarm` (alarms on a CloudWatch Logs scheduled query) is in aws-sdk-cloudwatch since
+//! the 1.1xx releases (1.140 here: `AlarmType::LogAlarm`, `DescribeAlarmsOutput::log_alarms`).
 
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, MetricAlarm};
+use aws_sdk_cloudwatch::types::{AlarmType, CompositeAlarm, LogAlarm, MetricAlarm};
 
 use super::aws::{ErrorContext, classify};
 use crate::store::SeriesKey;
@@ -54,6 +58,7 @@ impl AlarmsPoller {
                 .describe_alarms()
                 .alarm_types(AlarmType::MetricAlarm)
                 .alarm_types(AlarmType::CompositeAlarm)
+                .alarm_types(AlarmType::LogAlarm)
                 .max_records(100)
                 .set_next_token(token.clone())
                 .send()
@@ -63,6 +68,7 @@ impl AlarmsPoller {
             let out = out.map_err(|e| classify(&e, &self.ctx, now))?;
             alarms.extend(out.metric_alarms().iter().map(|a| metric_alarm(a, &self.region)));
             alarms.extend(out.composite_alarms().iter().map(|a| composite_alarm(a, &self.region)));
+            alarms.extend(out.log_alarms().iter().map(|a| log_alarm(a, &self.region)));
             token = out.next_token().map(str::to_string);
             if token.is_none() {
                 break;
@@ -168,6 +174,33 @@ fn composite_alarm(a: &CompositeAlarm, region: &str) -> Alarm {
     }
 }
 
+fn log_alarm(a: &LogAlarm, region: &str) -> Alarm {
+    let q = a.scheduled_query_configuration();
+    Alarm {
+        name: text(a.alarm_name()),
+        region: region.into(),
+        state: AlarmState::parse(a.state_value().map(|s| s.as_str()).unwrap_or("")),
+        reason: text(a.state_reason()),
+        since: a.state_transitioned_timestamp().or(a.state_updated_timestamp()).map(|t| t.secs()),
+        description: a.alarm_description().map(crate::sanitize::one_line),
+        target: AlarmTarget::Log {
+            query: text(q.and_then(|q| q.query_string())),
+            log_groups: q
+                .map(|q| q.log_group_identifiers().iter().map(|g| crate::sanitize::one_line(g)).collect())
+                .unwrap_or_default(),
+            aggregation: q.and_then(|q| q.aggregation_expression()).map(crate::sanitize::one_line),
+            schedule: q
+                .and_then(|q| q.schedule_configuration())
+                .and_then(|s| s.schedule_expression())
+                .map(crate::sanitize::one_line),
+            comparison: a.comparison_operator().map(|c| c.as_str().to_string()).unwrap_or_default(),
+            threshold: a.threshold().unwrap_or_default(),
+            datapoints: i64::from(a.query_results_to_alarm().or(a.query_results_to_evaluate()).unwrap_or(1)),
+            evaluation_periods: i64::from(a.query_results_to_evaluate().unwrap_or(1)),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
@@ -184,6 +217,7 @@ mod tests {
                 r.next_token().is_none()
                     && r.alarm_types().contains(&AlarmType::CompositeAlarm)
                     && r.alarm_types().contains(&AlarmType::MetricAlarm)
+                    && r.alarm_types().contains(&AlarmType::LogAlarm)
             })
             .then_output(|| {
                 DescribeAlarmsOutput::builder()
@@ -246,5 +280,56 @@ mod tests {
             matches!(&u.alarms[2].target, AlarmTarget::Composite { rule } if rule.starts_with("(ALARM(RAG-Quality"))
         );
         assert_eq!(p.health.calls, 2);
+    }
+
+    /// DescribeAlarms returns log alarms only when `AlarmTypes` asks for them (without it, only
+    /// metric alarms): they are asked for and shown like the rest.
+    #[tokio::test]
+    async fn log_alarms_are_asked_for_and_read() {
+        use aws_sdk_cloudwatch::types::{ScheduleConfiguration, ScheduledQueryConfiguration};
+        let page = mock!(Client::describe_alarms).then_compute_output(|r| {
+            let mut b = DescribeAlarmsOutput::builder();
+            if r.alarm_types().contains(&AlarmType::LogAlarm) {
+                b = b.log_alarms(
+                    LogAlarm::builder()
+                        .alarm_name("bedrock-throttle-log-lines")
+                        .alarm_description("ThrottlingException in the invocation log")
+                        .scheduled_query_configuration(
+                            ScheduledQueryConfiguration::builder()
+                                .query_string("filter errorCode = \"ThrottlingException\" | stats count(*) as n")
+                                .log_group_identifiers("/aws/bedrock/modelinvocations")
+                                .aggregation_expression("n")
+                                .schedule_configuration(
+                                    ScheduleConfiguration::builder().schedule_expression("rate(5 minutes)").build(),
+                                )
+                                .build(),
+                        )
+                        .query_results_to_evaluate(3)
+                        .query_results_to_alarm(2)
+                        .threshold(10.0)
+                        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+                        .state_value(StateValue::Alarm)
+                        .state_reason("2 of 3 results above 10\u{1b}]0;x\u{7}")
+                        .state_transitioned_timestamp(DateTime::from_secs(1_500))
+                        .build(),
+                );
+            }
+            b.build()
+        });
+        let client = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&page]);
+        let mut p = AlarmsPoller::new(client, "eu-west-1", None, None);
+        let u = p.poll(2_000).await.unwrap();
+        assert_eq!(u.alarms.len(), 1, "{:?}", u.alarms);
+        let a = &u.alarms[0];
+        assert_eq!(
+            (a.name.as_str(), a.state, a.since, a.kind()),
+            ("bedrock-throttle-log-lines", AlarmState::Alarm, Some(1_500), "log")
+        );
+        assert_eq!(
+            a.condition(),
+            "logs /aws/bedrock/modelinvocations: n > 10 (2 of 3 results, rate(5 minutes)) · filter errorCode = \"ThrottlingException\" | stats count(*) as n"
+        );
+        assert!(!a.reason.contains('\u{1b}') && !a.reason.contains('\u{7}'), "{}", a.reason);
+        assert_eq!(a.series(), None);
     }
 }

@@ -242,7 +242,18 @@ where
     if e.kind == ErrorKind::Other {
         explain_unreadable(&mut e, err);
     }
+    note_unknown_region(&mut e, ctx);
     e
+}
+
+/// A region missing from [`KNOWN_REGIONS`] that did answer (or failed for another reason) is
+/// not blamed, but the operator is told it is not one nightjar knows, in case it is a typo.
+fn note_unknown_region(e: &mut SourceError, ctx: &ErrorContext) {
+    let region = ctx.region.as_deref().unwrap_or("?");
+    if e.kind != ErrorKind::BadRegion && !is_known_region(region) && !e.hint.contains("is not a region nightjar knows")
+    {
+        e.hint = format!("{} ('{region}' is not a region nightjar knows: check --region if that is a typo)", e.hint);
+    }
 }
 
 /// An answer that is not AWS's (an HTML page from a proxy), cut off, or unreadable: say so in
@@ -304,9 +315,22 @@ pub fn classify_parts(
     at: i64,
 ) -> SourceError {
     let lower = full.to_ascii_lowercase();
+    // what AWS said, wherever it is (the display of an SDK error need not carry the message)
+    let said = format!("{full} {}", service_msg.as_deref().unwrap_or_default());
     let c = code.as_deref().unwrap_or("");
     let region = ctx.region.as_deref().unwrap_or("?");
+    let known_region = is_known_region(region);
     let pf = ctx.profile_flag();
+    // A region missing from KNOWN_REGIONS may simply be newer than this build: only a failure to
+    // reach its endpoint says the region is wrong. Anything else keeps its own words.
+    let bad_region = || {
+        (
+            ErrorKind::BadRegion,
+            format!("cannot reach AWS in region '{region}'"),
+            format!("'{region}' is not a known region; check --region"),
+        )
+    };
+    let retrying = || "retrying with backoff".to_string();
     let (kind, message, hint) = if lower.contains("token has expired")
         || lower.contains("sso token")
         || (lower.contains("sso") && lower.contains("expired"))
@@ -317,7 +341,15 @@ pub fn classify_parts(
             "no valid SSO session (expired or never logged in)".to_string(),
             format!("run `aws sso login{pf}`; nightjar recovers by itself once you have"),
         )
-    } else if matches!(c, "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "TokenRefreshRequired") {
+    } else if let Some(skew) = clock_skew(c, &said) {
+        (
+            ErrorKind::ClockSkew,
+            skew,
+            "check the clock: AWS refuses requests signed more than 5 minutes off its time (sync it: \
+             `timedatectl` or `chronyc tracking`); nightjar retries by itself"
+                .to_string(),
+        )
+    } else if matches!(c, "ExpiredToken" | "ExpiredTokenException" | "TokenRefreshRequired") {
         (
             ErrorKind::ExpiredCredentials,
             "the credentials have expired".to_string(),
@@ -376,47 +408,86 @@ pub fn classify_parts(
             "the request timed out".to_string(),
             "check the network to AWS; retrying with backoff".to_string(),
         )
-    } else if !is_known_region(region) {
-        (
-            ErrorKind::BadRegion,
-            format!("cannot reach AWS in region '{region}'"),
-            format!("'{region}' is not a known region; check --region"),
-        )
     } else if lower.contains("dns error")
         || lower.contains("failed to lookup")
         || lower.contains("name or service not known")
     {
-        (
-            ErrorKind::Unreachable,
-            format!("cannot resolve the {} endpoint", ctx.endpoint.as_deref().unwrap_or(region)),
-            "check DNS, the proxy, --region or --endpoint-url".to_string(),
-        )
+        if known_region {
+            (
+                ErrorKind::Unreachable,
+                format!("cannot resolve the {} endpoint", ctx.endpoint.as_deref().unwrap_or(region)),
+                "check DNS, the proxy, --region or --endpoint-url".to_string(),
+            )
+        } else {
+            bad_region()
+        }
     } else if lower.contains("connection refused")
         || lower.contains("tcp connect error")
         || lower.contains("connection reset")
         || lower.contains("dispatch failure")
         || lower.contains("io error")
     {
-        let target = ctx.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
-        (
-            ErrorKind::Unreachable,
-            format!("cannot connect to {target}"),
-            "check the network, proxy or --endpoint-url".to_string(),
-        )
+        if !known_region && ctx.endpoint.is_none() {
+            bad_region()
+        } else {
+            let target = ctx.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
+            (
+                ErrorKind::Unreachable,
+                format!("cannot connect to {target}"),
+                "check the network, proxy or --endpoint-url".to_string(),
+            )
+        }
     } else if code.is_some() {
-        (
-            ErrorKind::Service,
-            service_msg.clone().unwrap_or_else(|| first_line(full)),
-            "retrying with backoff".to_string(),
-        )
+        (ErrorKind::Service, service_msg.clone().unwrap_or_else(|| first_line(full)), retrying())
     } else {
-        (ErrorKind::Other, first_line(full), "retrying with backoff".to_string())
+        // unclassified: said as it is, never "cannot reach AWS" because the region is new
+        (ErrorKind::Other, first_line(full), retrying())
     };
     let message = match (&service_msg, kind) {
         (Some(m), ErrorKind::AccessDenied | ErrorKind::Throttled) if !m.is_empty() => truncate(m, 200),
         _ => truncate(&message, 200),
     };
-    SourceError { kind, code, message, hint, at }
+    let mut e = SourceError { kind, code, message, hint, at };
+    note_unknown_region(&mut e, ctx);
+    e
+}
+
+/// A refusal because the request's time is off (AWS's Common Errors: `RequestExpired` is a
+/// request "more than 15 minutes after the date stamp on the request ... or the date stamp on
+/// the request is more than 15 minutes in the future"; SigV4 says `Signature expired` / `Signature
+/// not yet current` under `SignatureDoesNotMatch`, `InvalidSignatureException` or `AuthFailure`):
+/// what to tell the operator, with the skew when AWS gave both times.
+fn clock_skew(code: &str, said: &str) -> Option<String> {
+    let lower = said.to_ascii_lowercase();
+    let skew_code = matches!(code, "RequestExpired" | "RequestTimeTooSkewed" | "RequestInTheFuture");
+    let signature_code =
+        matches!(code, "SignatureDoesNotMatch" | "InvalidSignatureException" | "AuthFailure" | "IncompleteSignature");
+    let skew_words = ["signature expired", "signature not yet current", "request time", "time too skewed", "clock"]
+        .iter()
+        .any(|w| lower.contains(w));
+    if !(skew_code || (signature_code && skew_words)) {
+        return None;
+    }
+    // `Signature expired: 20260101T000000Z is now earlier than 20260101T000500Z (20260101T001000Z
+    // - 5 min.)`: the request's time first, AWS's in the parentheses
+    let stamps: Vec<i64> = said
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() == 16 && w.as_bytes()[8] == b'T' && w.ends_with('Z'))
+        .filter_map(|w| chrono::NaiveDateTime::parse_from_str(w, "%Y%m%dT%H%M%SZ").ok())
+        .map(|t| t.and_utc().timestamp())
+        .collect();
+    Some(match stamps.as_slice() {
+        [ours, _, theirs, ..] if ours != theirs => {
+            let d = theirs - ours;
+            let mins = (d.abs() + 30) / 60;
+            let how = if d > 0 { "behind" } else { "ahead of" };
+            format!(
+                "this machine's clock is about {mins} min {how} AWS's: the request was refused as {}",
+                if d > 0 { "expired" } else { "not yet valid" }
+            )
+        }
+        _ => "AWS refused the request's time: this machine's clock is probably off".to_string(),
+    })
 }
 
 fn first_line(s: &str) -> String {
@@ -575,5 +646,77 @@ mod tests {
         let e =
             classify_parts(Some("MalformedQueryException".into()), Some("bad query".into()), "bad query", false, &c, 0);
         assert_ne!(e.kind, ErrorKind::BadRegion, "{e:?}");
+    }
+
+    /// A region newer than nightjar's list is not "cannot reach AWS" unless its endpoint cannot
+    /// be reached: a service error keeps its words, an unclassified one its first line.
+    #[test]
+    fn an_unknown_region_is_blamed_only_when_it_cannot_be_reached() {
+        let c = ErrorContext::new("cloudwatch:GetMetricData", None, Some("xx-newer-1"), None);
+        let e = classify_parts(
+            Some("InternalFailure".into()),
+            Some("The request processing has failed".into()),
+            "service error: InternalFailure",
+            false,
+            &c,
+            0,
+        );
+        assert_eq!(e.kind, ErrorKind::Service, "{e:?}");
+        assert_eq!(e.message, "The request processing has failed");
+        assert!(!e.message.contains("cannot reach"), "{e:?}");
+        assert!(e.hint.contains("'xx-newer-1' is not a region nightjar knows"), "{}", e.hint);
+        let e = classify_parts(None, None, "failed to construct request: invalid header value", false, &c, 0);
+        assert_eq!(e.kind, ErrorKind::Other, "{e:?}");
+        assert_eq!(e.message, "failed to construct request: invalid header value");
+        assert!(e.hint.contains("is not a region nightjar knows"), "{}", e.hint);
+        // a connection that fails in an unknown region does blame the region
+        let e = classify_parts(None, None, "dispatch failure: io error: tcp connect error", false, &c, 0);
+        assert_eq!(e.kind, ErrorKind::BadRegion);
+        assert!(e.hint.contains("'xx-newer-1' is not a known region; check --region"), "{}", e.hint);
+        // in a known region, an unclassified error has no region note
+        let e = classify_parts(None, None, "failed to construct request", false, &ctx(), 0);
+        assert_eq!((e.kind, e.hint.as_str()), (ErrorKind::Other, "retrying with backoff"));
+    }
+
+    /// RequestExpired and a signature refused for its time say "check the clock", with the skew
+    /// when AWS gives both times; a signature refused for the key stays a credentials problem.
+    #[test]
+    fn a_skewed_clock_says_check_the_clock() {
+        let e =
+            classify_parts(Some("RequestExpired".into()), Some("Request has expired.".into()), "", false, &ctx(), 0);
+        assert_eq!(e.kind, ErrorKind::ClockSkew);
+        assert!(e.hint.starts_with("check the clock"), "{}", e.hint);
+        let e = classify_parts(
+            Some("SignatureDoesNotMatch".into()),
+            Some(
+                "Signature expired: 20260101T000000Z is now earlier than 20260101T000500Z (20260101T001000Z - 5 min.)"
+                    .into(),
+            ),
+            "service error",
+            false,
+            &ctx(),
+            0,
+        );
+        assert_eq!(e.kind, ErrorKind::ClockSkew, "{e:?}");
+        assert!(e.message.contains("about 10 min behind AWS's"), "{}", e.message);
+        let e = classify_parts(
+            Some("InvalidSignatureException".into()),
+            Some("Signature not yet current: 20260101T002000Z is still later than 20260101T001500Z (20260101T001000Z + 5 min.)".into()),
+            "service error",
+            false,
+            &ctx(),
+            0,
+        );
+        assert_eq!(e.kind, ErrorKind::ClockSkew);
+        assert!(e.message.contains("about 10 min ahead of AWS's"), "{}", e.message);
+        let e = classify_parts(
+            Some("SignatureDoesNotMatch".into()),
+            Some("The request signature we calculated does not match the signature you provided.".into()),
+            "service error",
+            false,
+            &ctx(),
+            0,
+        );
+        assert_eq!(e.kind, ErrorKind::NoCredentials, "a wrong secret key is not the clock");
     }
 }

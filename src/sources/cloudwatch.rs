@@ -5,13 +5,14 @@
 use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_cloudwatch::Client;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
+use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput;
+use aws_sdk_cloudwatch::types::{Dimension, MessageData, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
 use aws_smithy_types::DateTime;
 
 use super::aws::{ErrorContext, classify};
 use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, PLATFORM_NAMESPACES, custom_stat, extra_stats};
-use crate::domain::window::{Since, Window};
-use crate::store::{MetricsUpdate, SeriesKey, SourceError, SourceHealth};
+use crate::domain::window::{Coarseness, Resolution, Since, Window};
+use crate::store::{MetricsUpdate, Partial, SeriesKey, SourceError, SourceHealth};
 
 /// GetMetricData accepts at most this many queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
@@ -19,6 +20,8 @@ pub const MAX_QUERIES_PER_CALL: usize = 500;
 pub const LATE_PERIODS: i64 = 5;
 /// Re-run discovery this often (new models and metrics appear).
 pub const DISCOVERY_EVERY_SECS: i64 = 600;
+/// A query answered with StatusCode `InternalError` is asked for again at most this often.
+pub const INTERNAL_ERROR_RETRIES: usize = 2;
 
 /// A metric found by ListMetrics: namespace, name, full dimension set (sorted).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,7 +32,8 @@ pub struct FoundMetric {
 }
 
 /// Per-minute resolution up to a day; 5-minute beyond (CloudWatch keeps 1-minute data 15 days,
-/// but a week of minutes is more than any pane can show).
+/// but a week of minutes is more than any pane can show). The poller also heeds the start's age
+/// ([`Resolution::for_window`]); this is the length rule alone, for data of now (the demo).
 pub fn period_for(window: &Window) -> i64 {
     if window.secs() <= 86400 { 60 } else { 300 }
 }
@@ -54,6 +58,8 @@ pub struct MetricsPoller {
     fetched: Option<Fetched>,
     /// The per-period range the last poll asked for (for tests and the status line).
     pub last_range: Option<(i64, i64)>,
+    /// What the last poll could not get.
+    last_holes: Holes,
 }
 
 impl MetricsPoller {
@@ -74,6 +80,7 @@ impl MetricsPoller {
             discovered_at: None,
             fetched: None,
             last_range: None,
+            last_holes: Holes::default(),
         }
     }
 
@@ -107,14 +114,23 @@ impl MetricsPoller {
     fn finish(&mut self, res: &Result<MetricsUpdate, SourceError>, now: i64) {
         match res {
             Ok(u) => {
-                self.health.record_ok(now);
+                // a poll with holes is never recorded healthy
+                match self.last_holes.partial() {
+                    Some(p) => self.health.record_partial(now, p),
+                    None => self.health.record_ok(now),
+                }
+                self.health.messages = std::mem::take(&mut self.last_holes.messages);
                 let newest = u.series.iter().filter_map(|(_, p)| p.iter().map(|(t, _)| *t).max()).max();
                 if newest > self.health.newest_data {
                     self.health.newest_data = newest;
                 }
             }
-            Err(e) => self.health.record_error(e.clone()),
+            Err(e) => {
+                self.health.record_error(e.clone());
+                self.health.messages.clear();
+            }
         }
+        self.last_holes = Holes::default();
     }
 
     /// One poll of an explicit window (a fixed past range, or the live one).
@@ -134,7 +150,24 @@ impl MetricsPoller {
             self.discover(now).await?;
             self.discovered_at = Some(now);
         }
-        let period = period_for(&window);
+        // Periods from the window's length AND its start's age: CloudWatch returns no datapoints
+        // at all for an old StartTime with a period that breaks its rule.
+        let resolution = Resolution::for_window(&window, now);
+        let window = resolution.align(window);
+        let period = resolution.period;
+        let mut update = MetricsUpdate { window, period, resolution, ..Default::default() };
+        let mut holes = Holes::default();
+        let (series_q, window_q) = self.queries();
+        if resolution.why == Coarseness::Expired {
+            // nothing is kept this old: no request would return anything, and nothing from
+            // another window may stand in for it
+            update.series = series_q.into_iter().map(|(k, _)| (k, Vec::new())).collect();
+            update.window_values = window_q.into_iter().map(|(k, _)| (k, None)).collect();
+            self.last_range = None;
+            self.fetched = None;
+            self.last_holes = holes;
+            return Ok(update);
+        }
         let from = match self.fetched {
             // Incremental: the window slid forward (or stayed) at the same resolution, so only
             // the newest periods are read, re-reading the last few because data arrives late.
@@ -144,27 +177,26 @@ impl MetricsPoller {
             }
             _ => window.start,
         };
-        let (series_q, window_q) = self.queries();
-        let mut update = MetricsUpdate { window, period, ..Default::default() };
         self.last_range = Some((from, window.end));
-        let series = self.fetch(&series_q, from, window.end, period, now).await?;
+        let series = self.fetch(&series_q, from, window.end, period, now, &mut holes, "").await?;
         for (i, (key, _)) in series_q.iter().enumerate() {
-            if let Some(points) = series.get(&i) {
-                update.series.push((key.clone(), points.clone()));
-            } else {
-                update.series.push((key.clone(), Vec::new()));
-            }
+            update.series.push((key.clone(), series.get(&i).cloned().unwrap_or_default()));
         }
         if !window_q.is_empty() {
-            let figures = self.fetch(&window_q, window.start, window.end, window.secs(), now).await?;
+            let figures = self
+                .fetch(&window_q, window.start, window.end, resolution.window_period, now, &mut holes, " (window)")
+                .await?;
             for (i, (key, _)) in window_q.iter().enumerate() {
+                // a figure that stayed InternalError is unknown (None), and said missing
                 let v = figures
                     .get(&i)
                     .and_then(|p| p.iter().find(|(t, _)| *t == window.start).or(p.first()).map(|(_, v)| *v));
                 update.window_values.push((key.clone(), v));
             }
         }
-        self.fetched = Some(Fetched { start: window.start, end: window.end, period });
+        // A poll with holes is read again whole next time, not incrementally past the holes.
+        self.fetched = holes.is_empty().then_some(Fetched { start: window.start, end: window.end, period });
+        self.last_holes = holes;
         Ok(update)
     }
 
@@ -258,6 +290,13 @@ impl MetricsPoller {
 
     /// GetMetricData for `queries` over [start, end) at `period`, batched ≤500 a call and
     /// following NextToken. Returns points per query index, oldest first.
+    ///
+    /// A result with StatusCode `InternalError` is asked for again, at most
+    /// [`INTERNAL_ERROR_RETRIES`] times ("Retry your request using NextToken, if present":
+    /// MetricDataResult, GetMetricData API reference): the queries that failed alone when it was
+    /// the first page, else the same page again (a token belongs to the query set it came with).
+    /// Queries still failing go into `holes` (tagged with `what`), with CloudWatch's `Messages`.
+    #[allow(clippy::too_many_arguments)]
     async fn fetch(
         &mut self,
         queries: &[Query],
@@ -265,6 +304,8 @@ impl MetricsPoller {
         end: i64,
         period: i64,
         now: i64,
+        holes: &mut Holes,
+        what: &str,
     ) -> Result<HashMap<usize, Vec<(i64, f64)>>, SourceError> {
         let mut out: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
         for (chunk_no, chunk) in queries.chunks(MAX_QUERIES_PER_CALL).enumerate() {
@@ -273,44 +314,28 @@ impl MetricsPoller {
                 chunk.iter().enumerate().map(|(i, (_, spec))| spec.query(&format!("q{}", base + i), period)).collect();
             let mut token: Option<String> = None;
             loop {
-                let res = self
-                    .client
-                    .get_metric_data()
-                    .set_metric_data_queries(Some(built.clone()))
-                    .start_time(DateTime::from_secs(start))
-                    .end_time(DateTime::from_secs(end))
-                    .scan_by(ScanBy::TimestampAscending)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await;
-                self.health.calls += 1;
-                self.health.metrics_requested += built.len() as u64;
-                let res = res.map_err(|e| {
-                    let ctx = ErrorContext { action: "cloudwatch:GetMetricData".into(), ..self.ctx.clone() };
-                    classify(&e, &ctx, now)
-                })?;
-                for r in res.metric_data_results() {
-                    let Some(idx) = r.id().and_then(|id| id.strip_prefix('q')).and_then(|n| n.parse::<usize>().ok())
-                    else {
-                        continue;
+                let page = self.get_page(&built, start, end, token.clone(), now).await?;
+                let mut failed = self.take_page(&page, queries, &mut out, None, holes, now)?;
+                let mut retries = 0;
+                while !failed.is_empty() && retries < INTERNAL_ERROR_RETRIES {
+                    retries += 1;
+                    let again: Vec<MetricDataQuery> = if token.is_none() {
+                        built
+                            .iter()
+                            .filter(|q| q.id().and_then(query_index).is_some_and(|i| failed.contains(&i)))
+                            .cloned()
+                            .collect()
+                    } else {
+                        built.clone()
                     };
-                    if matches!(r.status_code(), Some(StatusCode::Forbidden)) {
-                        return Err(SourceError {
-                            kind: crate::store::ErrorKind::AccessDenied,
-                            code: Some("Forbidden".into()),
-                            message: format!(
-                                "GetMetricData was refused for {}",
-                                queries.get(idx).map(|q| q.0.label()).unwrap_or_default()
-                            ),
-                            hint: "allow cloudwatch:GetMetricData on this account (cross-account: check the OAM link)"
-                                .into(),
-                            at: now,
-                        });
-                    }
-                    let e = out.entry(idx).or_default();
-                    e.extend(r.timestamps().iter().map(|t| t.secs()).zip(r.values().iter().copied()));
+                    let retry = self.get_page(&again, start, end, token.clone(), now).await?;
+                    failed = self.take_page(&retry, queries, &mut out, Some(&failed), holes, now)?;
                 }
-                token = res.next_token().map(str::to_string);
+                for i in failed {
+                    let label = queries.get(i).map(|(k, _)| format!("{} {}", k.label(), k.stat)).unwrap_or_default();
+                    holes.add(i, what, format!("{label}{what}"));
+                }
+                token = page.next_token().map(str::to_string);
                 if token.is_none() {
                     break;
                 }
@@ -318,8 +343,150 @@ impl MetricsPoller {
         }
         for v in out.values_mut() {
             v.sort_by_key(|(t, _)| *t);
+            v.dedup_by_key(|(t, _)| *t);
         }
         Ok(out)
+    }
+
+    /// One GetMetricData call, counted.
+    async fn get_page(
+        &mut self,
+        built: &[MetricDataQuery],
+        start: i64,
+        end: i64,
+        token: Option<String>,
+        now: i64,
+    ) -> Result<GetMetricDataOutput, SourceError> {
+        let res = self
+            .client
+            .get_metric_data()
+            .set_metric_data_queries(Some(built.to_vec()))
+            .start_time(DateTime::from_secs(start))
+            .end_time(DateTime::from_secs(end))
+            .scan_by(ScanBy::TimestampAscending)
+            .set_next_token(token)
+            .send()
+            .await;
+        self.health.calls += 1;
+        self.health.metrics_requested += built.len() as u64;
+        res.map_err(|e| {
+            let ctx = ErrorContext { action: "cloudwatch:GetMetricData".into(), ..self.ctx.clone() };
+            classify(&e, &ctx, now)
+        })
+    }
+
+    /// Take one page's points into `out` (only the queries in `only`, when retrying) and its
+    /// messages into `holes`; returns the query indices whose status is `InternalError`.
+    fn take_page(
+        &self,
+        page: &GetMetricDataOutput,
+        queries: &[Query],
+        out: &mut HashMap<usize, Vec<(i64, f64)>>,
+        only: Option<&BTreeSet<usize>>,
+        holes: &mut Holes,
+        now: i64,
+    ) -> Result<BTreeSet<usize>, SourceError> {
+        // "If there is a message, as much of the operation as possible is still executed":
+        // a top-level message means the answer may be short (GetMetricData, Messages)
+        for m in page.messages() {
+            holes.message(message_text(m));
+            holes.incomplete = true;
+        }
+        let mut failed = BTreeSet::new();
+        for r in page.metric_data_results() {
+            let Some(idx) = r.id().and_then(query_index) else { continue };
+            if only.is_some_and(|o| !o.contains(&idx)) {
+                continue;
+            }
+            for m in r.messages() {
+                let label = queries.get(idx).map(|q| format!("{} {}: ", q.0.label(), q.0.stat)).unwrap_or_default();
+                holes.message(format!("{label}{}", message_text(m)));
+            }
+            match r.status_code() {
+                Some(StatusCode::Forbidden) => {
+                    return Err(SourceError {
+                        kind: crate::store::ErrorKind::AccessDenied,
+                        code: Some("Forbidden".into()),
+                        message: format!(
+                            "GetMetricData was refused for {}",
+                            queries.get(idx).map(|q| q.0.label()).unwrap_or_default()
+                        ),
+                        hint: "allow cloudwatch:GetMetricData on this account (cross-account: check the OAM link)"
+                            .into(),
+                        at: now,
+                    });
+                }
+                Some(StatusCode::InternalError) => {
+                    // its points are not to be trusted: asked for again
+                    failed.insert(idx);
+                    continue;
+                }
+                _ => {}
+            }
+            let e = out.entry(idx).or_default();
+            e.extend(r.timestamps().iter().map(|t| t.secs()).zip(r.values().iter().copied()));
+        }
+        Ok(failed)
+    }
+}
+
+/// `q17` → 17.
+fn query_index(id: &str) -> Option<usize> {
+    id.strip_prefix('q')?.parse().ok()
+}
+
+/// `Code: text`, sanitised and cut.
+fn message_text(m: &MessageData) -> String {
+    let text = match (m.code(), m.value()) {
+        (Some(c), Some(v)) => format!("{c}: {v}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(v)) => v.to_string(),
+        (None, None) => String::new(),
+    };
+    let text = crate::sanitize::one_line(&text);
+    if text.chars().count() > 200 { text.chars().take(199).chain(['…']).collect() } else { text }
+}
+
+/// What one poll could not get: queries still `InternalError` after the retries, and what
+/// CloudWatch said.
+#[derive(Debug, Clone, Default)]
+struct Holes {
+    /// (query index, which fetch) of each missing query.
+    failed: BTreeSet<(usize, String)>,
+    /// Labels of what is missing, in the order found.
+    missing: Vec<String>,
+    messages: Vec<String>,
+    /// A top-level message: the answer may be short.
+    incomplete: bool,
+}
+
+/// At most this many messages are kept per poll.
+const MAX_MESSAGES: usize = 10;
+
+impl Holes {
+    fn add(&mut self, idx: usize, what: &str, label: String) {
+        if self.failed.insert((idx, what.to_string())) {
+            self.missing.push(label);
+        }
+    }
+    fn message(&mut self, m: String) {
+        if !m.is_empty() && !self.messages.contains(&m) && self.messages.len() < MAX_MESSAGES {
+            self.messages.push(m);
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.failed.is_empty() && !self.incomplete
+    }
+    /// What the health says is missing.
+    fn partial(&self) -> Option<Partial> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut missing = self.missing.clone();
+        if self.incomplete {
+            missing.push("part of the answer (CloudWatch said so: see messages)".into());
+        }
+        Some(Partial { missing })
     }
 }
 
@@ -572,6 +739,191 @@ mod tests {
         let p99 = u.window_values.iter().find(|(k, _)| k.stat == "p99").unwrap();
         assert_eq!(p99.1, Some(4200.0));
         assert_eq!(u.window_values.len(), 4);
+    }
+
+    fn stat_of(q: &MetricDataQuery) -> &str {
+        q.metric_stat().and_then(|m| m.stat()).unwrap_or_default()
+    }
+
+    /// (start, end, period, query count) of every GetMetricData call.
+    type Calls = Arc<Mutex<Vec<(i64, i64, i32, usize)>>>;
+
+    fn record(calls: &Calls, r: &aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataInput) -> (i64, i32) {
+        let start = r.start_time().unwrap().secs();
+        let period = r.metric_data_queries()[0].metric_stat().unwrap().period().unwrap();
+        calls.lock().unwrap().push((start, r.end_time().unwrap().secs(), period, r.metric_data_queries().len()));
+        (start, period)
+    }
+
+    /// CloudWatch answers no datapoints for an old StartTime with a period that breaks its
+    /// rule: an hour 20 days back is read in 5-minute points on the 5-minute clock, its window
+    /// figures over a multiple of 300 s, and the update says how coarse it is.
+    #[tokio::test]
+    async fn an_old_range_is_read_with_periods_cloudwatch_answers() {
+        let calls: Calls = Arc::default();
+        let c = calls.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let (start, period) = record(&c, r);
+            let mut b = GetMetricDataOutput::builder();
+            for q in r.metric_data_queries() {
+                b = b.metric_data_results(result(q.id().unwrap(), &[(start, f64::from(period))], StatusCode::Complete));
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let asked = Window { start: NOW - 20 * 86400 + 120, end: NOW - 20 * 86400 + 3720 };
+        let u = p.poll_window(asked, NOW).await.unwrap();
+        let start = (NOW - 20 * 86400) / 300 * 300;
+        let end = (asked.end + 299) / 300 * 300;
+        assert_eq!(*calls.lock().unwrap(), vec![(start, end, 300, 5), (start, end, (end - start) as i32, 4)]);
+        assert_eq!(u.window, Window { start, end });
+        assert_eq!(u.period, 300);
+        assert_eq!(u.resolution.note().as_deref(), Some("5-min points (data 20 d old)"));
+        let inv = u.series.iter().find(|(k, _)| k.metric == "Invocations").unwrap();
+        assert_eq!(inv.1, vec![(start, 300.0)]);
+        assert!(p.health.healthy());
+        // over 455 days nothing is kept: no call is made, every figure is unknown
+        calls.lock().unwrap().clear();
+        let u = p.poll_window(Window { start: NOW - 500 * 86400, end: NOW - 500 * 86400 + 3600 }, NOW).await.unwrap();
+        assert!(calls.lock().unwrap().is_empty());
+        assert!(u.series.iter().all(|(_, p)| p.is_empty()));
+        assert!(u.window_values.iter().all(|(_, v)| v.is_none()) && !u.window_values.is_empty());
+        assert!(u.resolution.note().unwrap().contains("455 days"));
+    }
+
+    /// A result with StatusCode InternalError is asked for again (the failed query alone, on
+    /// the first page); when the retry answers, the poll is whole and healthy.
+    #[tokio::test]
+    async fn an_internal_error_result_is_retried_and_recovers() {
+        let calls: Calls = Arc::default();
+        let c = calls.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let (start, period) = record(&c, r);
+            let n = c.lock().unwrap().len();
+            let mut b = GetMetricDataOutput::builder();
+            for q in r.metric_data_queries() {
+                let failing = n == 1 && stat_of(q) == "p99";
+                let status = if failing { StatusCode::InternalError } else { StatusCode::Complete };
+                let pts: &[(i64, f64)] = if failing { &[(0, -1.0)] } else { &[(0, 0.0)] };
+                let pts: Vec<(i64, f64)> =
+                    pts.iter().map(|_| (start, if period == 60 { 900.0 } else { 950.0 })).collect();
+                b = b.metric_data_results(result(q.id().unwrap(), &pts, status));
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let calls = calls.lock().unwrap().clone();
+        // the per-minute call, the retry of p99 alone, the window call
+        assert_eq!(calls.iter().map(|c| (c.2, c.3)).collect::<Vec<_>>(), vec![(60, 5), (60, 1), (3600, 4)]);
+        assert!(p.health.healthy(), "{:?}", p.health.partial);
+        let p99 = u.series.iter().find(|(k, _)| k.stat == "p99").unwrap();
+        assert_eq!(p99.1, vec![(NOW - 3600, 900.0)]);
+        assert_eq!(p.health.metrics_requested, 10);
+    }
+
+    /// On a later page the retry is the same page again (its token belongs to the whole query
+    /// set), and only the failed query's points are taken from it.
+    #[tokio::test]
+    async fn an_internal_error_on_a_later_page_retries_that_page() {
+        // (token sent, queries sent) per call
+        type Seen = Arc<Mutex<Vec<(Option<String>, usize)>>>;
+        let seen: Seen = Arc::default();
+        let s = seen.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let start = r.start_time().unwrap().secs();
+            let period = r.metric_data_queries()[0].metric_stat().unwrap().period().unwrap();
+            s.lock().unwrap().push((r.next_token().map(str::to_string), r.metric_data_queries().len()));
+            let n = s.lock().unwrap().len();
+            let mut b = GetMetricDataOutput::builder();
+            if period != 60 {
+                return b.build();
+            }
+            for q in r.metric_data_queries() {
+                let id = q.id().unwrap();
+                b = match (r.next_token(), stat_of(q)) {
+                    (None, _) => b.metric_data_results(result(id, &[(start, 1.0)], StatusCode::PartialData)),
+                    (Some(_), "p99") if n == 2 => b.metric_data_results(result(id, &[], StatusCode::InternalError)),
+                    (Some(_), _) => b.metric_data_results(result(id, &[(start + 60, 2.0)], StatusCode::Complete)),
+                };
+            }
+            if r.next_token().is_none() { b.next_token("page-2").build() } else { b.build() }
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let calls = seen.lock().unwrap().clone();
+        let page2 = Some("page-2".to_string());
+        assert_eq!(calls[..3], [(None, 5), (page2.clone(), 5), (page2, 5)]);
+        assert!(p.health.healthy(), "{:?}", p.health.partial);
+        // every series holds each point once, the retried one included
+        for (k, pts) in &u.series {
+            assert_eq!(pts, &vec![(NOW - 3600, 1.0), (NOW - 3540, 2.0)], "{}", k.label());
+        }
+    }
+
+    /// InternalError that stays after two retries: the poll is partial (never healthy), says
+    /// which series are missing, keeps CloudWatch's messages, leaves the figure unknown, and
+    /// the next poll reads the window whole again.
+    #[tokio::test]
+    async fn a_lasting_internal_error_marks_the_poll_partial() {
+        let calls: Calls = Arc::default();
+        let c = calls.clone();
+        let gmd = mock!(Client::get_metric_data).then_compute_output(move |r| {
+            let (start, _) = record(&c, r);
+            let mut b = GetMetricDataOutput::builder();
+            for q in r.metric_data_queries() {
+                let mut res = result(q.id().unwrap(), &[(start, 5.0)], StatusCode::Complete);
+                if stat_of(q) == "p99" {
+                    res = MetricDataResult::builder()
+                        .id(q.id().unwrap())
+                        .status_code(StatusCode::InternalError)
+                        .messages(MessageData::builder().code("InternalError").value("try again\u{1b}[31m").build())
+                        .build();
+                }
+                b = b.metric_data_results(res);
+            }
+            b.build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        let u = p.poll(Since::default(), NOW).await.unwrap();
+        let sizes: Vec<(i32, usize)> = calls.lock().unwrap().iter().map(|c| (c.2, c.3)).collect();
+        assert_eq!(sizes, vec![(60, 5), (60, 1), (60, 1), (3600, 4), (3600, 1), (3600, 1)]);
+        assert!(!p.health.healthy());
+        assert!(!p.health.is_stale(), "what came back is on screen, not stale");
+        let missing = &p.health.partial.as_ref().unwrap().missing;
+        let label = format!("InvocationLatency{{ModelId={MODEL}}} p99");
+        assert_eq!(missing, &vec![label.clone(), format!("{label} (window)")]);
+        assert_eq!(p.health.messages, vec![format!("{label}: InternalError: try again␛[31m")]);
+        assert_eq!(u.window_values.iter().find(|(k, _)| k.stat == "p99").unwrap().1, None);
+        assert_eq!(u.window_values.iter().find(|(k, _)| k.stat == "p50").unwrap().1, Some(5.0));
+        // not incremental after a poll with holes
+        p.poll(Since::default(), NOW + 60).await.unwrap();
+        assert_eq!(p.last_range, Some((NOW + 60 - 3600, NOW + 60)));
+    }
+
+    /// A top-level message means the answer may be short: partial, with the message.
+    #[tokio::test]
+    async fn a_top_level_message_marks_the_poll_partial() {
+        let gmd = mock!(Client::get_metric_data).then_output(|| {
+            GetMetricDataOutput::builder()
+                .messages(
+                    MessageData::builder()
+                        .code("MaxMetricsExceeded")
+                        .value("Maximum number of allowed metrics exceeded")
+                        .build(),
+                )
+                .build()
+        });
+        let (client, _lm) = bedrock_client(&gmd);
+        let mut p = MetricsPoller::new(client, "us-east-1", vec![], None, None);
+        p.poll(Since::default(), NOW).await.unwrap();
+        assert!(!p.health.healthy());
+        assert!(p.health.partial.as_ref().unwrap().missing[0].contains("part of the answer"));
+        assert_eq!(p.health.messages, vec!["MaxMetricsExceeded: Maximum number of allowed metrics exceeded"]);
     }
 
     #[tokio::test]

@@ -119,7 +119,9 @@ impl DemoWorkload {
         };
         let buckets = buckets(minutes.iter().map(|(t, _, _)| *t), window.start, period);
 
-        let mut update = MetricsUpdate { window, period, ..Default::default() };
+        // synthetic data is always fresh: only the window's length makes it coarser
+        let resolution = crate::domain::window::Resolution::for_window(&window, window.end);
+        let mut update = MetricsUpdate { window, period, resolution, ..Default::default() };
         for s in &self.aggs {
             let mut points = Vec::with_capacity(buckets.len());
             let mut whole = Agg::default();

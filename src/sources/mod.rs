@@ -88,8 +88,8 @@ pub fn next_delay(refresh: Duration, health: &SourceHealth) -> Duration {
     let kind = health.last_error.as_ref().map(|e| e.kind);
     let (base, cap) = match kind {
         Some(ErrorKind::Throttled) => (refresh.max(Duration::from_secs(15)), Duration::from_secs(600)),
-        // waiting for the operator to log in again: check every 30 s
-        Some(ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials) => {
+        // waiting for the operator to log in again or fix the clock: check every 30 s
+        Some(ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials | ErrorKind::ClockSkew) => {
             (Duration::from_secs(30), Duration::from_secs(30))
         }
         _ => (Duration::from_secs(5).min(refresh), Duration::from_secs(300)),

@@ -321,7 +321,10 @@ impl XraySource {
             sampling: Some(sampling),
         };
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        'windows: for (start, end) in split_window(window) {
+        // X-Ray keeps 30 days: nothing older is asked for (or paid for); the list keeps the
+        // window asked for, so the panes and --once can say why it is short
+        let kept = crate::store::traces::retained(window, now);
+        'windows: for (start, end) in kept.map(split_window).unwrap_or_default() {
             let mut token: Option<String> = None;
             for _ in 0..MAX_PAGES {
                 let r = self

@@ -36,6 +36,21 @@ pub enum AlarmTarget {
     Math { expressions: Vec<String>, comparison: String, threshold: Option<f64> },
     /// A composite alarm's rule, e.g. `ALARM(a) AND ALARM(b)`.
     Composite { rule: String },
+    /// A log alarm: a CloudWatch Logs scheduled query whose aggregated results are compared with
+    /// a threshold, M of the last N results breaching (DescribeAlarms `LogAlarms`).
+    Log {
+        query: String,
+        log_groups: Vec<String>,
+        /// How each run's rows become the compared value (`AggregationExpression`).
+        aggregation: Option<String>,
+        /// `rate(5 minutes)`, a cron expression…
+        schedule: Option<String>,
+        comparison: String,
+        threshold: f64,
+        /// QueryResultsToAlarm of QueryResultsToEvaluate.
+        datapoints: i64,
+        evaluation_periods: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -72,6 +87,32 @@ impl Alarm {
                 threshold.map(|t| t.to_string()).unwrap_or_else(|| "band".into())
             ),
             AlarmTarget::Composite { rule } => rule.clone(),
+            AlarmTarget::Log {
+                query,
+                log_groups,
+                aggregation,
+                schedule,
+                comparison,
+                threshold,
+                datapoints,
+                evaluation_periods,
+            } => format!(
+                "logs {}: {} {} {threshold} ({datapoints} of {evaluation_periods} results{}) · {query}",
+                log_groups.join(","),
+                aggregation.as_deref().unwrap_or("result"),
+                comparison_symbol(comparison),
+                schedule.as_deref().map(|s| format!(", {s}")).unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// `metric`, `math`, `composite` or `log`.
+    pub fn kind(&self) -> &'static str {
+        match &self.target {
+            AlarmTarget::Metric { .. } => "metric",
+            AlarmTarget::Math { .. } => "math",
+            AlarmTarget::Composite { .. } => "composite",
+            AlarmTarget::Log { .. } => "log",
         }
     }
 

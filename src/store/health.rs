@@ -18,6 +18,9 @@ pub enum ErrorKind {
     Unreachable,
     Timeout,
     BadRegion,
+    /// The request's time is too far from AWS's (RequestExpired, "Signature expired"): this
+    /// machine's clock is off.
+    ClockSkew,
     Service,
     Other,
 }
@@ -71,6 +74,34 @@ pub struct SourceHealth {
     /// error stays in `last_error`, but the source is not stale and nothing looks broken.
     #[serde(default)]
     pub note: Option<String>,
+    /// The last poll answered with holes (CloudWatch `InternalError` results that stayed so
+    /// after retries): what is missing. Such a poll is never healthy ([`Self::healthy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
+    /// What AWS said about the last poll's answer (CloudWatch's top-level and per-result
+    /// `Messages`, `Code: text`), sanitised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+}
+
+/// What a poll with holes is missing.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Partial {
+    /// The series CloudWatch did not return (`InvocationLatency{ModelId=…} p99`), or what part
+    /// of the answer may be short.
+    pub missing: Vec<String>,
+}
+
+impl Partial {
+    /// `2 series missing: A p99, B Sum` (the first few named).
+    pub fn summary(&self) -> String {
+        const NAMED: usize = 3;
+        let mut named: Vec<String> = self.missing.iter().take(NAMED).map(|m| crate::sanitize::one_line(m)).collect();
+        if self.missing.len() > NAMED {
+            named.push(format!("+{} more", self.missing.len() - NAMED));
+        }
+        format!("{} missing: {}", self.missing.len(), named.join(", "))
+    }
 }
 
 impl SourceHealth {
@@ -85,7 +116,12 @@ impl SourceHealth {
     }
 
     pub fn ok(&self) -> bool {
-        self.last_error.is_none() || self.consecutive_failures == 0
+        (self.last_error.is_none() || self.consecutive_failures == 0) && self.partial.is_none()
+    }
+
+    /// The last poll answered, whole: not failing, not partial.
+    pub fn healthy(&self) -> bool {
+        !self.is_stale() && self.last_ok.is_some() && self.partial.is_none()
     }
 
     pub fn spend_usd(&self) -> f64 {
@@ -108,6 +144,14 @@ impl SourceHealth {
         self.backoff_secs = 0;
         self.loading = false;
         self.note = None;
+        self.partial = None;
+    }
+
+    /// The poll answered, with holes: what it returned is on screen (`last_ok` is when it
+    /// answered), but the source is not healthy until a whole answer comes.
+    pub fn record_partial(&mut self, now: i64, partial: Partial) {
+        self.record_ok(now);
+        self.partial = Some(partial);
     }
 
     /// A failure. Any note goes with it: a source that finds this one benign sets it again.
@@ -116,6 +160,7 @@ impl SourceHealth {
         self.last_error = Some(err);
         self.loading = false;
         self.note = None;
+        self.partial = None;
     }
 }
 

@@ -18,7 +18,7 @@ pub mod views;
 
 use std::collections::BTreeMap;
 
-pub use health::{ErrorKind, SourceError, SourceHealth};
+pub use health::{ErrorKind, Partial, SourceError, SourceHealth};
 pub use series::{Series, SeriesKey};
 pub use update::{Identity, MetricsUpdate, Update};
 
@@ -33,6 +33,8 @@ pub struct Store {
     pub window: Window,
     /// Seconds between points of the current window's series.
     pub period: i64,
+    /// How coarse the current window's points are, and why (old data, a long window).
+    pub resolution: crate::domain::window::Resolution,
     pub identity: Identity,
     pub pricing: PriceTable,
     pub custom_namespaces: Vec<String>,
@@ -113,6 +115,7 @@ impl Store {
         if m.window.end >= self.window.end || self.window.end - m.window.end > 300 {
             self.window = m.window;
             self.period = if m.period > 0 { m.period } else { 60 };
+            self.resolution = m.resolution;
         }
         for (key, points) in m.series {
             self.series.entry(key).or_default().upsert(points);

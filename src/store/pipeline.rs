@@ -1729,6 +1729,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: START, end: END },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values,
         }));

@@ -234,6 +234,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: 0, end: 600 },
             period: 60,
+            resolution: Default::default(),
             series: vec![
                 (key("EstimatedTPMQuotaUsage", "Maximum"), vec![(420, 300_000.0), (480, 200_000.0)]),
                 (key("Invocations", "Sum"), vec![(420, 30.0), (480, 40.0)]),

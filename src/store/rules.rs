@@ -355,6 +355,7 @@ mod tests {
             s.apply(Update::Metrics(MetricsUpdate {
                 window: Window { start: T0 - 3600, end: t + 60 },
                 period: 60,
+                resolution: Default::default(),
                 series: vec![(key.clone(), vec![(t, *v)])],
                 window_values: vec![],
             }));
@@ -461,6 +462,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: T0 - 3600, end: T0 + 600 },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values: vec![],
         }));
@@ -503,6 +505,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: T0, end: T0 + 90 * 60 },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values: vec![],
         }));
@@ -530,6 +533,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: T0 - 3600, end: T0 + 180 },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values: vec![],
         }));

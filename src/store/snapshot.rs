@@ -18,6 +18,9 @@ pub struct Snapshot {
     pub saved_at: i64,
     pub window: Window,
     pub period: i64,
+    /// How coarse the points are and why (absent from older snapshots: per minute).
+    #[serde(default)]
+    pub resolution: crate::domain::window::Resolution,
     pub identity: Identity,
     pub pricing: PriceTable,
     pub custom_namespaces: Vec<String>,
@@ -51,6 +54,7 @@ impl Store {
             saved_at,
             window: self.window,
             period: self.period,
+            resolution: self.resolution,
             identity: self.identity.clone(),
             pricing: self.pricing.clone(),
             custom_namespaces: self.custom_namespaces.clone(),
@@ -71,6 +75,7 @@ impl Store {
         let mut store = Store::new(s.pricing, s.custom_namespaces);
         store.window = s.window;
         store.period = s.period;
+        store.resolution = s.resolution;
         store.identity = s.identity;
         store.series = s.series.into_iter().collect();
         store.health = s.health.into_iter().map(|h| (h.label(), h)).collect();

@@ -1029,6 +1029,42 @@ impl TraceStore {
     }
 }
 
+/// X-Ray keeps trace data for 30 days (X-Ray FAQ, "How long does X-Ray store trace data?";
+/// ../shared/reference/aws-genai-data.md, segment documents: "Retention 30 days").
+pub const XRAY_RETENTION_SECS: i64 = 30 * 86_400;
+
+/// The part of `window` X-Ray still keeps at `now`; `None` when it keeps none of it.
+pub fn retained(window: Window, now: i64) -> Option<Window> {
+    let start = window.start.max(now - XRAY_RETENTION_SECS);
+    (start < window.end).then_some(Window { start, end: window.end })
+}
+
+/// What to say instead of an empty or short trace list when `window` reaches past X-Ray's 30
+/// days (as of `now`); `None` when it is all kept.
+pub fn retention_note(window: Window, now: i64) -> Option<String> {
+    let oldest = now - XRAY_RETENTION_SECS;
+    let day = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+    };
+    if window.end <= oldest {
+        Some(format!(
+            "X-Ray keeps traces 30 days: none are left for this window ({} d old)",
+            (now - window.end + 43_200) / 86_400
+        ))
+    } else if window.start < oldest {
+        Some(format!("X-Ray keeps traces 30 days: none before {} are left", day(oldest)))
+    } else {
+        None
+    }
+}
+
+impl TraceStore {
+    /// The retention note of the lists shown (the first region's that has one).
+    pub fn retention_note(&self) -> Option<String> {
+        self.regions.values().filter_map(|r| r.list.as_ref()).find_map(|l| retention_note(l.window, l.listed_at))
+    }
+}
+
 /// The epoch second encoded in an X-Ray trace id (`1-5f84c7a1-…`) by the X-Ray SDKs. Only the
 /// demo uses it, on the ids it makes itself: an id from an OpenTelemetry SDK (W3C, random first
 /// 8 hex digits) carries no time, so nothing that looks for a real trace may derive a window

@@ -315,6 +315,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: end - 3600, end },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values: vec![],
         }));
@@ -358,6 +359,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: end - 3600, end },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values: vec![],
         }));
@@ -395,6 +397,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: T0, end: T0 + 4200 },
             period: 60,
+            resolution: Default::default(),
             series: vec![(f.clone(), pts), (g.clone(), gpts)],
             window_values: vec![],
         }));

@@ -24,8 +24,11 @@ pub enum Update {
 pub struct MetricsUpdate {
     /// The window the poll was made for; window values refer to it.
     pub window: Window,
-    /// Seconds between points (60 unless the window is longer than a day); 0 means 60.
+    /// Seconds between points (60 unless the window is longer than a day or its data old);
+    /// 0 means 60.
     pub period: i64,
+    /// The periods chosen for the window and why (`Minute` for per-minute data).
+    pub resolution: crate::domain::window::Resolution,
     /// Per-period points, upserted (late data replaces what was there).
     pub series: Vec<(SeriesKey, Vec<(i64, f64)>)>,
     /// CloudWatch's own figure over the whole window, for non-additive statistics.

@@ -407,29 +407,34 @@ impl Store {
             spark: self.spark(&tok_m),
         };
 
-        // Cost per minute across priced models; burn = last 15 minutes of data, per hour.
+        // Cost per period across priced models; burn = the last 15 minutes of data (or the last
+        // point, when points are longer: an hour for data over 63 days old), per hour. A point
+        // covers `period` seconds, so the sum is divided by the seconds its points cover.
         let mut cost_m: BTreeMap<i64, f64> = BTreeMap::new();
         let mut per_model_burn: Vec<(String, f64)> = Vec::new();
         let newest = tok_m.keys().next_back().copied();
+        let period = self.period.max(60);
+        let burn_points = (BURN_MINUTES * 60 + period - 1) / period;
+        let burn_secs = (burn_points * period) as f64;
+        let in_burn = |t: i64| newest.is_some_and(|n| t > n - burn_points * period && t <= n);
         for m in &models {
             match self.model_cost_minutes(&m.region, &m.model_id) {
                 Some(c) => {
                     let mut burn = 0.0;
                     for (t, v) in &c {
                         *cost_m.entry(*t).or_insert(0.0) += v;
-                        if newest.is_some_and(|n| *t > n - BURN_MINUTES * 60) {
+                        if in_burn(*t) {
                             burn += v;
                         }
                     }
-                    per_model_burn.push((m.model_id.clone(), burn * 60.0 / BURN_MINUTES as f64));
+                    per_model_burn.push((m.model_id.clone(), burn * 3600.0 / burn_secs));
                 }
                 None if m.tokens().is_some_and(|t| t > 0.0) => ov.unpriced_models.push(m.model_id.clone()),
                 None => {}
             }
         }
-        let burn: Option<f64> = newest.map(|n| {
-            cost_m.range(n - (BURN_MINUTES - 1) * 60..=n).map(|(_, v)| v).sum::<f64>() * 60.0 / BURN_MINUTES as f64
-        });
+        let burn: Option<f64> = newest
+            .map(|_| cost_m.iter().filter(|(t, _)| in_burn(**t)).map(|(_, v)| v).sum::<f64>() * 3600.0 / burn_secs);
         let worst_burn = per_model_burn.into_iter().filter(|(_, v)| *v > 0.0).max_by(|a, b| a.1.total_cmp(&b.1));
         ov.usd_per_hour = Signal {
             value: if cost_m.is_empty() { None } else { burn },
@@ -663,6 +668,7 @@ mod tests {
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: 0, end: 600 },
             period: 60,
+            resolution: Default::default(),
             series,
             window_values,
         }));
@@ -720,6 +726,35 @@ mod tests {
         // requests: 40 + 20 throttled in one minute of 100 allowed
         s.quotas.insert(SONNET.into(), Quota { tpm: None, rpm: Some(100.0) });
         assert_eq!(s.models()[0].quota_pct, Some(60.0));
+    }
+
+    /// Burn is the cost of the last 15 minutes of data per hour: with coarser points (5-minute,
+    /// or hourly for data over 63 days old) the sum is divided by what the points cover.
+    #[test]
+    fn burn_divides_by_the_seconds_the_points_cover() {
+        let store_at = |period: i64, points: Vec<(i64, f64)>| {
+            let mut s = Store::new(PriceTable::default(), vec![]);
+            s.apply(Update::Metrics(MetricsUpdate {
+                window: Window { start: 0, end: 4 * 3600 },
+                period,
+                resolution: Default::default(),
+                series: vec![(key("InputTokenCount", SONNET, "Sum"), points)],
+                window_values: vec![],
+            }));
+            s
+        };
+        // hourly points: the last hour cost 2M input tokens at $3/M = $6, i.e. $6 an hour
+        let s = store_at(3600, vec![(0, 1_000_000.0), (3600, 1_000_000.0), (7200, 2_000_000.0)]);
+        assert!((s.overview().usd_per_hour.value.unwrap() - 6.0).abs() < 1e-9, "{:?}", s.overview().usd_per_hour);
+        assert!((s.overview().usd_per_hour.worst_value.unwrap() - 6.0).abs() < 1e-9);
+        // 5-minute points: the last three (15 minutes) cost $1 each, $12 an hour; older ones don't count
+        let pts = (0..12).map(|i| (i * 300, if i >= 9 { 1_000_000.0 / 3.0 } else { 9e9 })).collect();
+        let s = store_at(300, pts);
+        assert!((s.overview().usd_per_hour.value.unwrap() - 12.0).abs() < 1e-6, "{:?}", s.overview().usd_per_hour);
+        // minutes, as before: 15 points of $0.30 → $18 an hour
+        let pts = (0..30).map(|i| (i * 60, if i >= 15 { 100_000.0 } else { 9e9 })).collect();
+        let s = store_at(60, pts);
+        assert!((s.overview().usd_per_hour.value.unwrap() - 18.0).abs() < 1e-6, "{:?}", s.overview().usd_per_hour);
     }
 
     #[test]

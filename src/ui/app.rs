@@ -470,7 +470,13 @@ impl App {
         let titles = self.pane_titles();
         let tabs: Vec<(&str, bool)> = titles.iter().enumerate().map(|(i, t)| (*t, i == self.current)).collect();
         let when = match self.range {
-            Some(r) => format!("{}–{}", super::format::hhmm(r.start), super::format::hhmm(r.end)),
+            Some(r) => {
+                // the range as polled: old data is read on the 5-minute or hour clock, so the
+                // window can be a little wider than the one typed
+                let w = store.window;
+                let shown = if w.start <= r.start && w.end >= r.end && w.secs() < r.secs() + 7200 { w } else { r };
+                format!("{}–{}", super::format::hhmm(shown.start), super::format::hhmm(shown.end))
+            }
             None => format!("last {}", super::panes::overview::since_label(store)),
         };
         self.tab_hits = status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);

@@ -85,6 +85,19 @@ fn parse_time(s: &str, now: i64) -> Result<i64, String> {
     Err(format!("'{s}' is not a time: use HH:MM (UTC) or 2026-11-25T03:00:00Z"))
 }
 
+/// A past range `START END` (each HH:MM UTC or RFC 3339), minute-aligned: at least 5 minutes,
+/// at most 14 days (`:range` and `--once --range`).
+pub fn parse_range(a: &str, b: &str, now: i64) -> Result<(i64, i64), String> {
+    let (s, e) = (parse_time(a, now)?, parse_time(b, now)?);
+    if e <= s || e - s < 300 {
+        return Err("the range must end after it starts, and last at least 5 minutes".into());
+    }
+    if e - s > 14 * 86_400 {
+        return Err("the range is too long: at most 14 days".into());
+    }
+    Ok((s.div_euclid(60) * 60, e.div_euclid(60) * 60))
+}
+
 pub fn parse(line: &str, now: i64) -> Result<Cmd, String> {
     let line = line.trim().trim_start_matches(':').trim();
     let mut words = line.split_whitespace();
@@ -100,16 +113,7 @@ pub fn parse(line: &str, now: i64) -> Result<Cmd, String> {
         "since" | "window" | "w" => Cmd::Since(arg("a window, e.g. 3h")?.parse()?),
         "range" => match rest.as_slice() {
             ["live"] | ["now"] | [] => Cmd::Range(None),
-            [a, b] => {
-                let (s, e) = (parse_time(a, now)?, parse_time(b, now)?);
-                if e <= s || e - s < 300 {
-                    return Err("the range must end after it starts, and last at least 5 minutes".into());
-                }
-                if e - s > 14 * 86_400 {
-                    return Err("the range is too long: at most 14 days".into());
-                }
-                Cmd::Range(Some((s.div_euclid(60) * 60, e.div_euclid(60) * 60)))
-            }
+            [a, b] => Cmd::Range(Some(parse_range(a, b, now)?)),
             _ => return Err(":range START END (HH:MM or RFC 3339), or :range live".into()),
         },
         "region" | "regions" => {

@@ -44,6 +44,7 @@ import sys
 import cbor2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import shim_fidelity  # noqa: E402  (tests/emulator/shim_fidelity.py)
 import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
 import shim_xray  # noqa: E402  (tests/emulator/shim_xray.py)
 from botocore import parsers, serialize
@@ -96,6 +97,9 @@ class Shim:
         if answered is not None:
             return answered
         answered = shim_xray.handle(environ, start_response)  # Transaction Search, TimeRangeType
+        if answered is not None:
+            return answered
+        answered = shim_fidelity.handle(environ, start_response, self._cbor)  # period rule, InternalError, log alarms
         if answered is not None:
             return answered
         path = environ.get("PATH_INFO", "")

@@ -54,6 +54,8 @@
 //! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
 //! | ap-southeast-1 | emulator_transaction_search::once_labels_the_sample_and_reads_the_slowest_traces_from_aws_spans |
 //! | ap-southeast-3 | emulator_transaction_search::the_console_labels_the_sample_and_fetches_spans_by_the_summarys_time |
+//! | us-west-2     | emulator_fidelity::old_ranges_read_at_legal_periods_and_internal_errors_are_retried_or_partial |
+//! | eu-west-1     | emulator_fidelity::log_alarms_are_read_and_shown_like_the_rest |
 //!
 //! # Running
 //!

@@ -255,7 +255,7 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
             ]),
             Item::Alarm(a) => Row::new(vec![
                 Span::styled(a.state.as_str().replace("INSUFFICIENT_DATA", "NO DATA"), t.level(alarm_level(a))),
-                Span::styled("alarm", t.muted()),
+                Span::styled(if a.kind() == "log" { "log" } else { "alarm" }, t.muted()),
                 // alarm names, conditions, reasons and descriptions are AWS text
                 Span::raw(crate::sanitize::one_line(&a.name)),
                 Span::raw(crate::sanitize::one_line(&a.condition())),

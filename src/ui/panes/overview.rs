@@ -425,7 +425,10 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         }
         lines.push(Line::from(spans));
     }
-    let title = format!("Overview · last {}", since_label(store));
+    let mut title = format!("Overview · last {}", since_label(store));
+    if let Some(n) = store.resolution.note() {
+        title.push_str(&format!(" · {n}"));
+    }
     f.render_widget(Paragraph::new(lines).block(block(&title, theme, false)), top);
 
     // Models, worst-first by cost

@@ -110,7 +110,8 @@ fn who_line(id: &crate::store::Identity, when: &str, level: u8) -> String {
     crate::sanitize::one_line(&who.join(" · "))
 }
 
-/// Per source: `cloudwatch us-east-1 ✓ 12s` / `✗ stale 3m`; then API spend.
+/// Per source: `cloudwatch us-east-1 ✓ 12s` / `✗ stale 3m` / `◐ partial 12s`; then API spend.
+/// Before them, how coarse the points are when they are not per minute.
 pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_note: Option<&str>, theme: &Theme) {
     let mut spans: Vec<Span> = vec![Span::raw(" ")];
     // a frozen view or a replay first: at 80 columns the end of this line is cut
@@ -122,6 +123,11 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
         + store.alarms().iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).count();
     if firing > 0 {
         spans.push(Span::styled(format!("{} {firing} firing", theme.glyph("●", "*")), theme.crit()));
+        spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
+    }
+    // points coarser than a minute (old data, a long window): the figures are per period
+    if let Some(n) = store.resolution.note() {
+        spans.push(Span::styled(n, theme.warn()));
         spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     for h in store.health() {
@@ -138,6 +144,9 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
             (theme.glyph("…", "..."), theme.muted())
         } else if h.is_stale() {
             (theme.glyph("✗", "x"), theme.crit())
+        } else if h.partial.is_some() {
+            // answered with holes: never shown as healthy
+            (theme.glyph("◐ partial", "~ partial"), theme.warn())
         } else {
             (theme.glyph("✓", "ok"), theme.ok())
         };
@@ -155,7 +164,7 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The newest error with its fix, or the key hints when all is well.
+/// The newest error with its fix, else what a partial poll is missing, else the key hints.
 pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, theme: &Theme) {
     let err = store
         .health()
@@ -173,6 +182,7 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
                     | ErrorKind::NoCredentials
                     | ErrorKind::AccessDenied
                     | ErrorKind::BadRegion
+                    | ErrorKind::ClockSkew
             );
             if act && !e.hint.is_empty() && src.chars().count() + text.chars().count() + 3 > area.width as usize {
                 let code = e.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
@@ -180,7 +190,14 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
             }
             Line::from(vec![Span::styled(format!(" {src}: "), theme.crit()), Span::styled(text, theme.warn())])
         }
-        None => Line::styled(format!(" {hints}"), theme.muted()),
+        None => match store.health().find_map(|h| h.partial.as_ref().map(|p| (h.label(), p))) {
+            // a poll with holes says what is missing until a whole answer comes
+            Some((src, p)) => Line::from(vec![
+                Span::styled(format!(" {src}: "), theme.warn()),
+                Span::styled(format!("partial, {}", p.summary()), theme.warn()),
+            ]),
+            None => Line::styled(format!(" {hints}"), theme.muted()),
+        },
     };
     f.render_widget(Paragraph::new(line), area);
 }

@@ -796,6 +796,10 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
                 format!("No trace matches '{}'. Esc clears.", sanitize::one_line(&p.narrow)),
                 theme.warn(),
             ));
+        } else if let Some(note) = ts.retention_note() {
+            // an old window: not "no traces", but traces X-Ray no longer keeps
+            lines.push(Line::styled(format!("No traces in {range}."), theme.warn()));
+            lines.push(Line::styled(note, theme.warn()));
         } else {
             lines.push(Line::styled(
                 format!(
@@ -825,6 +829,11 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
         return;
     }
     let mut body = body;
+    if let Some(note) = ts.retention_note().filter(|_| errors.is_empty()) {
+        let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        f.render_widget(Paragraph::new(Line::styled(note, theme.warn())), line);
+        body = rest;
+    }
     if let Some((region, e)) = errors.first() {
         let [err, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
         f.render_widget(
