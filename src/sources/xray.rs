@@ -309,7 +309,13 @@ impl XraySource {
 
     async fn list_inner(&mut self, q: &TraceQuery, now: i64) -> Result<TraceList, SourceError> {
         let window = q.range.resolve(now);
-        let sampling = self.sampling(now).await;
+        // X-Ray keeps 30 days: nothing older is asked for (or paid for), not even the sampling;
+        // the list keeps the window asked for, so the panes and --once can say why it is short
+        let kept = crate::store::traces::retained(window, now);
+        let sampling = match kept {
+            Some(_) => Some(self.sampling(now).await),
+            None => None,
+        };
         let mut out = TraceList {
             query: q.clone(),
             region: self.region.clone(),
@@ -318,12 +324,9 @@ impl XraySource {
             processed: 0,
             truncated: false,
             listed_at: now,
-            sampling: Some(sampling),
+            sampling,
         };
         let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        // X-Ray keeps 30 days: nothing older is asked for (or paid for); the list keeps the
-        // window asked for, so the panes and --once can say why it is short
-        let kept = crate::store::traces::retained(window, now);
         'windows: for (start, end) in kept.map(split_window).unwrap_or_default() {
             let mut token: Option<String> = None;
             for _ in 0..MAX_PAGES {
