@@ -61,6 +61,8 @@ pub struct Culprit {
     pub period: i64,
     /// The model's own value in the latest period (the rule's `reduce` over its minutes).
     pub value: f64,
+    /// How the value compares with `threshold` when it breaches (`>`: above it).
+    pub op: crate::domain::rules::Op,
     /// What that value is compared with: the rule's threshold; for an anomaly rule the edge of
     /// the model's own band (its previous hour); for a summed signal the fleet's threshold.
     pub threshold: Option<f64>,
@@ -254,6 +256,7 @@ impl Store {
             signal: b,
             period: r.period,
             value,
+            op: r.op,
             threshold,
             since,
             share_pct,
@@ -322,9 +325,10 @@ impl Store {
                     let down = if r.two_sided { last < median } else { below };
                     let edge = if down { median - r.band * sigma } else { median + r.band * sigma };
                     let beyond = |v: f64| if down { v < edge } else { v > edge };
+                    let op = if down { crate::domain::rules::Op::Lt } else { crate::domain::rules::Op::Gt };
                     if beyond(last) {
                         let c = culprit(m, last, Some(edge), run_start(periods, &beyond), share(last));
-                        out.push(Culprit { baseline: Some(median), ..c });
+                        out.push(Culprit { baseline: Some(median), op, ..c });
                     } else if !down && rise.is_none_or(|x| last - median > x.1) {
                         rise = Some((m, last - median, last, edge, median));
                     }
