@@ -242,7 +242,8 @@ impl Store {
     /// its own previous hour (and names the one that rose most when none does on its own).
     pub fn culprits(&self, r: &Rule, end: i64) -> Vec<Culprit> {
         let Some(Signal::Bedrock(b)) = r.signal else { return Vec::new() };
-        let newest = end - r.period;
+        // the start of the latest complete period (periods are aligned to their length)
+        let newest = end.div_euclid(r.period) * r.period - r.period;
         let summed = matches!(b, BedrockSignal::CostUsd | BedrockSignal::UsdPerDay);
         let below = matches!(r.op, crate::domain::rules::Op::Lt | crate::domain::rules::Op::Le);
         let per: Vec<((String, String), BTreeMap<i64, f64>)> = self

@@ -20,6 +20,8 @@ pub async fn incident_store(seed: u64, launch: i64, now: i64) -> Store {
     let cfg = Config::resolve(&cli).expect("the default configuration resolves");
     let mut store = Store::new(crate::domain::pricing::PriceTable::default(), vec![]);
     store.rules.rules = crate::domain::rules::RuleSet::builtin();
+    // the demo account's quotas, as the console configures them for the demo
+    store.quotas.extend(super::quotas());
     store.apply(crate::engine::demo_identity());
     let mut w = DemoWorkload::new(seed, launch);
     let mut t = launch - 120;
