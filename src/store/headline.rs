@@ -58,7 +58,8 @@ struct Clause {
     severity: RuleSeverity,
     since: i64,
     sentence: Sentence,
-    /// What is said after the dash (quota, what else moved, the runaway caller).
+    /// What could be said after the dash, best first (the quota, the runaway caller, what else
+    /// moved); the first is.
     extras: Vec<String>,
 }
 
@@ -100,9 +101,7 @@ impl Store {
             }
             let own: Option<&Suspect> =
                 suspects.iter().find(|x| x.model.as_deref() == Some(c.model.as_str()) && x.key.region == c.region);
-            let said_quota = !extras.is_empty();
-            let new_phrase = |p: &&String| !same_signal(c.signal, p) && !(said_quota && p.starts_with("TPM quota"));
-            if let Some(p) = own.and_then(|x| x.phrases.iter().find(new_phrase)) {
+            if let Some(p) = own.and_then(|x| x.phrases.iter().find(|p| !same_signal(c.signal, p))) {
                 extras.push(one_line(p));
             }
             clauses.push(Clause { model: c.model.clone(), severity: r.severity, since: c.since, sentence: s, extras });
@@ -114,7 +113,8 @@ impl Store {
             match clauses.iter_mut().find(|x| x.model == model) {
                 Some(x) => {
                     if !x.extras.iter().any(|w| w.starts_with("runaway")) {
-                        x.extras.push(who);
+                        // who is spending says more than what else moved
+                        x.extras.insert(usize::from(x.extras.first().is_some_and(|w| w.starts_with("at "))), who);
                     }
                 }
                 None => {
@@ -141,8 +141,9 @@ impl Store {
             .into_iter()
             .map(|c| {
                 let mut s = c.sentence;
-                if !c.extras.is_empty() {
-                    s = s.t(format!(" — {}", c.extras.join(", ")));
+                // one reason after the dash, the best: the quota, the caller, what else moved
+                if let Some(why) = c.extras.first() {
+                    s = s.t(format!(" — {why}"));
                 }
                 s.sev(severity(c.severity))
             })

@@ -560,14 +560,26 @@ impl Pane for TracesPane {
             {
                 v.attach(t.clone());
             }
-            if v.is_loaded() {
-                span_tree::draw(f, area, v, ctx.theme);
+            // wide: the list stays beside the span tree, on the open trace
+            let tree_area = if area.width >= LIST_BESIDE_MIN_WIDTH {
+                let [list, tree] =
+                    Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
+                let id = v.trace_id.clone();
+                self.selected_id = Some(id);
+                draw_list(f, list, self, ctx, true);
+                tree
             } else {
-                draw_pending(f, area, v, ctx);
+                area
+            };
+            let Some(v) = self.tree.as_mut() else { return };
+            if v.is_loaded() {
+                span_tree::draw(f, tree_area, v, ctx.theme);
+            } else {
+                draw_pending(f, tree_area, v, ctx);
             }
             return;
         }
-        draw_list(f, area, self, ctx);
+        draw_list(f, area, self, ctx, false);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         if self.tree.is_some() {
@@ -676,7 +688,13 @@ fn since_label(secs: i64) -> String {
     crate::domain::window::Since::from_secs(secs.max(60)).to_string()
 }
 
-fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
+/// From this many columns an open span tree keeps the trace list beside it.
+pub const LIST_BESIDE_MIN_WIDTH: u16 = 160;
+/// The list's width beside the tree: flags, time, duration, root and model.
+const LIST_BESIDE_WIDTH: u16 = 58;
+
+/// The trace list; `beside`: narrow, next to an open span tree (fewer columns, not focused).
+fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, beside: bool) {
     let (store, theme) = (ctx.store, ctx.theme);
     let ts = &store.traces;
     let expr = p.expression(store);
@@ -707,7 +725,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
     if p.sort != Col::Time || !p.descending {
         title.push_str(&format!(" · by {}{}", p.sort.title(), if p.descending { "▼" } else { "▲" }));
     }
-    let outer = block(&title, theme, true);
+    let outer = block(&title, theme, !beside);
     let inner = outer.inner(area);
     f.render_widget(outer, area);
     if inner.height < 2 {
@@ -803,7 +821,11 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
     if wide {
         cols.push(Col::Response);
     }
-    cols.extend([Col::Root, Col::Status, Col::Model, Col::Tokens, Col::Cost]);
+    if beside {
+        cols.extend([Col::Root, Col::Model]);
+    } else {
+        cols.extend([Col::Root, Col::Status, Col::Model, Col::Tokens, Col::Cost]);
+    }
     let widths: Vec<Constraint> = cols
         .iter()
         .map(|c| match c {
