@@ -181,6 +181,8 @@ pub struct TracesPane {
     pub range: Option<Window>,
     pub input: Option<Input>,
     pub tree: Option<SpanTreeView>,
+    /// Wide: the selected row's span tree beside the list (rebuilt when the selection moves).
+    preview: Option<SpanTreeView>,
     page: usize,
 }
 
@@ -199,6 +201,7 @@ impl Default for TracesPane {
             range: None,
             input: None,
             tree: None,
+            preview: None,
             page: 10,
         }
     }
@@ -566,7 +569,7 @@ impl Pane for TracesPane {
                     Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
                 let id = v.trace_id.clone();
                 self.selected_id = Some(id);
-                draw_list(f, list, self, ctx, true);
+                draw_list(f, list, self, ctx, true, false);
                 tree
             } else {
                 area
@@ -579,7 +582,14 @@ impl Pane for TracesPane {
             }
             return;
         }
-        draw_list(f, area, self, ctx, false);
+        if area.width >= LIST_BESIDE_MIN_WIDTH {
+            let [list, tree] =
+                Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
+            draw_list(f, list, self, ctx, true, true);
+            self.draw_preview(f, tree, ctx);
+            return;
+        }
+        draw_list(f, area, self, ctx, false, true);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         if self.tree.is_some() {
@@ -688,13 +698,47 @@ fn since_label(secs: i64) -> String {
     crate::domain::window::Since::from_secs(secs.max(60)).to_string()
 }
 
-/// From this many columns an open span tree keeps the trace list beside it.
+/// From this many columns the trace list sits beside a span tree: the open one, or the selected
+/// row's (once fetched).
 pub const LIST_BESIDE_MIN_WIDTH: u16 = 160;
 /// The list's width beside the tree: flags, time, duration, root and model.
 const LIST_BESIDE_WIDTH: u16 = 58;
 
-/// The trace list; `beside`: narrow, next to an open span tree (fewer columns, not focused).
-fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, beside: bool) {
+impl TracesPane {
+    /// Beside the list: the selected trace's span tree once it is fetched (moving the selection
+    /// fetches it), else what is happening to it.
+    fn draw_preview(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let ts = &ctx.store.traces;
+        let Some(id) = self.selected_id.clone() else {
+            draw_message(f, area, "Span tree", vec![Line::styled("No trace selected.", ctx.theme.muted())], ctx.theme);
+            return;
+        };
+        let Some(t) = ts.trace(&id) else {
+            let msg = if ts.is_pending(&id) {
+                format!("Fetching trace {id} (BatchGetTraces)…")
+            } else if let Some(e) = ts.fetch_error(&id) {
+                format!("{} · Enter retries", e.one_line())
+            } else {
+                "Not fetched yet: Enter fetches and opens it.".to_string()
+            };
+            draw_message(f, area, "Span tree", vec![Line::styled(msg, ctx.theme.muted())], ctx.theme);
+            return;
+        };
+        if self.preview.as_ref().is_none_or(|v| v.trace_id != id) {
+            let region = ts.summaries().iter().find(|s| s.id == id).map(|s| s.region.clone()).unwrap_or_default();
+            let mut v = SpanTreeView::new(&id, &region);
+            v.attach(t.clone());
+            self.preview = Some(v);
+        }
+        if let Some(v) = self.preview.as_mut() {
+            span_tree::draw(f, area, v, ctx.theme);
+        }
+    }
+}
+
+/// The trace list; `compact`: narrow, next to a span tree (fewer columns); `focused`: the keys
+/// move in it.
+fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compact: bool, focused: bool) {
     let (store, theme) = (ctx.store, ctx.theme);
     let ts = &store.traces;
     let expr = p.expression(store);
@@ -725,7 +769,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, besid
     if p.sort != Col::Time || !p.descending {
         title.push_str(&format!(" · by {}{}", p.sort.title(), if p.descending { "▼" } else { "▲" }));
     }
-    let outer = block(&title, theme, !beside);
+    let outer = block(&title, theme, focused);
     let inner = outer.inner(area);
     f.render_widget(outer, area);
     if inner.height < 2 {
@@ -821,7 +865,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, besid
     if wide {
         cols.push(Col::Response);
     }
-    if beside {
+    if compact {
         cols.extend([Col::Root, Col::Model]);
     } else {
         cols.extend([Col::Root, Col::Status, Col::Model, Col::Tokens, Col::Cost]);
@@ -832,7 +876,11 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, besid
             Col::Flags => Constraint::Length(3),
             Col::Time => Constraint::Length(8),
             Col::Duration | Col::Response => Constraint::Length(6),
-            Col::Root => Constraint::Min(14),
+            // no wider than the longest service and operation (the rest of a wide row stays free)
+            Col::Root => {
+                let longest = rows.iter().map(|r| r.root().chars().count()).max().unwrap_or(0) as u16;
+                if compact { Constraint::Min(14) } else { Constraint::Length(longest.clamp(14, 60)) }
+            }
             Col::Status => Constraint::Length(4),
             Col::Model => Constraint::Length(if wide { 22 } else { 17 }),
             Col::Tokens => Constraint::Length(6),
