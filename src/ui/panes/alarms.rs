@@ -283,8 +283,8 @@ fn culprit_cell(r: &RuleStatus) -> String {
 fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: Option<usize>, filter: &str) {
     let t = ctx.theme;
     let now = ctx.now;
-    // the culprit in a column of its own when there is room, else after the condition
-    let wide = area.width >= 120;
+    // the culprit in a column of its own when there is room, else first in the condition's
+    let wide = area.width >= 150;
     let rows: Vec<Row> = items
         .iter()
         .map(|it| match it {
@@ -302,7 +302,7 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
                 } else if culprit.is_empty() {
                     cells.push(Span::raw(condition));
                 } else {
-                    cells.push(Span::raw(format!("{condition} · {culprit}")));
+                    cells.push(Span::styled(format!("{culprit} · {condition}"), t.level(rule_level(r))));
                 }
                 cells.push(Span::styled(format::age(now - r.since), t.muted()));
                 Row::new(cells)

@@ -564,7 +564,7 @@ impl Pane for TracesPane {
                 v.attach(t.clone());
             }
             // wide: the list stays beside the span tree, on the open trace
-            let tree_area = if area.width >= LIST_BESIDE_MIN_WIDTH {
+            let tree_area = if area.width >= LIST_BESIDE_MIN_WIDTH && !ctx.store.traces.summaries().is_empty() {
                 let [list, tree] =
                     Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
                 let id = v.trace_id.clone();
@@ -582,7 +582,7 @@ impl Pane for TracesPane {
             }
             return;
         }
-        if area.width >= LIST_BESIDE_MIN_WIDTH {
+        if area.width >= LIST_BESIDE_MIN_WIDTH && !ctx.store.traces.summaries().is_empty() {
             let [list, tree] =
                 Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
             draw_list(f, list, self, ctx, true, true);
@@ -870,17 +870,33 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
     } else {
         cols.extend([Col::Root, Col::Status, Col::Model, Col::Tokens, Col::Cost]);
     }
+    let fixed: usize = cols
+        .iter()
+        .map(|c| match c {
+            Col::Flags => 3,
+            Col::Time => 8,
+            Col::Duration | Col::Response => 6,
+            Col::Root => 0,
+            Col::Status => 4,
+            Col::Model if wide => 22,
+            Col::Model => 17,
+            Col::Tokens => 6,
+            Col::Cost => 8,
+        })
+        .sum::<usize>()
+        + cols.len().saturating_sub(1);
+    let longest = rows.iter().map(|r| r.root().chars().count()).max().unwrap_or(0).clamp(14, 60);
+    let root_w = (fixed + longest <= width).then_some(longest as u16);
     let widths: Vec<Constraint> = cols
         .iter()
         .map(|c| match c {
             Col::Flags => Constraint::Length(3),
             Col::Time => Constraint::Length(8),
             Col::Duration | Col::Response => Constraint::Length(6),
-            // no wider than the longest service and operation (the rest of a wide row stays free)
-            Col::Root => {
-                let longest = rows.iter().map(|r| r.root().chars().count()).max().unwrap_or(0) as u16;
-                if compact { Constraint::Min(14) } else { Constraint::Length(longest.clamp(14, 60)) }
-            }
+            // no wider than the longest service and operation when the row has room to spare
+            // (the rest of a wide row stays free); else it takes what the others leave
+            Col::Root if compact || root_w.is_none() => Constraint::Min(14),
+            Col::Root => Constraint::Length(root_w.unwrap_or(14)),
             Col::Status => Constraint::Length(4),
             Col::Model => Constraint::Length(if wide { 22 } else { 17 }),
             Col::Tokens => Constraint::Length(6),
