@@ -161,6 +161,9 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     draw_charts(f, charts, store, &group, theme, view, None);
 }
 
+/// Rows below which a model gets one row of charts (latency, errors and throttles), not four.
+const FOUR_CHARTS_MIN_HEIGHT: u16 = 16;
+
 /// A row's (or group's) four charts in `area`: a 2×2 grid, or one above the other when the area
 /// is narrow or tall enough for four readable charts in a column; `name` before each title.
 pub fn draw_charts(
@@ -172,9 +175,18 @@ pub fn draw_charts(
     view: Window,
     name: Option<&str>,
 ) {
-    let specs = specs(store, group);
+    let mut specs = specs(store, group);
     let column = area.width < 60 || (area.height >= 40 && area.width < 100);
-    let cells: Vec<Rect> = if column {
+    let cells: Vec<Rect> = if area.height < FOUR_CHARTS_MIN_HEIGHT {
+        // room for one row of charts: the model's health, latency and errors & throttles
+        specs.retain(|s| s.title == "Latency" || s.title.starts_with("Errors"));
+        if area.width < 60 {
+            specs.truncate(1);
+            vec![area]
+        } else {
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area).to_vec()
+        }
+    } else if column {
         Layout::vertical([Constraint::Ratio(1, 4); 4]).split(area).to_vec()
     } else {
         let rows = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area);

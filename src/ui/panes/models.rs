@@ -658,8 +658,8 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
 
 /// Spare columns beside the table that make room for the selected model's charts.
 const CHARTS_BESIDE_MIN_WIDTH: u16 = 60;
-/// Spare rows below the table that make room for them.
-const CHARTS_BELOW_MIN_HEIGHT: u16 = 16;
+/// Spare rows below the table that make room for them (a row of two below 16).
+const CHARTS_BELOW_MIN_HEIGHT: u16 = 10;
 
 #[cfg(test)]
 mod tests {
