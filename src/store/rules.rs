@@ -306,8 +306,9 @@ impl Store {
             Kind::Anomaly => {
                 let total: f64 = per.iter().filter_map(|(_, p)| p.get(&newest)).sum();
                 let share = |v: f64| (summed && total > 0.0).then(|| v / total * 100.0);
-                // (model, rise over its median, value, band edge, median) of the one that rose most
-                let mut rise: Option<(&(String, String), f64, f64, f64, f64)> = None;
+                // the one that rose most: (model, rise over its median, value, band edge, median)
+                type Rise<'a> = (&'a (String, String), f64, f64, f64, f64);
+                let mut rise: Option<Rise> = None;
                 for (m, periods) in &per {
                     let Some(&last) = periods.get(&newest) else { continue };
                     // a summed figure is zero in a period without data (an idle model woke up)

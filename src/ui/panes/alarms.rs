@@ -1,6 +1,9 @@
 //! Alarms: the console's own alert rules (firing first, with their history) and the account's
 //! CloudWatch alarms (firing first, state reason, time in state, the metric behind each).
 //! Enter opens the chart of the selected rule's signal or alarm's metric with its threshold.
+//! A rule over a per-model signal names its culprits (in a column of their own from 150
+//! columns, else first in the condition's), its detail lists them, and `t` opens the worst
+//! culprit's traces with the rule's kind of trouble. Tall and wide, the detail shows the chart.
 //!
 //! Below them, the runaway watch: callers and sessions by tokens and dollars per minute against
 //! their ceiling (over now first), with the watch's state (when it last ran, what failed and the
@@ -274,7 +277,7 @@ impl Pane for AlarmsPane {
 /// The culprits of a rule in a list cell: the worst one, and how many more.
 fn culprit_cell(r: &RuleStatus) -> String {
     match r.culprits.split_first() {
-        Some((c, rest)) if rest.is_empty() => crate::report::culprits::compact(c),
+        Some((c, [])) => crate::report::culprits::compact(c),
         Some((c, rest)) => format!("{} +{}", crate::report::culprits::compact(c), rest.len()),
         None => String::new(),
     }

@@ -1,7 +1,11 @@
 //! Models: one row per model and region with invocations, latency percentiles, TTFT, tokens,
-//! cost, 4xx, 5xx and throttles; sortable; Enter opens the model's charts. The group key turns
-//! the table into one row per base model (regions and cross-region inference ids summed, the
-//! percentiles the worst member's, marked `^`).
+//! cost, recent burn ($/h), 4xx, 5xx, throttles and quota; sortable; Enter opens the model's
+//! charts. The group key turns the table into one row per base model (regions and cross-region
+//! inference ids summed, the percentiles the worst member's, marked `^`).
+//!
+//! Columns are dropped least-important first to fit the width, the name column is as wide as
+//! its longest name, and spare room shows the selected row's charts: below a short table (a row
+//! of two when fewer than 16 rows are left), beside a long one.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,7 +1,14 @@
-//! Overview: the window at a glance — request rate, errors, throttles, p99, tokens, burn — each
-//! with a sparkline and the worst model, quality scores, and the models with p99, throttles and
-//! cost. `/` narrows the "what changed" suspects and the models; the group key shows the models
-//! by base model (shared with the Models pane).
+//! Overview: the window at a glance. The first line says what matters now in words
+//! ([`Store::headline`]: each culprit model, since when, and why), then the firing banner with
+//! each rule's culprit; then request rate, errors, throttles, p99, tokens and burn with their
+//! worst model, quality scores, "what changed", and the models with every column that fits.
+//!
+//! The layout grows with the terminal: below 34 rows the signals are sparklines in one box and
+//! the boxes share borders, so 80x24 keeps the models; from 34 rows they are charts with time
+//! axes (and a rule's threshold); from 150 columns the firing rules with their culprits, what
+//! changed and the worst traces sit beside the charts. The models table is as tall as its rows
+//! and its name column as wide as its longest name. `/` narrows the "what changed" suspects and
+//! the models; the group key shows the models by base model (shared with the Models pane).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

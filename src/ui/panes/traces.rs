@@ -2,7 +2,8 @@
 //! operation, HTTP status, fault / error / throttle marks, models, tokens, cost), sortable,
 //! narrowed locally with `/`, filtered at the source with presets (`f`) or a typed filter
 //! expression (`i`); Enter opens a trace's span tree ([`super::span_tree`]), Esc comes back with
-//! the selection kept.
+//! the selection kept. From 160 columns the list (flags, time, duration, service, model) sits
+//! beside a span tree: the open trace's, or while browsing the selected row's once fetched.
 
 use std::sync::Arc;
 
