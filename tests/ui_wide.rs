@@ -92,7 +92,9 @@ fn a_wide_overview_fills_the_screen_with_p50_tokens_and_the_culprits() {
     {
         assert!(screen.contains(chart), "{chart} missing:\n{screen}");
     }
-    for want in ["Firing (7)", "What changed", "Worst traces", "↳ claude-sonnet-4-5 60% (> 10%) since 03:01"] {
+    for want in
+        ["Firing (7) · 7: Alarms", "What changed", "Worst traces", "↳ claude-sonnet-4-5 60% (> 10%) since 03:01"]
+    {
         assert!(screen.contains(want), "{want} missing:\n{screen}");
     }
     // the model names are no wider than the longest one: the figures follow it closely
@@ -152,7 +154,7 @@ fn the_rule_detail_names_the_culprit_and_t_opens_its_throttled_traces() {
     assert!(screen.contains("culprit claude-sonnet-4-5 60% (> 10%) since 03:01 · t: its throttled traces"), "{screen}");
     let list = rows(&screen).into_iter().find(|r| r.contains("FIRING    rule  Bedrock-Throttling")).unwrap();
     assert!(list.contains("claude-sonnet-4-5 60%"), "{list}");
-    // t: sonnet's throttled traces from a minute before the storm
+    // t: sonnet's throttled traces from five minutes before the storm
     let e = a.handle(Action::ShowTraces, &store);
     assert_eq!(a.current_kind(), PaneKind::Traces);
     let Effect::Send(Command::Traces(TraceRequest::List(q))) = e else { panic!("{e:?}") };
@@ -164,5 +166,39 @@ fn the_rule_detail_names_the_culprit_and_t_opens_its_throttled_traces() {
     let listed = store.traces.summaries();
     assert!(listed.len() >= 3, "{}", listed.len());
     assert!(listed.iter().all(|s| s.throttle && s.models.iter().any(|m| m == SONNET)), "{listed:#?}");
-    assert!(listed.iter().all(|s| s.start >= (LAUNCH + 60 - 60) as f64), "from the storm's start");
+    assert!(listed.iter().all(|s| s.start >= (LAUNCH + 60 - 300) as f64), "from before the storm's start");
+}
+
+#[test]
+fn switching_to_traces_fetches_the_selected_trace_for_the_tree_beside_the_list() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use nightjar::store::traces::{TraceQuery, TraceRange};
+    let (mut store, now) = demo_store(6);
+    let mut d = DemoTraces::new(7, LAUNCH);
+    let q = TraceQuery::new(TraceRange::Last(900), None);
+    store.apply(Update::Traces(TracesUpdate::Listed(d.list(&q, now).unwrap())));
+    let mut a = app();
+    a.handle_key(KeyEvent::new(KeyCode::Char('5'), KeyModifiers::NONE), &store);
+    assert_eq!(a.current_kind(), PaneKind::Traces);
+    let newest = store.traces.summaries().iter().max_by(|x, y| x.start.total_cmp(&y.start)).unwrap().id.clone();
+    let pending = a.take_pending();
+    let ids = pending
+        .iter()
+        .find_map(|c| match c {
+            Command::Traces(TraceRequest::Fetch { ids, .. }) => Some(ids.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no fetch in {pending:?}"));
+    assert_eq!(ids.first(), Some(&newest), "{ids:?}");
+    let waiting = render(&store, &mut a, 160, 45, now);
+    assert!(waiting.contains("Not fetched yet"), "{waiting}");
+    let (traces, unprocessed) = d.fetch(&ids);
+    store.apply(Update::Traces(TracesUpdate::Fetched { traces, unprocessed }));
+    let shown = render(&store, &mut a, 160, 45, now);
+    let title = rows(&shown).into_iter().find(|r| r.contains(&newest)).unwrap_or_default();
+    assert!(title.contains("┐┌ ") && title.contains(" span"), "the tree beside the list:\n{shown}");
+    // switching again with the trace cached asks for nothing
+    a.handle_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::NONE), &store);
+    a.handle_key(KeyEvent::new(KeyCode::Char('5'), KeyModifiers::NONE), &store);
+    assert!(a.take_pending().iter().all(|c| !matches!(c, Command::Traces(TraceRequest::Fetch { .. }))));
 }

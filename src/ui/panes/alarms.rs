@@ -213,7 +213,8 @@ impl Pane for AlarmsPane {
                     && let Some(c) = r.culprits.first()
                 {
                     let filter = crate::report::culprits::trace_filter(c, store.traces.model_annotation());
-                    let window = crate::domain::window::Window { start: c.since - 60, end: store.window.end };
+                    // from five minutes before it began, like the rule's own window below
+                    let window = crate::domain::window::Window { start: c.since - 300, end: store.window.end };
                     return Outcome::Goto(
                         PaneKind::Traces,
                         Intent::TracesFor {

@@ -707,7 +707,7 @@ fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected
     if firing_h > 0 {
         let n = store.firing_rules().len()
             + store.alarms().iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).count();
-        let title = format!("Firing ({n}) · 7 Alarms");
+        let title = format!("Firing ({n}) · 7: Alarms");
         f.render_widget(Paragraph::new(firing).block(block(&title, theme, false)), fa);
     }
     if sus_h > 0 {
@@ -762,7 +762,7 @@ fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
         return;
     }
     let all = store.traces.summaries();
-    let title = format!("Worst traces ({} listed) · 5 Traces", all.len());
+    let title = format!("Worst traces ({} listed) · 5: Traces", all.len());
     if all.is_empty() {
         let msg = if store.traces.listed() { "No traces in the window." } else { "Listing traces…" };
         f.render_widget(Paragraph::new(Line::styled(msg, theme.muted())).block(block(&title, theme, false)), area);

@@ -640,6 +640,20 @@ impl Pane for TracesPane {
             ],
         }
     }
+    fn entered(&mut self, store: &Store) -> Outcome {
+        // the selected trace and the next few, so Enter (or the span tree beside a wide list)
+        // shows at once; only for the list on screen, not one a pivot is about to replace
+        let on_screen = store.traces.query().map(|q| q.filter.clone());
+        if self.tree.is_some() || on_screen != Some(self.expression(store)) {
+            return Outcome::None;
+        }
+        let rows = self.rows(store);
+        let sel = self.resolve_selection(&rows);
+        if !rows.get(sel).is_some_and(|r| store.traces.wants_fetch(&r.s.id)) {
+            return Outcome::None;
+        }
+        self.prefetch(store, &rows)
+    }
     fn captures_input(&self) -> bool {
         self.input.is_some()
     }
