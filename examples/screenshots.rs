@@ -1,5 +1,6 @@
 //! Regenerate `screenshots/`: every pane of the demo, drawn by the real renderer at a fixed
-//! moment of the scripted incident, written as SVG (and PNG when `rsvg-convert` is installed),
+//! moment of the scripted incident (at 120x36, and the Overview and a few panes at 80x24 and
+//! 200x60), written as SVG (and PNG when `rsvg-convert` is installed),
 //! plus `screenshots/themes/`: the Overview and a span tree in each shipped theme (the light
 //! theme drawn on a light terminal).
 //!
@@ -60,6 +61,18 @@ fn main() {
     for (name, keys) in shots {
         let path = dir.join(format!("{name}.svg"));
         shoot(&store, now, &Theme::default(), &keys, (120, 36), Backdrop::Dark, &path);
+    }
+    // the layouts at a laptop's small and large terminal
+    let sized: Vec<(&str, Vec<Action>, (u16, u16))> = vec![
+        ("overview-80x24", vec![Action::Pane1], (80, 24)),
+        ("overview-200x60", vec![Action::Pane1], (200, 60)),
+        ("models-200x60", vec![Action::Pane2], (200, 60)),
+        ("traces-200x60", vec![Action::Pane5], (200, 60)),
+        ("alarms-80x24", vec![Action::Pane7], (80, 24)),
+    ];
+    for (name, keys, size) in sized {
+        let path = dir.join(format!("{name}.svg"));
+        shoot(&store, now, &Theme::default(), &keys, size, Backdrop::Dark, &path);
     }
     for (name, _) in BUILTIN {
         let theme = Theme::resolve(name).expect("a shipped theme");

@@ -1,6 +1,7 @@
 //! `--once` output: the same picture as the console, as text (80 columns) or JSON, and the
 //! Markdown incident report.
 
+pub mod culprits;
 pub mod markdown;
 pub mod panels;
 pub mod query;
@@ -141,6 +142,8 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
             "condition": r.condition,
             "since": format::rfc3339(r.since),
             "description": r.description,
+            // a rule over a per-model Bedrock signal: the models behind it, worst first
+            "culprits": r.culprits.iter().map(culprits::json).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "suspects": store.suspects(store.window.end - 1, 10).iter().map(|s| json!({
             "series": format!("{} {}", s.key.namespace, s.key.label()),
@@ -209,6 +212,10 @@ pub fn text(store: &Store, generated_at: i64) -> String {
                 80,
             ));
             out.push('\n');
+            for c in r.culprits.iter().take(3) {
+                out.push_str(&format::clip(&format!("    {}", culprits::compact(c)), 80));
+                out.push('\n');
+            }
         }
         for a in &alarms {
             out.push_str(&format::clip(&format!("  alarm {} [{}] {}", a.name, a.region, a.reason), 80));

@@ -2,6 +2,7 @@
 //! Sources send [`Update`]s; the UI loop applies them and panes read from `&Store`.
 
 pub mod alarms;
+pub mod headline;
 pub mod health;
 pub mod logs;
 pub mod pipeline;

@@ -61,23 +61,23 @@ pub struct Sentence {
 }
 
 impl Sentence {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
-    fn t(mut self, s: impl Into<String>) -> Self {
+    pub(crate) fn t(mut self, s: impl Into<String>) -> Self {
         self.parts.push(Part::Text(s.into()));
         self
     }
-    fn v(mut self, v: f64, unit: Unit) -> Self {
+    pub(crate) fn v(mut self, v: f64, unit: Unit) -> Self {
         self.parts.push(Part::Value(v, unit));
         self
     }
-    fn at(mut self, t: i64) -> Self {
+    pub(crate) fn at(mut self, t: i64) -> Self {
         self.parts.push(Part::Time(t));
         self
     }
     /// Raise the severity to at least `s`.
-    fn sev(mut self, s: Severity) -> Self {
+    pub(crate) fn sev(mut self, s: Severity) -> Self {
         self.severity = self.severity.max(s);
         self
     }

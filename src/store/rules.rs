@@ -43,7 +43,39 @@ pub struct RuleStatus {
     pub since: i64,
     /// Breaching periods among the last `evaluation_periods`.
     pub breaching: i64,
+    /// For a rule over a per-model Bedrock signal while it breaches: the models behind it,
+    /// worst first (empty for other rules, and while the rule is quiet).
+    #[serde(default)]
+    pub culprits: Vec<Culprit>,
 }
+
+/// A model behind a rule over a per-model Bedrock signal: which model breaches, by how much,
+/// and since when.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Culprit {
+    pub region: String,
+    /// The model id as called (a cross-region or profile id stays as it is).
+    pub model: String,
+    pub signal: BedrockSignal,
+    /// Seconds per period of the rule (a summed signal is per period: $ per minute).
+    pub period: i64,
+    /// The model's own value in the latest period (the rule's `reduce` over its minutes).
+    pub value: f64,
+    /// How the value compares with `threshold` when it breaches (`>`: above it).
+    pub op: crate::domain::rules::Op,
+    /// What that value is compared with: the rule's threshold; for an anomaly rule the edge of
+    /// the model's own band (its previous hour); for a summed signal the fleet's threshold.
+    pub threshold: Option<f64>,
+    /// Start of the model's run of breaching periods that reaches the latest one.
+    pub since: i64,
+    /// For a summed signal (cost): the model's share of the fleet's figure, in percent.
+    pub share_pct: Option<f64>,
+    /// For an anomaly rule: the median of the model's previous hour (what "usual" was).
+    pub baseline: Option<f64>,
+}
+
+/// At most this many culprits per rule.
+pub const MAX_CULPRITS: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Transition {
@@ -68,6 +100,29 @@ pub struct RulesState {
     pub evaluated_at: Option<i64>,
 }
 
+/// Per-period values of per-minute points: `reduce` over the minutes of each complete period
+/// (ending at or before `end`).
+fn periods_of(
+    minutes: &BTreeMap<i64, f64>,
+    period: i64,
+    reduce: crate::domain::rules::Reduce,
+    end: i64,
+) -> BTreeMap<i64, f64> {
+    let mut buckets: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+    for (t, v) in minutes {
+        let start = t.div_euclid(period) * period;
+        if start + period <= end {
+            buckets.entry(start).or_default().push(*v);
+        }
+    }
+    buckets.into_iter().filter_map(|(t, v)| reduce.apply(&v).map(|x| (t, x))).collect()
+}
+
+/// Rolling 15-minute spend × 96: the projected $ per day, at each minute of `cost`.
+fn rolling_day(cost: &BTreeMap<i64, f64>) -> BTreeMap<i64, f64> {
+    cost.keys().map(|t| (*t, cost.range(t - 14 * 60..=*t).map(|(_, v)| v).sum::<f64>() * 96.0)).collect()
+}
+
 /// What one evaluation found for one rule.
 struct Eval {
     breaching_now: bool,
@@ -85,15 +140,7 @@ impl Store {
         reduce: crate::domain::rules::Reduce,
         end: i64,
     ) -> BTreeMap<i64, f64> {
-        let minutes = self.signal_minutes(signal);
-        let mut buckets: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
-        for (t, v) in minutes {
-            let start = t.div_euclid(period) * period;
-            if start + period <= end {
-                buckets.entry(start).or_default().push(v);
-            }
-        }
-        buckets.into_iter().filter_map(|(t, v)| reduce.apply(&v).map(|x| (t, x))).collect()
+        periods_of(&self.signal_minutes(signal), period, reduce, end)
     }
 
     /// A signal per minute, from every series that matches it.
@@ -121,60 +168,184 @@ impl Store {
     }
 
     fn bedrock_signal(&self, b: BedrockSignal) -> BTreeMap<i64, f64> {
-        let models: Vec<(String, String)> = self.models().into_iter().map(|m| (m.region, m.model_id)).collect();
-        let all = |m: BedrockMetric, stat: &str, region: &str, id: &str| self.model_minutes_all(region, id, m, stat);
         let mut out: BTreeMap<i64, f64> = BTreeMap::new();
-        let mut max_into = |t: i64, v: f64| {
-            let e = out.entry(t).or_insert(v);
-            *e = e.max(v);
-        };
         match b {
-            BedrockSignal::ErrorPct | BedrockSignal::ThrottlePct => {
-                for (region, id) in &models {
-                    let inv = all(BedrockMetric::Invocations, "Sum", region, id);
-                    let (num, thr) = if b == BedrockSignal::ThrottlePct {
-                        (all(BedrockMetric::Throttles, "Sum", region, id), true)
-                    } else {
-                        let mut e = all(BedrockMetric::ClientErrors, "Sum", region, id);
-                        for (t, v) in all(BedrockMetric::ServerErrors, "Sum", region, id) {
-                            *e.entry(t).or_insert(0.0) += v;
-                        }
-                        (e, false)
-                    };
-                    for (t, n) in &num {
-                        let i = inv.get(t).copied().unwrap_or(0.0);
-                        let total = if thr { i + n } else { i };
-                        // a model with a handful of calls in a minute is noise, not a rate
-                        if total >= 10.0 {
-                            max_into(*t, n / total * 100.0);
-                        }
-                    }
-                }
-            }
-            BedrockSignal::P99Ms => {
-                for (region, id) in &models {
-                    for (t, v) in all(BedrockMetric::Latency, "p99", region, id) {
-                        max_into(t, v);
+            // the worst model's figure each minute
+            BedrockSignal::ErrorPct | BedrockSignal::ThrottlePct | BedrockSignal::P99Ms => {
+                for (_, minutes) in self.bedrock_signal_by_model(b) {
+                    for (t, v) in minutes {
+                        let e = out.entry(t).or_insert(v);
+                        *e = e.max(v);
                     }
                 }
             }
             BedrockSignal::CostUsd | BedrockSignal::UsdPerDay => {
                 let mut cost: BTreeMap<i64, f64> = BTreeMap::new();
-                for (region, id) in &models {
-                    for (t, v) in self.model_cost_minutes_all(region, id).unwrap_or_default() {
+                for (_, minutes) in self.bedrock_signal_by_model(BedrockSignal::CostUsd) {
+                    for (t, v) in minutes {
                         *cost.entry(t).or_insert(0.0) += v;
                     }
                 }
                 if b == BedrockSignal::CostUsd {
                     return cost;
                 }
-                // rolling 15-minute burn × 96 = projected $/day
-                for t in cost.keys() {
-                    let s: f64 = cost.range(t - 14 * 60..=*t).map(|(_, v)| v).sum();
-                    out.insert(*t, s * 96.0);
+                out = rolling_day(&cost);
+            }
+        }
+        out
+    }
+
+    /// A Bedrock signal per minute for each (region, model) on its own: what the fleet figure
+    /// is the worst of (percentages, p99) or the sum of (cost).
+    pub fn bedrock_signal_by_model(&self, b: BedrockSignal) -> Vec<((String, String), BTreeMap<i64, f64>)> {
+        let models: Vec<(String, String)> = self.models().into_iter().map(|m| (m.region, m.model_id)).collect();
+        let all = |m: BedrockMetric, stat: &str, region: &str, id: &str| self.model_minutes_all(region, id, m, stat);
+        models
+            .into_iter()
+            .map(|(region, id)| {
+                let minutes: BTreeMap<i64, f64> = match b {
+                    BedrockSignal::ErrorPct | BedrockSignal::ThrottlePct => {
+                        let inv = all(BedrockMetric::Invocations, "Sum", &region, &id);
+                        let (num, thr) = if b == BedrockSignal::ThrottlePct {
+                            (all(BedrockMetric::Throttles, "Sum", &region, &id), true)
+                        } else {
+                            let mut e = all(BedrockMetric::ClientErrors, "Sum", &region, &id);
+                            for (t, v) in all(BedrockMetric::ServerErrors, "Sum", &region, &id) {
+                                *e.entry(t).or_insert(0.0) += v;
+                            }
+                            (e, false)
+                        };
+                        num.iter()
+                            .filter_map(|(t, n)| {
+                                let i = inv.get(t).copied().unwrap_or(0.0);
+                                let total = if thr { i + n } else { i };
+                                // a model with a handful of calls in a minute is noise, not a rate
+                                (total >= 10.0).then(|| (*t, n / total * 100.0))
+                            })
+                            .collect()
+                    }
+                    BedrockSignal::P99Ms => all(BedrockMetric::Latency, "p99", &region, &id),
+                    BedrockSignal::CostUsd => self.model_cost_minutes_all(&region, &id).unwrap_or_default(),
+                    BedrockSignal::UsdPerDay => {
+                        rolling_day(&self.model_cost_minutes_all(&region, &id).unwrap_or_default())
+                    }
+                };
+                ((region, id), minutes)
+            })
+            .collect()
+    }
+
+    /// The models behind a rule over a per-model Bedrock signal, worst first, as of the period
+    /// ending at `end`. Percentages and p99 are the worst model's each minute, so a model is a
+    /// culprit when its own figure breaches the rule; cost is summed over the models, so the
+    /// culprits are the few that make up most of it; an anomaly rule judges each model against
+    /// its own previous hour (and names the one that rose most when none does on its own).
+    pub fn culprits(&self, r: &Rule, end: i64) -> Vec<Culprit> {
+        let Some(Signal::Bedrock(b)) = r.signal else { return Vec::new() };
+        // the start of the latest complete period (periods are aligned to their length)
+        let newest = end.div_euclid(r.period) * r.period - r.period;
+        let summed = matches!(b, BedrockSignal::CostUsd | BedrockSignal::UsdPerDay);
+        let below = matches!(r.op, crate::domain::rules::Op::Lt | crate::domain::rules::Op::Le);
+        let per: Vec<((String, String), BTreeMap<i64, f64>)> = self
+            .bedrock_signal_by_model(b)
+            .into_iter()
+            .map(|(m, minutes)| (m, periods_of(&minutes, r.period, r.reduce, end)))
+            .collect();
+        let culprit = |(region, model): &(String, String), value, threshold, since, share_pct| Culprit {
+            region: region.clone(),
+            model: model.clone(),
+            signal: b,
+            period: r.period,
+            value,
+            op: r.op,
+            threshold,
+            since,
+            share_pct,
+            baseline: None,
+        };
+        // walk back from the newest period while `breaches` holds
+        let run_start = |periods: &BTreeMap<i64, f64>, breaches: &dyn Fn(f64) -> bool| {
+            let mut t = newest;
+            while periods.get(&(t - r.period)).is_some_and(|v| breaches(*v)) {
+                t -= r.period;
+            }
+            t
+        };
+        let mut out: Vec<Culprit> = Vec::new();
+        match r.kind {
+            Kind::Composite => return Vec::new(),
+            Kind::Threshold if summed => {
+                let Some(thr) = r.threshold else { return Vec::new() };
+                let fleet = self.signal_periods(r.signal.as_ref().expect("a signal"), r.period, r.reduce, end);
+                if !fleet.get(&newest).is_some_and(|v| r.op.breaches(*v, thr)) {
+                    return Vec::new();
+                }
+                let since = run_start(&fleet, &|v| r.op.breaches(v, thr));
+                let mut vals: Vec<(&(String, String), f64)> =
+                    per.iter().filter_map(|(m, p)| p.get(&newest).filter(|v| **v > 0.0).map(|v| (m, *v))).collect();
+                vals.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let total: f64 = vals.iter().map(|(_, v)| v).sum();
+                let mut covered = 0.0;
+                for (m, v) in vals {
+                    if covered >= total / 2.0 {
+                        break;
+                    }
+                    covered += v;
+                    out.push(culprit(m, v, Some(thr), since, Some(v / total * 100.0)));
+                }
+            }
+            Kind::Threshold => {
+                let Some(thr) = r.threshold else { return Vec::new() };
+                for (m, periods) in &per {
+                    if let Some(v) = periods.get(&newest).filter(|v| r.op.breaches(**v, thr)) {
+                        let since = run_start(periods, &|x| r.op.breaches(x, thr));
+                        out.push(culprit(m, *v, Some(thr), since, None));
+                    }
+                }
+            }
+            Kind::Anomaly => {
+                let total: f64 = per.iter().filter_map(|(_, p)| p.get(&newest)).sum();
+                let share = |v: f64| (summed && total > 0.0).then(|| v / total * 100.0);
+                // the one that rose most: (model, rise over its median, value, band edge, median)
+                type Rise<'a> = (&'a (String, String), f64, f64, f64, f64);
+                let mut rise: Option<Rise> = None;
+                for (m, periods) in &per {
+                    let Some(&last) = periods.get(&newest) else { continue };
+                    // a summed figure is zero in a period without data (an idle model woke up)
+                    let baseline: Vec<f64> = if summed {
+                        (newest - 3600..newest)
+                            .step_by(r.period as usize)
+                            .map(|t| periods.get(&t).copied().unwrap_or(0.0))
+                            .collect()
+                    } else {
+                        periods.range(newest - 3600..newest).map(|(_, v)| *v).collect()
+                    };
+                    if baseline.len() < 4 {
+                        continue;
+                    }
+                    let (median, sigma) = crate::store::triage::robust_sigma(&baseline);
+                    let down = if r.two_sided { last < median } else { below };
+                    let edge = if down { median - r.band * sigma } else { median + r.band * sigma };
+                    let beyond = |v: f64| if down { v < edge } else { v > edge };
+                    let op = if down { crate::domain::rules::Op::Lt } else { crate::domain::rules::Op::Gt };
+                    if beyond(last) {
+                        let c = culprit(m, last, Some(edge), run_start(periods, &beyond), share(last));
+                        out.push(Culprit { baseline: Some(median), op, ..c });
+                    } else if !down && rise.is_none_or(|x| last - median > x.1) {
+                        rise = Some((m, last - median, last, edge, median));
+                    }
+                }
+                // the sum is out of its band while no model is on its own: the one that rose most
+                if out.is_empty()
+                    && summed
+                    && let Some((m, _, last, edge, median)) = rise.filter(|x| x.1 > 0.0)
+                {
+                    out.push(Culprit { baseline: Some(median), ..culprit(m, last, Some(edge), newest, share(last)) });
                 }
             }
         }
+        out.sort_by(|a, b| if below { a.value.total_cmp(&b.value) } else { b.value.total_cmp(&a.value) });
+        out.truncate(MAX_CULPRITS);
         out
     }
 
@@ -197,8 +368,9 @@ impl Store {
         }
         for r in &rules {
             let Some(e) = results.remove(&r.name) else { continue };
+            let culprits = if e.fires || e.breaching_now { self.culprits(r, end) } else { Vec::new() };
             // the minute that completed, not the rounded-up end of the window
-            self.transition(r, e, end);
+            self.transition(r, e, end, culprits);
         }
         self.rules.status.retain(|name, _| rules.iter().any(|r| &r.name == name));
         self.rules.evaluated_at = Some(now);
@@ -254,7 +426,7 @@ impl Store {
         }
     }
 
-    fn transition(&mut self, r: &Rule, e: Eval, now: i64) {
+    fn transition(&mut self, r: &Rule, e: Eval, now: i64, culprits: Vec<Culprit>) {
         let prev = self.rules.status.get(&r.name).cloned();
         let prev_state = prev.as_ref().map(|p| p.state).unwrap_or(RuleState::Ok);
         let next = if e.fires {
@@ -308,6 +480,7 @@ impl Store {
                 condition,
                 since,
                 breaching: e.breaching,
+                culprits,
             },
         );
     }
@@ -541,5 +714,81 @@ mod tests {
         let st = &s.rules.status["Bedrock-Throttling"];
         assert_eq!(st.state, RuleState::Firing);
         assert!((st.value.unwrap() - 40.0).abs() < 1e-9);
+    }
+
+    fn model_key(model: &str, metric: &str) -> SeriesKey {
+        SeriesKey::new("us-east-1", BEDROCK_NAMESPACE, metric, &[("ModelId", model)], "Sum")
+    }
+
+    #[test]
+    fn a_per_model_rule_names_the_models_that_breach_it_by_how_much_and_since_when() {
+        let mut s = store();
+        let (calm, hot, warm) = ("amazon.nova-pro-v1:0", "anthropic.claude-sonnet-4-5-v1:0", "meta.llama3-v1:0");
+        let mut series = Vec::new();
+        for i in 0..10 {
+            let t = T0 + i * 60;
+            // hot: throttled 40 % from minute 6, 20 % in minute 5; warm 12 % only in minute 9
+            let (hot_thr, warm_thr) = match i {
+                5 => (15.0, 0.0),
+                6..=9 => (40.0, if i == 9 { 12.0 } else { 0.0 }),
+                _ => (0.0, 0.0),
+            };
+            series.push((model_key(calm, "Invocations"), vec![(t, 100.0)]));
+            series.push((model_key(calm, "InvocationThrottles"), vec![(t, 1.0)]));
+            series.push((model_key(hot, "Invocations"), vec![(t, 60.0)]));
+            series.push((model_key(hot, "InvocationThrottles"), vec![(t, hot_thr)]));
+            series.push((model_key(warm, "Invocations"), vec![(t, 88.0)]));
+            series.push((model_key(warm, "InvocationThrottles"), vec![(t, warm_thr)]));
+        }
+        s.apply(Update::Metrics(MetricsUpdate {
+            resolution: Default::default(),
+            window: Window { start: T0 - 3600, end: T0 + 600 },
+            period: 60,
+            series,
+            window_values: vec![],
+        }));
+        s.evaluate_rules(T0 + 600);
+        let st = &s.rules.status["Bedrock-Throttling"];
+        assert_eq!(st.state, RuleState::Firing);
+        let c: Vec<(&str, f64, i64)> =
+            st.culprits.iter().map(|c| (c.model.as_str(), (c.value * 10.0).round() / 10.0, c.since)).collect();
+        // 40 of 100 attempts, since minute 5 (15 of 75 = 20 % > 10 %); warm 12 of 100 since minute 9
+        assert_eq!(c, vec![(hot, 40.0, T0 + 5 * 60), (warm, 12.0, T0 + 9 * 60)], "{:#?}", st.culprits);
+        assert_eq!(st.culprits[0].threshold, Some(10.0));
+        assert_eq!(st.culprits[0].signal, BedrockSignal::ThrottlePct);
+        // a quiet rule names nobody
+        assert!(s.rules.status["Bedrock-Error-Rate"].culprits.is_empty());
+    }
+
+    #[test]
+    fn a_cost_anomaly_names_the_model_that_woke_up() {
+        let mut s = store();
+        s.pricing = PriceTable::default();
+        let (steady, idle) = ("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-opus-4-5-20251101-v1:0");
+        let mut series = Vec::new();
+        for i in 0..70 {
+            let t = T0 + i * 60;
+            series.push((model_key(steady, "InputTokenCount"), vec![(t, 100_000.0 + (i % 5) as f64 * 1000.0)]));
+            if i >= 66 {
+                series.push((model_key(idle, "OutputTokenCount"), vec![(t, 400_000.0)]));
+            }
+        }
+        s.apply(Update::Metrics(MetricsUpdate {
+            resolution: Default::default(),
+            window: Window { start: T0, end: T0 + 70 * 60 },
+            period: 60,
+            series,
+            window_values: vec![],
+        }));
+        s.evaluate_rules(T0 + 70 * 60);
+        let st = &s.rules.status["Bedrock-Cost-Burn"];
+        assert_eq!(st.state, RuleState::Firing, "{st:#?}");
+        assert_eq!(st.culprits.len(), 1, "{:#?}", st.culprits);
+        let c = &st.culprits[0];
+        assert_eq!((c.model.as_str(), c.since, c.baseline), (idle, T0 + 66 * 60, Some(0.0)));
+        let opus_minute = s.model_cost_minutes_all("us-east-1", idle).unwrap()[&(T0 + 69 * 60)];
+        assert!((c.value - opus_minute).abs() < 1e-9 && c.value > 1.0, "{c:#?}");
+        let share = c.share_pct.unwrap();
+        assert!(share > 80.0 && share < 100.0, "{share}");
     }
 }

@@ -391,6 +391,7 @@ impl RunawayState {
                     condition,
                     since: e.over_since.unwrap_or_default(),
                     breaching: e.minutes.iter().filter(|m| s.over(m.tokens, m.usd)).count() as i64,
+                    culprits: Vec::new(),
                 }
             })
             .collect()

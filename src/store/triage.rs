@@ -26,6 +26,10 @@ pub struct Suspect {
     pub model: Option<String>,
     /// One line for a human: "claude-sonnet-4-5 throttles 40× baseline since 03:12".
     pub summary: String,
+    /// What moved, one phrase per signal, most actionable first ("throttles 40× baseline",
+    /// "TPM quota usage 7× baseline"): the summary's middle.
+    #[serde(default)]
+    pub phrases: Vec<String>,
 }
 
 pub fn median(v: &[f64]) -> f64 {
@@ -226,6 +230,7 @@ impl Store {
                     since,
                     model: None,
                     summary: String::new(),
+                    phrases: Vec::new(),
                 },
             ));
         }
@@ -254,7 +259,7 @@ impl Store {
             let (l, _, first) = members.swap_remove(0);
             let subject = if several { format!("{} in {region}", l.subject) } else { l.subject.clone() };
             let summary = format!("{subject} {} since {}", phrases.join(", "), hhmm(since));
-            out.push(Suspect { score, since, model: l.model, summary, ..first });
+            out.push(Suspect { score, since, model: l.model, summary, phrases, ..first });
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.key.cmp(&b.key)));
         out.truncate(n);

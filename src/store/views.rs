@@ -36,6 +36,9 @@ pub struct ModelRow {
     /// Share of the model's quota used in its busiest recent minute (tokens or requests per
     /// minute, whichever is closer), when a quota is configured.
     pub quota_pct: Option<f64>,
+    /// Recent burn: the model's cost over the last 15 minutes of data, per hour (as the
+    /// Overview's burn); `None` when it has no price.
+    pub usd_per_hour: Option<f64>,
 }
 
 impl ModelRow {
@@ -169,8 +172,20 @@ impl Store {
             });
             row.set(metric, &k.stat, self.window_figure(k, s));
         }
+        // the newest minute with token data anywhere: the burn's 15 minutes end there
+        let newest = self
+            .bedrock_model_series()
+            .filter(|(k, _, m, _)| {
+                matches!(m, BedrockMetric::InputTokens | BedrockMetric::OutputTokens) && k.stat == "Sum"
+            })
+            .filter_map(|(_, s, _, _)| s.range(self.window.start, self.window.end).last().map(|(t, _)| t))
+            .max();
         rows.into_values()
             .map(|mut r| {
+                r.usd_per_hour = newest.and_then(|n| {
+                    let c = self.cost_points(&r.region, &r.model_id, n - (BURN_MINUTES - 1) * 60..n + 1)?;
+                    Some(c.values().sum::<f64>() * 60.0 / BURN_MINUTES as f64)
+                });
                 let has_tokens = r.input_tokens.is_some() || r.output_tokens.is_some();
                 r.cost_usd =
                     if has_tokens { self.pricing.cost_in(Some(&r.region), &r.model_id, tokens_of(&r)) } else { None };
@@ -605,6 +620,7 @@ fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
         price_source: if unpriced { None } else { members.iter().filter_map(|m| m.price_source).max() },
         profile_name: members.first().and_then(|m| m.profile_name.clone()).filter(|_| members.len() == 1),
         quota_pct: max(|m| m.quota_pct),
+        usd_per_hour: if unpriced { None } else { sum(|m| m.usd_per_hour) },
     }
 }
 

@@ -285,11 +285,19 @@ impl App {
         effect
     }
 
-    /// The pane that lost the screen (if it did) may have something to stop.
+    /// The pane that lost the screen (if it did) may have something to stop, and the one that
+    /// gained it something to fetch.
     fn left(&mut self, before: usize, store: &Store) {
-        if before != self.current
-            && let Some(p) = self.panes.get_mut(before)
+        if before == self.current {
+            return;
+        }
+        if let Some(p) = self.panes.get_mut(before)
             && let Outcome::Send(c) = p.leave(store)
+        {
+            self.pending.push(c);
+        }
+        if let Some(p) = self.panes.get_mut(self.current)
+            && let Outcome::Send(c) = p.entered(store)
         {
             self.pending.push(c);
         }

@@ -102,6 +102,11 @@ pub trait Pane: Any {
     fn leave(&mut self, _store: &Store) -> Outcome {
         Outcome::None
     }
+    /// The app switched to this pane (a key or a click, not a pivot): what it wants fetched for
+    /// what it shows. A [`Outcome::Send`] is sent to the sources; anything else is ignored.
+    fn entered(&mut self, _store: &Store) -> Outcome {
+        Outcome::None
+    }
     /// `Esc` at this pane: true when the pane went back a level (closed a detail view).
     fn back(&mut self) -> bool {
         false

@@ -20,6 +20,8 @@ pub async fn incident_store(seed: u64, launch: i64, now: i64) -> Store {
     let cfg = Config::resolve(&cli).expect("the default configuration resolves");
     let mut store = Store::new(crate::domain::pricing::PriceTable::default(), vec![]);
     store.rules.rules = crate::domain::rules::RuleSet::builtin();
+    // the demo account's quotas, as the console configures them for the demo
+    store.quotas.extend(super::quotas());
     store.apply(crate::engine::demo_identity());
     let mut w = DemoWorkload::new(seed, launch);
     let mut t = launch - 120;
@@ -45,7 +47,12 @@ pub async fn incident_store(seed: u64, launch: i64, now: i64) -> Store {
     r.init().await;
     let spec =
         QuerySpec::new(&preset.name, &preset.query, preset.groups, Vec::new(), Since::default().window_ending(now));
-    let run = crate::sources::logs::run_to_end(&mut r, spec, std::time::Duration::from_secs(30)).await;
+    let mut run = crate::sources::logs::run_to_end(&mut r, spec, std::time::Duration::from_secs(30)).await;
+    // the runner stamps runs with the wall clock: show a two-second query, whatever this machine
+    // took (the end stays as stamped, so the other queries' clock keeps it)
+    if let Some(end) = run.ended_at {
+        (run.submitted_at, run.started_at) = (end - 2, Some(end - 2));
+    }
     store.apply(Update::Logs(LogsUpdate::Query(Box::new(run))));
     // one run of the runaway watch (callers and sessions per minute)
     let (updates, _) = crate::sources::runaway::run_once(&mut r, &cfg.presets, now, None).await;

@@ -1,6 +1,9 @@
 //! Alarms: the console's own alert rules (firing first, with their history) and the account's
 //! CloudWatch alarms (firing first, state reason, time in state, the metric behind each).
 //! Enter opens the chart of the selected rule's signal or alarm's metric with its threshold.
+//! A rule over a per-model signal names its culprits (in a column of their own from 150
+//! columns, else first in the condition's), its detail lists them, and `t` opens the worst
+//! culprit's traces with the rule's kind of trouble. Tall and wide, the detail shows the chart.
 //!
 //! Below them, the runaway watch: callers and sessions by tokens and dollars per minute against
 //! their ceiling (over now first), with the watch's state (when it last ran, what failed and the
@@ -135,11 +138,21 @@ impl Pane for AlarmsPane {
             return;
         }
         if self.chart && !matches!(items.get(self.selected), Some(Item::Runaway(_)) | None) {
-            draw_chart(f, area, ctx, &items[self.selected]);
+            draw_chart(f, area, ctx, &items[self.selected], false);
             return;
         }
         self.chart = false;
-        let detail_h = if area.height >= 30 { 9 } else { 6 };
+        // tall and wide: the detail grows and shows the selected item's chart beside its text
+        let charted = area.height >= 40
+            && area.width >= 120
+            && matches!(items.get(self.selected), Some(Item::Rule(_) | Item::Alarm(_)));
+        let detail_h = if charted {
+            (area.height / 3).clamp(12, 20)
+        } else if area.height >= 30 {
+            9
+        } else {
+            6
+        };
         let runaway_h = if watch { runaway_height(ctx.store, items.len() - upper, area.height, detail_h) } else { 0 };
         // nothing above (no rules, or none matches the filter): the runaway rows take the room
         let (top_c, mid_c) = if upper == 0 && watch {
@@ -167,6 +180,12 @@ impl Pane for AlarmsPane {
         }
         match items.get(self.selected) {
             Some(Item::Runaway(e)) => draw_runaway_detail(f, detail, ctx, e),
+            Some(item) if charted => {
+                let [text, chart] =
+                    Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(detail);
+                draw_detail(f, text, ctx, item);
+                draw_chart(f, chart, ctx, item, true);
+            }
             Some(item) => draw_detail(f, detail, ctx, item),
             None => draw_runaway_detail_empty(f, detail, ctx),
         }
@@ -189,6 +208,22 @@ impl Pane for AlarmsPane {
             Action::Filter => self.filter.start(),
             Action::ShowTraces => {
                 // the traces of the window the selected rule or alarm has been in its state
+                // a rule with a culprit: that model's traces with the rule's kind of trouble
+                if let Some(Item::Rule(r)) = items.get(self.selected)
+                    && let Some(c) = r.culprits.first()
+                {
+                    let filter = crate::report::culprits::trace_filter(c, store.traces.model_annotation());
+                    // from five minutes before it began, like the rule's own window below
+                    let window = crate::domain::window::Window { start: c.since - 300, end: store.window.end };
+                    return Outcome::Goto(
+                        PaneKind::Traces,
+                        Intent::TracesFor {
+                            model: Some(c.model.clone()),
+                            window: Some(window),
+                            filter: filter.contains(" AND ").then_some(filter),
+                        },
+                    );
+                }
                 let (since, model) = match items.get(self.selected) {
                     Some(Item::Rule(r)) => (Some(r.since), None),
                     Some(Item::Alarm(a)) => (a.since, None),
@@ -240,27 +275,56 @@ impl Pane for AlarmsPane {
     }
 }
 
+/// The culprits of a rule in a list cell: the worst one, and how many more.
+fn culprit_cell(r: &RuleStatus) -> String {
+    match r.culprits.split_first() {
+        Some((c, [])) => crate::report::culprits::compact(c),
+        Some((c, rest)) => format!("{} +{}", crate::report::culprits::compact(c), rest.len()),
+        None => String::new(),
+    }
+}
+
 fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected: Option<usize>, filter: &str) {
     let t = ctx.theme;
     let now = ctx.now;
+    // the culprit in a column of its own when there is room, else first in the condition's
+    let wide = area.width >= 150;
     let rows: Vec<Row> = items
         .iter()
         .map(|it| match it {
-            Item::Rule(r) => Row::new(vec![
-                Span::styled(r.state.as_str().to_uppercase(), t.level(rule_level(r))),
-                Span::styled("rule", t.muted()),
-                Span::raw(r.name.clone()),
-                Span::raw(format!("{} {}", value_text(r.value), r.condition)),
-                Span::styled(format::age(now - r.since), t.muted()),
-            ]),
-            Item::Alarm(a) => Row::new(vec![
-                Span::styled(a.state.as_str().replace("INSUFFICIENT_DATA", "NO DATA"), t.level(alarm_level(a))),
-                Span::styled(if a.kind() == "log" { "log" } else { "alarm" }, t.muted()),
-                // alarm names, conditions, reasons and descriptions are AWS text
-                Span::raw(crate::sanitize::one_line(&a.name)),
-                Span::raw(crate::sanitize::one_line(&a.condition())),
-                Span::styled(a.since.map(|s| format::age(now - s)).unwrap_or_default(), t.muted()),
-            ]),
+            Item::Rule(r) => {
+                let condition = format!("{} {}", value_text(r.value), r.condition);
+                let culprit = culprit_cell(r);
+                let mut cells = vec![
+                    Span::styled(r.state.as_str().to_uppercase(), t.level(rule_level(r))),
+                    Span::styled("rule", t.muted()),
+                    Span::raw(r.name.clone()),
+                ];
+                if wide {
+                    cells.push(Span::raw(condition));
+                    cells.push(Span::styled(culprit, t.level(rule_level(r))));
+                } else if culprit.is_empty() {
+                    cells.push(Span::raw(condition));
+                } else {
+                    cells.push(Span::styled(format!("{culprit} · {condition}"), t.level(rule_level(r))));
+                }
+                cells.push(Span::styled(format::age(now - r.since), t.muted()));
+                Row::new(cells)
+            }
+            Item::Alarm(a) => {
+                let mut cells = vec![
+                    Span::styled(a.state.as_str().replace("INSUFFICIENT_DATA", "NO DATA"), t.level(alarm_level(a))),
+                    Span::styled(if a.kind() == "log" { "log" } else { "alarm" }, t.muted()),
+                    // alarm names, conditions, reasons and descriptions are AWS text
+                    Span::raw(crate::sanitize::one_line(&a.name)),
+                    Span::raw(crate::sanitize::one_line(&a.condition())),
+                ];
+                if wide {
+                    cells.push(Span::raw(""));
+                }
+                cells.push(Span::styled(a.since.map(|s| format::age(now - s)).unwrap_or_default(), t.muted()));
+                Row::new(cells)
+            }
             Item::Runaway(_) => Row::default(),
         })
         .collect();
@@ -272,21 +336,47 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
         })
         .count();
     let title = format!("Alarms and rules · {firing} firing · Enter chart · t traces · / filter{filter}");
-    let header = Row::new(vec!["State", "Kind", "Name", "Condition", "For"]).style(t.header());
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(9),
-            Constraint::Length(5),
-            Constraint::Percentage(40),
-            Constraint::Percentage(60),
-            Constraint::Length(5),
-        ],
-    )
-    .header(header)
-    .column_spacing(1)
-    .row_highlight_style(t.selected())
-    .block(block(&title, t, true));
+    // the name column as wide as the longest name (within 40% of the row)
+    let longest = items
+        .iter()
+        .map(|i| match i {
+            Item::Rule(r) => r.name.chars().count(),
+            Item::Alarm(a) => crate::sanitize::one_line(&a.name).chars().count(),
+            Item::Runaway(_) => 0,
+        })
+        .max()
+        .unwrap_or(4)
+        .max(4) as u16;
+    let name_w = longest.min(area.width.saturating_sub(2) * 2 / 5);
+    let (header, widths) = if wide {
+        (
+            vec!["State", "Kind", "Name", "Condition", "Culprit", "For"],
+            vec![
+                Constraint::Length(9),
+                Constraint::Length(5),
+                Constraint::Length(name_w),
+                Constraint::Percentage(40),
+                Constraint::Percentage(60),
+                Constraint::Length(5),
+            ],
+        )
+    } else {
+        (
+            vec!["State", "Kind", "Name", "Condition", "For"],
+            vec![
+                Constraint::Length(9),
+                Constraint::Length(5),
+                Constraint::Length(name_w),
+                Constraint::Min(10),
+                Constraint::Length(5),
+            ],
+        )
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(t.header()))
+        .column_spacing(1)
+        .row_highlight_style(t.selected())
+        .block(block(&title, t, true));
     let mut ts = TableState::default().with_selected(selected);
     f.render_stateful_widget(table, area, &mut ts);
 }
@@ -310,6 +400,20 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 ),
                 t.muted(),
             ));
+            if !r.culprits.is_empty() {
+                let named: Vec<String> = r.culprits.iter().map(crate::report::culprits::compact).collect();
+                let what = match r.culprits[0].signal {
+                    crate::domain::rules::BedrockSignal::ThrottlePct => "its throttled traces",
+                    crate::domain::rules::BedrockSignal::ErrorPct => "its failed traces",
+                    crate::domain::rules::BedrockSignal::P99Ms => "its slow traces",
+                    _ => "its traces",
+                };
+                lines.push(Line::from(vec![
+                    Span::styled("culprit ", t.muted()),
+                    Span::styled(named.join(" · "), t.level(rule_level(r))),
+                    Span::styled(format!(" · t: {what}"), t.muted()),
+                ]));
+            }
             let hist: Vec<String> = ctx
                 .store
                 .rules
@@ -346,8 +450,9 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(&name, t, false)), area);
 }
 
-/// The selected item's numbers over the window, with the threshold as a flat line.
-fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
+/// The selected item's numbers over the window, with the threshold as a flat line; `preview`:
+/// beside the detail (Enter opens it full-size) rather than open.
+fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item, preview: bool) {
     let store = ctx.store;
     let t = ctx.theme;
     let (title, points, threshold): (String, BTreeMap<i64, f64>, Option<f64>) = match item {
@@ -374,6 +479,7 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
             (crate::sanitize::one_line(&format!("{} · tokens/min · Esc back", e.short_id())), pts, None)
         }
     };
+    let title = if preview { title.replace(" · Esc back", " · Enter opens") } else { title };
     let (x0, x1) = (ctx.view.start as f64, ctx.view.end as f64);
     let data: Vec<(f64, f64)> = points.range(ctx.view.start..ctx.view.end).map(|(k, v)| (*k as f64, *v)).collect();
     if data.is_empty() {
@@ -405,7 +511,7 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
             .data(&thr_line),
     ];
     let chart = Chart::new(datasets)
-        .block(block(&title, t, true))
+        .block(block(&title, t, !preview))
         .x_axis(
             Axis::default()
                 .bounds([x0, x1])
@@ -691,19 +797,30 @@ fn logs_of(e: &Entry, store: &Store) -> Outcome {
 }
 
 /// The one-line banner of firing rules and alarms, for the Overview; `None` when all is quiet.
-pub fn banner(store: &Store, theme: &Theme) -> Option<Line<'static>> {
+/// A rule over a per-model signal names its worst culprit ("Bedrock-Throttling
+/// claude-sonnet-4-5 60% (> 10%) since 03:01") while that still leaves room in `width` columns;
+/// past that, rules show their value and condition only.
+pub fn banner(store: &Store, theme: &Theme, width: u16) -> Option<Line<'static>> {
     let rules = store.firing_rules();
     let alarms: Vec<Alarm> = store.alarms().into_iter().filter(|a| a.state == AlarmState::Alarm).collect();
     if rules.is_empty() && alarms.is_empty() {
         return None;
     }
-    let mut spans = vec![Span::styled(
-        format!(" FIRING {} ", rules.len() + alarms.len()),
-        theme.crit().add_modifier(ratatui::style::Modifier::REVERSED),
-    )];
+    let head = format!(" FIRING {} ", rules.len() + alarms.len());
+    let mut used = head.chars().count();
+    let mut spans = vec![Span::styled(head, theme.crit().add_modifier(ratatui::style::Modifier::REVERSED))];
     for r in rules.iter().take(4) {
-        spans.push(Span::styled(format!(" {} ", r.name), theme.level(rule_level(r))));
-        spans.push(Span::styled(format!("{} {} ", value_text(r.value), r.condition), theme.muted()));
+        let name = format!(" {} ", r.name);
+        let plain = format!("{} {} ", value_text(r.value), r.condition);
+        let named = r.culprits.first().map(|c| format!("{} ", crate::report::culprits::compact(c)));
+        let n = name.chars().count();
+        let what = match named {
+            Some(c) if used + n + c.chars().count() <= width as usize => c,
+            _ => plain,
+        };
+        used += n + what.chars().count();
+        spans.push(Span::styled(name, theme.level(rule_level(r))));
+        spans.push(Span::styled(what, theme.muted()));
     }
     for a in alarms.iter().take(3) {
         spans.push(Span::styled(format!(" ⏰{} ", crate::sanitize::one_line(&a.name)), theme.crit()));

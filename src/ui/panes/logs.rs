@@ -1005,7 +1005,17 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
     match run {
         None => draw_empty(f, body_a, store, pane, theme),
         Some(r) => match &pane.detail {
-            Some(d) => draw_detail(f, body_a, store, r, d, pane.redact, theme),
+            Some(d) => draw_detail(f, body_a, store, r, d, pane.redact, theme, false),
+            // wide: the selected row's fields beside the table
+            None if body_a.width >= DETAIL_BESIDE_MIN_WIDTH => {
+                let [table, detail] =
+                    Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body_a);
+                draw_table(f, table, r, pane, theme, store.replay.is_some());
+                if let Some((index, fields, ptr)) = pane.selected_row(store) {
+                    let d = Detail { fields, ptr, scroll: 0, index };
+                    draw_detail(f, detail, store, r, &d, pane.redact, theme, true);
+                }
+            }
             None => draw_table(f, body_a, r, pane, theme, store.replay.is_some()),
         },
     }
@@ -1238,7 +1248,22 @@ fn value_lines(key: &str, value: &str, redact: bool, invocation: bool) -> Vec<St
     sanitize::multi_line(&v).lines().map(String::from).collect()
 }
 
-fn draw_detail(f: &mut Frame, area: Rect, store: &Store, run: &QueryRun, d: &Detail, redact: bool, theme: &Theme) {
+/// From this many columns inside the pane (a 200-column terminal, where the table keeps its
+/// columns in three fifths) the selected row's fields are shown beside the table.
+pub const DETAIL_BESIDE_MIN_WIDTH: u16 = 190;
+
+/// One row's fields (the full record once fetched); `preview`: beside the table (Enter opens it).
+#[allow(clippy::too_many_arguments)]
+fn draw_detail(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    run: &QueryRun,
+    d: &Detail,
+    redact: bool,
+    theme: &Theme,
+    preview: bool,
+) {
     let invocation = run.spec.class == GroupClass::Invocation;
     let mut fields: Vec<(String, String)> = d.fields.clone();
     let mut note = None;
@@ -1296,14 +1321,18 @@ fn draw_detail(f: &mut Frame, area: Rect, store: &Store, run: &QueryRun, d: &Det
             lines.push(Line::from(vec![Span::styled(key, theme.header()), Span::styled(l.clone(), style)]));
         }
     }
-    let title = format!(
-        " row {} of {} · ↑↓ scroll · y copy · R {} · Esc back ",
-        d.index + 1,
-        run.table.rows.len(),
-        if redact { "show bodies" } else { "redact" }
-    );
+    let title = if preview {
+        format!(" row {} of {} · Enter opens ", d.index + 1, run.table.rows.len())
+    } else {
+        format!(
+            " row {} of {} · ↑↓ scroll · y copy · R {} · Esc back ",
+            d.index + 1,
+            run.table.rows.len(),
+            if redact { "show bodies" } else { "redact" }
+        )
+    };
     let b = Block::default()
-        .borders(Borders::TOP)
+        .borders(if preview { Borders::TOP | Borders::LEFT } else { Borders::TOP })
         .border_style(theme.border(false))
         .title(Span::styled(title, theme.title()));
     let p = Paragraph::new(lines).block(b).scroll((d.scroll, 0));

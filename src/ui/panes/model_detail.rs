@@ -158,19 +158,46 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     ]);
     f.render_widget(Paragraph::new(line).block(block(&title, theme, true)), summary);
 
-    let specs = specs(store, &group);
-    let cells: Vec<Rect> = if charts.width >= 60 {
-        let rows = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(charts);
+    draw_charts(f, charts, store, &group, theme, view, None);
+}
+
+/// Rows below which a model gets one row of charts (latency, errors and throttles), not four.
+const FOUR_CHARTS_MIN_HEIGHT: u16 = 16;
+
+/// A row's (or group's) four charts in `area`: a 2×2 grid, or one above the other when the area
+/// is narrow or tall enough for four readable charts in a column; `name` before each title.
+pub fn draw_charts(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    group: &ModelGroup,
+    theme: &Theme,
+    view: Window,
+    name: Option<&str>,
+) {
+    let mut specs = specs(store, group);
+    let column = area.width < 60 || (area.height >= 40 && area.width < 100);
+    let cells: Vec<Rect> = if area.height < FOUR_CHARTS_MIN_HEIGHT {
+        // room for one row of charts: the model's health, latency and errors & throttles
+        specs.retain(|s| s.title == "Latency" || s.title.starts_with("Errors"));
+        if area.width < 60 {
+            specs.truncate(1);
+            vec![area]
+        } else {
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area).to_vec()
+        }
+    } else if column {
+        Layout::vertical([Constraint::Ratio(1, 4); 4]).split(area).to_vec()
+    } else {
+        let rows = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area);
         rows.iter()
             .flat_map(|r| {
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(*r).to_vec()
             })
             .collect()
-    } else {
-        Layout::vertical([Constraint::Ratio(1, 4); 4]).split(charts).to_vec()
     };
     for (spec, cell) in specs.iter().zip(cells) {
-        draw_chart(f, cell, view, spec, theme);
+        draw_chart(f, cell, view, spec, theme, name);
     }
 }
 
@@ -184,7 +211,7 @@ pub fn profile_label(store: &Store, model_id: &str) -> String {
     crate::sanitize::one_line(&format!("  profile {}{tags}{model}", p.name))
 }
 
-fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme) {
+fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme, name: Option<&str>) {
     let (x0, x1) = (view.start as f64, view.end as f64);
     let data: Vec<Vec<(f64, f64)>> = spec
         .series
@@ -193,7 +220,11 @@ fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: 
         .collect();
     let ymax = data.iter().flatten().map(|(_, v)| *v).fold(0.0_f64, f64::max);
     if data.iter().all(Vec::is_empty) {
-        draw_message(f, area, spec.title, vec![Line::styled("no data in the window", theme.muted())], theme);
+        let title = match name {
+            Some(n) => format!("{n} · {}", spec.title),
+            None => spec.title.to_string(),
+        };
+        draw_message(f, area, &title, vec![Line::styled("no data in the window", theme.muted())], theme);
         return;
     }
     let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.1 };
@@ -219,7 +250,10 @@ fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: 
     ];
     let y_labels = vec![Span::styled("0", theme.muted()), Span::styled((spec.unit)(ymax / 1.1), theme.muted())];
     // series names in the title, in their colours (a legend box would cover the data)
-    let mut title = vec![Span::styled(format!(" {} ", spec.title), theme.title())];
+    let mut title = match name {
+        Some(n) => vec![Span::styled(format!(" {n} · {} ", spec.title), theme.title())],
+        None => vec![Span::styled(format!(" {} ", spec.title), theme.title())],
+    };
     for (i, (name, _)) in spec.series.iter().enumerate() {
         title.push(Span::styled(
             format!("{}{name} ", theme.glyph("━", "-")),

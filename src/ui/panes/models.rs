@@ -1,10 +1,14 @@
 //! Models: one row per model and region with invocations, latency percentiles, TTFT, tokens,
-//! cost, 4xx, 5xx and throttles; sortable; Enter opens the model's charts. The group key turns
-//! the table into one row per base model (regions and cross-region inference ids summed, the
-//! percentiles the worst member's, marked `^`).
+//! cost, recent burn ($/h), 4xx, 5xx, throttles and quota; sortable; Enter opens the model's
+//! charts. The group key turns the table into one row per base model (regions and cross-region
+//! inference ids summed, the percentiles the worst member's, marked `^`).
+//!
+//! Columns are dropped least-important first to fit the width, the name column is as wide as
+//! its longest name, and spare room shows the selected row's charts: below a short table (a row
+//! of two when fewer than 16 rows are left), beside a long one.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
@@ -12,6 +16,7 @@ use super::model_detail::{self, ModelDetailState};
 use super::overview::{error_level, latency_level};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
+use crate::domain::window::Window;
 use crate::store::Store;
 use crate::store::views::{ModelGroup, ModelRow};
 use crate::ui::action::Action;
@@ -31,6 +36,8 @@ pub enum Column {
     InTokens,
     OutTokens,
     Cost,
+    /// Recent burn, per hour.
+    CostPerHour,
     ClientErrors,
     ServerErrors,
     Throttles,
@@ -50,21 +57,11 @@ impl Column {
         Self::InTokens,
         Self::OutTokens,
         Self::Cost,
+        Self::CostPerHour,
         Self::ClientErrors,
         Self::ServerErrors,
         Self::Throttles,
         Self::Quota,
-    ];
-    /// The Overview's compact set.
-    pub const OVERVIEW: &'static [Column] = &[
-        Self::Model,
-        Self::Region,
-        Self::Invocations,
-        Self::P99,
-        Self::ClientErrors,
-        Self::ServerErrors,
-        Self::Throttles,
-        Self::Cost,
     ];
     /// Which columns go first when the terminal is narrow (most important first).
     const PRIORITY: &'static [Column] = &[
@@ -77,6 +74,7 @@ impl Column {
         Self::ServerErrors,
         Self::ClientErrors,
         Self::P50,
+        Self::CostPerHour,
         Self::OutTokens,
         Self::InTokens,
         Self::P90,
@@ -91,6 +89,7 @@ impl Column {
         Self::P50,
         Self::Throttles,
         Self::Quota,
+        Self::CostPerHour,
         Self::ServerErrors,
         Self::ClientErrors,
         Self::OutTokens,
@@ -111,6 +110,7 @@ impl Column {
             Self::InTokens => "TokIn",
             Self::OutTokens => "TokOut",
             Self::Cost => "Cost",
+            Self::CostPerHour => "$/h",
             Self::ClientErrors => "4xx",
             Self::ServerErrors => "5xx",
             Self::Throttles => "Thrtl",
@@ -122,7 +122,7 @@ impl Column {
         match self {
             Self::Model => 18,
             Self::Region => 14,
-            Self::Cost => 8,
+            Self::Cost | Self::CostPerHour => 8,
             Self::Ttft => 7,
             Self::Throttles => 10,
             Self::ClientErrors | Self::ServerErrors => 5,
@@ -130,8 +130,9 @@ impl Column {
         }
     }
 
-    pub fn constraint(self) -> Constraint {
-        if self == Self::Model { Constraint::Min(self.width()) } else { Constraint::Length(self.width()) }
+    /// The column's width; the model column is `name_w` wide (its longest name).
+    pub fn constraint(self, name_w: u16) -> Constraint {
+        Constraint::Length(if self == Self::Model { name_w } else { self.width() })
     }
 
     fn sort_value(self, m: &ModelRow) -> f64 {
@@ -144,6 +145,7 @@ impl Column {
             Self::InTokens => m.input_tokens,
             Self::OutTokens => m.output_tokens,
             Self::Cost => m.cost_usd,
+            Self::CostPerHour => m.usd_per_hour,
             Self::ClientErrors => m.client_errors,
             Self::ServerErrors => m.server_errors,
             Self::Throttles => m.throttles,
@@ -154,8 +156,9 @@ impl Column {
     }
 }
 
-/// The columns of `wanted` that fit in `width`, in display order, dropping the least important.
-pub fn visible_columns(width: u16, multi_region: bool, wanted: &[Column]) -> Vec<Column> {
+/// The columns of `wanted` that fit in `width`, in display order, dropping the least important;
+/// the model column is `name_w` wide.
+pub fn visible_columns(width: u16, multi_region: bool, wanted: &[Column], name_w: u16) -> Vec<Column> {
     let mut keep: Vec<Column> = Vec::new();
     let mut used = 0u16;
     // with several regions, two rows of one model differ only by region: keep it early
@@ -168,7 +171,7 @@ pub fn visible_columns(width: u16, multi_region: bool, wanted: &[Column]) -> Vec
         if !wanted.contains(c) || (*c == Column::Region && !multi_region) {
             continue;
         }
-        let w = c.width() + 1;
+        let w = if *c == Column::Model { name_w } else { c.width() } + 1;
         if used + w <= width || *c == Column::Model {
             keep.push(*c);
             used += w;
@@ -214,6 +217,7 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
                     None if m.tokens().is_some() => ("no price".to_string(), Level::Warn),
                     None => (NONE.to_string(), Level::None),
                 },
+                Column::CostPerHour => (format::opt(m.usd_per_hour, format::usd), Level::None),
                 Column::ClientErrors => (format::opt(m.client_errors, format::count), Level::None),
                 Column::ServerErrors => (
                     format::opt(m.server_errors, format::count),
@@ -247,6 +251,12 @@ pub const WORST_MARK: &str = "^";
 /// another row of its region has the same short name (`global.claude-haiku-4-5` beside the
 /// in-region `claude-haiku-4-5`).
 pub fn table_rows<'a>(rows: &[ModelGroup], cols: &[Column], theme: &Theme) -> Vec<Row<'a>> {
+    rows.iter().zip(name_overrides(rows)).map(|(g, name)| Row::new(group_cells(g, name, cols, theme))).collect()
+}
+
+/// Per row, the name to show instead of the short name: the cross-region prefix when another row
+/// of its region has the same short name.
+fn name_overrides(rows: &[ModelGroup]) -> Vec<Option<String>> {
     let short = |g: &ModelGroup| (g.row.region.clone(), short_model_name(&g.row.model_id));
     let mut seen: std::collections::BTreeMap<(String, String), std::collections::BTreeSet<&str>> = Default::default();
     for g in rows {
@@ -255,15 +265,49 @@ pub fn table_rows<'a>(rows: &[ModelGroup], cols: &[Column], theme: &Theme) -> Ve
     rows.iter()
         .map(|g| {
             let ambiguous = !g.is_merged() && seen.get(&short(g)).is_some_and(|ids| ids.len() > 1);
-            let name = ambiguous.then(|| {
+            ambiguous.then(|| {
                 let id = g.row.model_id.as_str();
                 let base = crate::domain::catalog::base_model_id(id);
                 let prefix = if id.starts_with("arn:") { "" } else { id.strip_suffix(base).unwrap_or("") };
                 format!("{}{}", crate::sanitize::one_line(prefix), short_model_name(id))
-            });
-            Row::new(group_cells(g, name, cols, theme))
+            })
         })
         .collect()
+}
+
+/// The names the model column shows, row by row (a group's without its member count).
+fn shown_names(rows: &[ModelGroup]) -> Vec<String> {
+    rows.iter()
+        .zip(name_overrides(rows))
+        .map(|(g, name)| {
+            name.unwrap_or_else(|| match &g.row.profile_name {
+                Some(n) => format!("@{}", crate::sanitize::one_line(n)),
+                None => short_model_name(&g.row.model_id),
+            })
+        })
+        .collect()
+}
+
+/// The width of the model column for `rows`: its longest name as shown (at least the title's,
+/// at most 40 columns).
+pub fn name_width(rows: &[ModelGroup]) -> u16 {
+    let longest = rows
+        .iter()
+        .zip(shown_names(rows))
+        .map(|(g, name)| {
+            let n = name.chars().count();
+            if g.is_merged() { n + format!(" ({})", g.members.len()).len() } else { n }
+        })
+        .max()
+        .unwrap_or(0);
+    longest.clamp(Column::Model.title().len(), 40) as u16
+}
+
+/// The table's width: the columns, one space between, and the borders.
+pub fn table_width(cols: &[Column], name_w: u16) -> u16 {
+    cols.iter().map(|c| if *c == Column::Model { name_w } else { c.width() }).sum::<u16>()
+        + cols.len().saturating_sub(1) as u16
+        + 2
 }
 
 /// The cells of one table row: [`model_cells`] with `name` in the model column when given, and
@@ -451,7 +495,7 @@ impl Pane for ModelsPane {
         self.page = area.height.saturating_sub(4) as usize;
         match &self.detail {
             Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme, ctx.view),
-            None => draw(f, area, ctx.store, &mut self.state, ctx.theme),
+            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view),
         }
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
@@ -541,7 +585,7 @@ impl Pane for ModelsPane {
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, theme: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, theme: &Theme, view: Window) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Models", vec![Line::styled(msg, style)], theme);
@@ -575,11 +619,12 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
         .copied()
         .filter(|c| *c != Column::Quota || rows.iter().any(|r| r.row.quota_pct.is_some()))
         .collect();
-    let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted);
+    let name_w = name_width(&rows);
+    let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted, name_w);
     let header = header_row(&cols, Some((state.sort, state.descending)), theme);
     state.selected = state.selected.min(rows.len().saturating_sub(1));
     let body: Vec<Row> = table_rows(&rows, &cols, theme);
-    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
+    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint(name_w)).collect();
     let title = format!(
         "Models ({}){}{} · sort {} · s/S sort · / filter · Enter charts",
         rows.len(),
@@ -587,14 +632,38 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
         state.filter.label(),
         state.sort.title(),
     );
+    // room to spare: the selected model's charts below the table (a short table), or beside it
+    // (a long one, or rows too few for charts below)
+    let table_w = table_width(&cols, name_w).max(title.chars().count() as u16 + 4).min(area.width);
+    let table_h = (rows.len() as u16 + 3).min(area.height);
+    let beside = area.width.saturating_sub(table_w) >= CHARTS_BESIDE_MIN_WIDTH && area.height >= 20;
+    let below = area.height.saturating_sub(table_h) >= CHARTS_BELOW_MIN_HEIGHT;
+    let (table_area, charts) = if below && !(beside && table_h > area.height / 2) {
+        let [a, b] = Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
+        (a, Some(b))
+    } else if beside {
+        let [a, b] = Layout::horizontal([Constraint::Length(table_w), Constraint::Min(0)]).areas(area);
+        (a, Some(b))
+    } else {
+        (area, None)
+    };
     let t = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .block(block(&title, theme, true));
     let mut ts = TableState::default().with_selected(Some(state.selected));
-    f.render_stateful_widget(t, area, &mut ts);
+    f.render_stateful_widget(t, table_area, &mut ts);
+    if let (Some(area), Some(g)) = (charts, rows.get(state.selected)) {
+        let name = shown_names(&rows).swap_remove(state.selected);
+        model_detail::draw_charts(f, area, store, g, theme, view, Some(&name));
+    }
 }
+
+/// Spare columns beside the table that make room for the selected model's charts.
+const CHARTS_BESIDE_MIN_WIDTH: u16 = 60;
+/// Spare rows below the table that make room for them (a row of two below 16).
+const CHARTS_BELOW_MIN_HEIGHT: u16 = 10;
 
 #[cfg(test)]
 mod tests {
@@ -602,9 +671,9 @@ mod tests {
 
     #[test]
     fn narrow_terminals_keep_the_important_columns() {
-        let multi = visible_columns(78, true, Column::ALL);
+        let multi = visible_columns(78, true, Column::ALL, 18);
         assert_eq!(&multi[..2], &[Column::Model, Column::Region]);
-        let cols = visible_columns(78, false, Column::ALL);
+        let cols = visible_columns(78, false, Column::ALL, 18);
         assert!(
             cols.contains(&Column::Model)
                 && cols.contains(&Column::P99)
@@ -612,7 +681,7 @@ mod tests {
                 && cols.contains(&Column::Cost)
         );
         assert!(!cols.contains(&Column::Region));
-        let wide = visible_columns(200, true, Column::ALL);
+        let wide = visible_columns(200, true, Column::ALL, 18);
         assert_eq!(wide.len(), Column::ALL.len());
         // display order is preserved
         assert_eq!(wide[0], Column::Model);

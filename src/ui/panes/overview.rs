@@ -1,17 +1,25 @@
-//! Overview: the window at a glance — request rate, errors, throttles, p99, tokens, burn — each
-//! with a sparkline and the worst model, quality scores, and the models with p99, throttles and
-//! cost. `/` narrows the "what changed" suspects and the models; the group key shows the models
-//! by base model (shared with the Models pane).
+//! Overview: the window at a glance. The first line says what matters now in words
+//! ([`Store::headline`]: each culprit model, since when, and why), then the firing banner with
+//! each rule's culprit; then request rate, errors, throttles, p99, tokens and burn with their
+//! worst model, quality scores, "what changed", and the models with every column that fits.
+//!
+//! The layout grows with the terminal: below 34 rows the signals are sparklines in one box and
+//! the boxes share borders, so 80x24 keeps the models; from 34 rows they are charts with time
+//! axes (and a rule's threshold); from 150 columns the firing rules with their culprits, what
+//! changed and the worst traces sit beside the charts. The models table is as tall as its rows
+//! and its name column as wide as its longest name. `/` narrows the "what changed" suspects and
+//! the models; the group key shows the models by base model (shared with the Models pane).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
-use super::models::{Column, grouping_hint, grouping_label, header_row, table_rows, visible_columns};
+use super::models::{Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
+use crate::domain::window::Window;
 use crate::store::Store;
 use crate::store::triage::Suspect;
 use crate::store::views::{ModelGroup, Signal};
@@ -128,7 +136,7 @@ impl Pane for OverviewPane {
         "Overview"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        draw(f, area, ctx.store, &mut self.state, ctx.theme);
+        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         let (sus, models) = self.state.lists(store);
@@ -270,7 +278,13 @@ pub fn quality_level(v: Option<f64>) -> Level {
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState, theme: &Theme) {
+/// From this many rows the signals are charts with time axes instead of sparklines.
+pub const CHARTS_MIN_HEIGHT: u16 = 34;
+/// From this many columns (with the rows for charts) the firing list, what changed and the
+/// worst traces sit beside the charts.
+pub const SIDE_MIN_WIDTH: u16 = 150;
+
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState, theme: &Theme, view: Window) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Overview", vec![Line::styled(msg, style)], theme);
@@ -297,143 +311,513 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         return;
     }
     let ov = store.overview();
-    let quality_rows = if ov.quality.is_empty() { 0 } else { 1 };
-    let sig_h = (6 + quality_rows + 2) as u16;
-    let banner = super::alarms::banner(store, theme);
+    let banner = super::alarms::banner(store, theme, area.width);
     let (sus, models) = state.lists(store);
-    let sus_h = if sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
-    let [banner_area, top, sus_area, bottom] = Layout::vertical([
+    state.selected = state.selected.min((sus.len() + models.len()).saturating_sub(1));
+    let tall = area.height >= CHARTS_MIN_HEIGHT;
+    let side = tall && area.width >= SIDE_MIN_WIDTH;
+    let quality_h = u16::from(!ov.quality.is_empty());
+    if !tall {
+        // one screen of sparklines: the boxes share their borders to leave the models room
+        let sig_h = 6 + quality_h + 1;
+        let sus_h = if sus.is_empty() { 0 } else { sus.len() as u16 + 1 };
+        let [head, banner_area, top, sus_area, bottom] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(u16::from(banner.is_some())),
+            Constraint::Length(sig_h),
+            Constraint::Length(sus_h),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        draw_headline(f, head, store, theme);
+        if let Some(b) = banner {
+            f.render_widget(Paragraph::new(b), banner_area);
+        }
+        draw_sparklines(f, top, store, &ov, theme, Borders::TOP);
+        draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::TOP);
+        draw_models(f, bottom, store, state, &models, sus.len(), theme);
+        return;
+    }
+    let sus_h = if side || sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
+    // the models as tall as their rows, within two fifths of the pane
+    let models_h = (models.len() as u16 + 3).clamp(4, (area.height * 2 / 5).max(6));
+    let [head, banner_area, upper, quality_area, sus_area, bottom] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(u16::from(banner.is_some())),
-        Constraint::Length(sig_h),
+        Constraint::Min(10),
+        Constraint::Length(quality_h),
         Constraint::Length(sus_h),
-        Constraint::Min(3),
+        Constraint::Length(models_h),
     ])
     .areas(area);
+    draw_headline(f, head, store, theme);
     if let Some(b) = banner {
         f.render_widget(Paragraph::new(b), banner_area);
     }
-    let n_sus = sus.len();
-    state.selected = state.selected.min((n_sus + models.len()).saturating_sub(1));
-    if !sus.is_empty() {
-        let w = sus_area.width.saturating_sub(4) as usize;
-        let lines: Vec<Line> = sus
-            .iter()
-            .enumerate()
-            .map(|(i, x)| {
-                let style = if state.selected == i { theme.selected() } else { theme.warn() };
-                Line::from(vec![
-                    Span::styled(theme.glyph("▲ ", "^ "), theme.crit()),
-                    Span::styled(format::clip(&crate::sanitize::one_line(&x.summary), w), style),
-                ])
-            })
-            .collect();
-        f.render_widget(
-            Paragraph::new(lines).block(block("What changed · Enter open · t traces", theme, false)),
-            sus_area,
-        );
-    }
-
-    // Signals
-    let inner_w = top.width.saturating_sub(2) as usize;
-    let label_w = 13;
-    let value_w = 18;
-    let worst_w = if inner_w >= 100 { 34 } else { 24 };
-    let spark_w = inner_w.saturating_sub(label_w + value_w + worst_w + 3).max(4);
-    let spend_line = |label: &str, value: String, level: Level, sig: &Signal, worst: String| {
-        // percentages are drawn against at least 5 %, so noise near zero stays flat
-        let floor = if label == "Errors" || label == "Throttles" { 5.0 } else { 0.0 };
-        Line::from(vec![
-            Span::styled(format!("{label:<label_w$}"), theme.header()),
-            Span::styled(format!("{:>w$} ", format::clip(&value, value_w - 1), w = value_w - 1), theme.level(level)),
-            Span::styled(format::spark_floor(&sig.spark, spark_w, floor), theme.accent()),
-            Span::raw("  "),
-            Span::styled(format::clip(&worst, worst_w), theme.muted()),
-        ])
+    let charts = if side {
+        let side_w = (area.width * 9 / 25).clamp(50, 80);
+        let [charts, right] = Layout::horizontal([Constraint::Min(0), Constraint::Length(side_w)]).areas(upper);
+        draw_side(f, right, store, &sus, state.selected, theme);
+        charts
+    } else {
+        upper
     };
+    draw_signal_charts(f, charts, store, &ov, theme, view);
+    if quality_h > 0 {
+        f.render_widget(Paragraph::new(quality_line(store, &ov, theme)), quality_area);
+    }
+    draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::ALL);
+    draw_models(f, bottom, store, state, &models, sus.len(), theme);
+}
+
+/// The first line: what matters now, in words — as many of the headline's clauses as fit.
+fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
+    let clauses = store.headline();
+    let width = area.width as usize;
+    let mark = theme.glyph("▶ ", "> ");
+    let mut used = mark.chars().count();
+    let first = clauses.first().map(|c| level_of(c.severity)).unwrap_or(Level::None);
+    let mut spans = vec![Span::styled(mark, theme.level(first))];
+    for (i, c) in clauses.iter().enumerate() {
+        let n = super::panel_board::sentence_text(c).chars().count() + if i > 0 { 2 } else { 0 };
+        if i > 0 && used + n > width {
+            break;
+        }
+        if i > 0 {
+            spans.push(Span::styled("; ", theme.muted()));
+        }
+        used += n;
+        spans.extend(super::panel_board::sentence_spans(c, theme).into_iter().map(|s| {
+            // the words in the text colour, bold: this is the line to read first
+            let st = s.style.add_modifier(ratatui::style::Modifier::BOLD);
+            Span::styled(s.content, st)
+        }));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn level_of(s: crate::domain::genai_metrics::Severity) -> Level {
+    super::panel_board::level(s)
+}
+
+/// The quality line: the Pipeline pane's sentence on faithfulness, then the other scores.
+fn quality_line(store: &Store, ov: &crate::store::views::Overview, theme: &Theme) -> Line<'static> {
+    let mut quality = ov.quality.clone();
+    // faithfulness first: it is the score the seed application alarms on
+    quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
+    let mut spans = vec![Span::styled(format!("{:<LABEL_W$}", "Quality"), theme.header())];
+    // the Pipeline pane's sentence first: the score that matters, its line, and since when
+    if let Some(h) = store.panel(crate::store::pipeline::PanelId::Quality).headline {
+        spans.extend(super::panel_board::sentence_spans(&h, theme));
+        spans.push(Span::raw("  "));
+        quality.retain(|q| q.key.metric != "Faithfulness");
+    }
+    for q in &quality {
+        let name = if q.key.dims.is_empty() { q.key.metric.clone() } else { q.key.label() };
+        spans.push(Span::styled(format!("{} ", format::clip(&name, 16)), theme.muted()));
+        spans.push(Span::styled(
+            format!("{} ", format::opt(q.value, |v| format!("{v:.2}"))),
+            theme.level(quality_level(q.value)),
+        ));
+        spans.push(Span::styled(format::spark_minmax(&q.spark, 4, 0.1), theme.accent()));
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
+}
+
+/// Width of the signal labels.
+const LABEL_W: usize = 13;
+
+/// One signal: its label, its figure now, its worst model, its points and how to read them.
+struct SignalView<'a> {
+    label: &'static str,
+    value: String,
+    level: Level,
+    worst: String,
+    signal: &'a Signal,
+    unit: fn(f64) -> String,
+    /// Percentages are drawn against at least this (noise near zero stays flat).
+    floor: f64,
+    /// A console rule's threshold on this signal.
+    rule: Option<f64>,
+    /// Multiply the points by this for the chart (cost per minute → per hour).
+    scale: f64,
+}
+
+/// The threshold of the first threshold rule over a Bedrock signal.
+fn rule_threshold(store: &Store, b: crate::domain::rules::BedrockSignal) -> Option<f64> {
+    use crate::domain::rules::{Kind, Signal as RuleSignal};
+    store
+        .rules
+        .rules
+        .rules
+        .iter()
+        .find(|r| r.kind == Kind::Threshold && r.signal == Some(RuleSignal::Bedrock(b)))
+        .and_then(|r| r.threshold)
+}
+
+fn signal_views<'a>(store: &Store, ov: &'a crate::store::views::Overview) -> Vec<SignalView<'a>> {
+    use crate::domain::rules::BedrockSignal as B;
     let worst = |sig: &Signal, f: fn(f64) -> String| match (&sig.worst_model, sig.worst_value) {
         (Some(m), Some(v)) => format!("{} {}", short_model_name(m), f(v)),
         _ => String::new(),
     };
-    let mut lines = vec![
-        spend_line(
+    let burn = match (ov.usd_per_hour.value, ov.usd_per_day_projected) {
+        (Some(h), Some(d)) => format!("{}/h→{}/d", format::usd(h), format::usd(d)),
+        _ => NONE.to_string(),
+    };
+    let mut burn_worst = worst(&ov.usd_per_hour, |v| format!("{}/h", format::usd(v)));
+    if !ov.unpriced_models.is_empty() {
+        burn_worst = format!("{burn_worst} +{} unpriced", ov.unpriced_models.len());
+    }
+    let sv = |label, value, level, worst, signal, unit: fn(f64) -> String, floor, rule| SignalView {
+        label,
+        value,
+        level,
+        worst,
+        signal,
+        unit,
+        floor,
+        rule,
+        scale: 1.0,
+    };
+    vec![
+        sv(
             "Requests/min",
             format::opt(ov.requests_per_min.value, format::count),
             Level::None,
-            &ov.requests_per_min,
             worst(&ov.requests_per_min, format::count),
+            &ov.requests_per_min,
+            format::count,
+            0.0,
+            None,
         ),
-        spend_line(
+        sv(
             "Errors",
             format::opt(ov.error_pct.value, format::pct),
             error_level(ov.error_pct.value),
-            &ov.error_pct,
             worst(&ov.error_pct, format::pct),
+            &ov.error_pct,
+            format::pct,
+            5.0,
+            rule_threshold(store, B::ErrorPct),
         ),
-        spend_line(
+        sv(
             "Throttles",
             format::opt(ov.throttle_pct.value, format::pct),
             error_level(ov.throttle_pct.value),
-            &ov.throttle_pct,
             worst(&ov.throttle_pct, format::pct),
+            &ov.throttle_pct,
+            format::pct,
+            5.0,
+            rule_threshold(store, B::ThrottlePct),
         ),
-        spend_line(
+        sv(
             "p99 latency",
             format::opt(ov.p99_ms.value, format::ms),
             latency_level(ov.p99_ms.value),
-            &ov.p99_ms,
             worst(&ov.p99_ms, format::ms),
+            &ov.p99_ms,
+            format::ms,
+            0.0,
+            rule_threshold(store, B::P99Ms),
         ),
-        spend_line(
+        sv(
             "Tokens/min",
             format::opt(ov.tokens_per_min.value, format::count),
             Level::None,
-            &ov.tokens_per_min,
             worst(&ov.tokens_per_min, format::count),
+            &ov.tokens_per_min,
+            format::count,
+            0.0,
+            None,
         ),
-        {
-            let burn = match (ov.usd_per_hour.value, ov.usd_per_day_projected) {
-                (Some(h), Some(d)) => format!("{}/h→{}/d", format::usd(h), format::usd(d)),
-                _ => NONE.to_string(),
-            };
-            let mut w = worst(&ov.usd_per_hour, |v| format!("{}/h", format::usd(v)));
-            if !ov.unpriced_models.is_empty() {
-                w = format!("{w} +{} unpriced", ov.unpriced_models.len());
-            }
-            spend_line("Burn", burn, Level::None, &ov.usd_per_hour, w)
+        SignalView {
+            scale: 60.0,
+            ..sv(
+                "Burn",
+                burn,
+                Level::None,
+                burn_worst,
+                &ov.usd_per_hour,
+                |v| format!("{}/h", format::usd(v)),
+                0.0,
+                None,
+            )
         },
-    ];
-    if !ov.quality.is_empty() {
-        let mut quality = ov.quality.clone();
-        // faithfulness first: it is the score the seed application alarms on
-        quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
-        let mut spans = vec![Span::styled(format!("{:<label_w$}", "Quality"), theme.header())];
-        // the Pipeline pane's sentence first: the score that matters, its line, and since when
-        if let Some(h) = store.panel(crate::store::pipeline::PanelId::Quality).headline {
-            spans.extend(super::panel_board::sentence_spans(&h, theme));
-            spans.push(Span::raw("  "));
-            quality.retain(|q| q.key.metric != "Faithfulness");
-        }
-        for q in &quality {
-            let name = if q.key.dims.is_empty() { q.key.metric.clone() } else { q.key.label() };
-            spans.push(Span::styled(format!("{} ", format::clip(&name, 16)), theme.muted()));
-            spans.push(Span::styled(
-                format!("{} ", format::opt(q.value, |v| format!("{v:.2}"))),
-                theme.level(quality_level(q.value)),
-            ));
-            spans.push(Span::styled(format::spark_minmax(&q.spark, 4, 0.1), theme.accent()));
-            spans.push(Span::raw("  "));
-        }
-        lines.push(Line::from(spans));
-    }
+    ]
+}
+
+/// The signals as sparklines, one per line (the 80-column Overview).
+fn draw_sparklines(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    ov: &crate::store::views::Overview,
+    theme: &Theme,
+    borders: Borders,
+) {
     let mut title = format!("Overview · last {}", since_label(store));
     if let Some(n) = store.resolution.note() {
         title.push_str(&format!(" · {n}"));
     }
-    f.render_widget(Paragraph::new(lines).block(block(&title, theme, false)), top);
+    let b = block(&title, theme, false).borders(borders);
+    let inner_w = b.inner(area).width as usize;
+    let value_w = 18;
+    let worst_w = if inner_w >= 100 { 34 } else { 24 };
+    let spark_w = inner_w.saturating_sub(LABEL_W + value_w + worst_w + 3).max(4);
+    let mut lines: Vec<Line> = signal_views(store, ov)
+        .into_iter()
+        .map(|s| {
+            Line::from(vec![
+                Span::styled(format!("{:<LABEL_W$}", s.label), theme.header()),
+                Span::styled(
+                    format!("{:>w$} ", format::clip(&s.value, value_w - 1), w = value_w - 1),
+                    theme.level(s.level),
+                ),
+                Span::styled(format::spark_floor(&s.signal.spark, spark_w, s.floor), theme.accent()),
+                Span::raw("  "),
+                Span::styled(format::clip(&s.worst, worst_w), theme.muted()),
+            ])
+        })
+        .collect();
+    if !ov.quality.is_empty() {
+        lines.push(quality_line(store, ov, theme));
+    }
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
 
-    // Models, worst-first by cost
+/// The signals as charts with time axes, in a grid (3 across when each is wide enough).
+fn draw_signal_charts(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    ov: &crate::store::views::Overview,
+    theme: &Theme,
+    view: Window,
+) {
+    let views = signal_views(store, ov);
+    let cols: usize = if area.width / 3 >= 34 { 3 } else { 2 };
+    let rows = views.len().div_ceil(cols);
+    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(area);
+    let minutes = store.minutes();
+    for (i, v) in views.iter().enumerate() {
+        let cells = Layout::horizontal(vec![Constraint::Ratio(1, cols as u32); cols]).split(row_areas[i / cols]);
+        draw_signal_chart(f, cells[i % cols], v, &minutes, theme, view);
+    }
+}
+
+fn draw_signal_chart(f: &mut Frame, area: Rect, v: &SignalView, minutes: &[i64], theme: &Theme, view: Window) {
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+    let (x0, x1) = (view.start as f64, view.end as f64);
+    let data: Vec<(f64, f64)> = minutes
+        .iter()
+        .zip(&v.signal.spark)
+        .filter(|(t, _)| **t >= view.start && **t < view.end)
+        .filter_map(|(t, x)| x.map(|x| (*t as f64, x * v.scale)))
+        .collect();
+    let hi = data.iter().map(|(_, y)| *y).fold(v.floor, f64::max).max(v.rule.unwrap_or(0.0));
+    let ymax = if hi > 0.0 { hi * 1.1 } else { 1.0 };
+    let rule: Vec<(f64, f64)> = v.rule.map(|r| vec![(x0, r), (x1, r)]).unwrap_or_default();
+    let mut datasets = Vec::new();
+    if !rule.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(theme.marker())
+                .graph_type(GraphType::Line)
+                .style(theme.level(Level::Crit).remove_modifier(ratatui::style::Modifier::BOLD))
+                .data(&rule),
+        );
+    }
+    datasets.push(
+        Dataset::default()
+            .marker(theme.marker())
+            .graph_type(GraphType::Line)
+            .style(Style::default().fg(theme.chart[0]))
+            .data(&data),
+    );
+    let mut title = vec![
+        Span::styled(format!(" {} ", v.label), theme.title()),
+        Span::styled(format!("{} ", v.value), theme.level(v.level)),
+    ];
+    if !v.worst.is_empty() {
+        title.push(Span::styled(format!("· {} ", v.worst), theme.muted()));
+    }
+    if let Some(r) = v.rule {
+        title.push(Span::styled(format!("· rule {} ", (v.unit)(r)), theme.muted()));
+    }
+    let mid = (x0 + x1) / 2.0;
+    let chart = Chart::new(datasets)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_set(theme.border_set())
+                .border_style(theme.border(false))
+                .title(Line::from(title)),
+        )
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1])
+                .labels(vec![
+                    Span::styled(format::hhmm(x0 as i64), theme.muted()),
+                    Span::styled(format::hhmm(mid as i64), theme.muted()),
+                    Span::styled(format::hhmm(x1 as i64), theme.muted()),
+                ])
+                .style(theme.muted()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, ymax])
+                .labels(vec![Span::styled("0", theme.muted()), Span::styled((v.unit)(ymax / 1.1), theme.muted())])
+                .style(theme.muted()),
+        )
+        .legend_position(None);
+    f.render_widget(chart, area);
+}
+
+/// "What changed": the suspects, selectable (the list runs on into the models).
+fn draw_suspects(f: &mut Frame, area: Rect, sus: &[Suspect], selected: usize, theme: &Theme, borders: Borders) {
+    if sus.is_empty() || area.height == 0 {
+        return;
+    }
+    let b = block("What changed · Enter open · t traces", theme, false).borders(borders);
+    let w = b.inner(area).width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = sus
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let style = if selected == i { theme.selected() } else { theme.warn() };
+            Line::from(vec![
+                Span::styled(theme.glyph("▲ ", "^ "), theme.crit()),
+                Span::styled(format::clip(&crate::sanitize::one_line(&x.summary), w), style),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+/// Beside the charts: what is firing with its culprits, what changed, the worst traces.
+fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected: usize, theme: &Theme) {
+    let firing = firing_lines(store, theme);
+    let inner_w = area.width.saturating_sub(2);
+    let sus_lines: Vec<(usize, String)> =
+        sus.iter().enumerate().map(|(i, x)| (i, crate::sanitize::one_line(&x.summary))).collect();
+    let sus_rows: u16 = sus_lines.iter().map(|(_, t)| (t.chars().count() as u16 + 2).div_ceil(inner_w.max(1))).sum();
+    let firing_h = if firing.is_empty() { 0 } else { (firing.len() as u16 + 2).min(area.height / 2) };
+    let sus_h = if sus.is_empty() { 0 } else { (sus_rows + 2).min(area.height / 3) };
+    let [fa, sa, ta] =
+        Layout::vertical([Constraint::Length(firing_h), Constraint::Length(sus_h), Constraint::Min(0)]).areas(area);
+    if firing_h > 0 {
+        let n = store.firing_rules().len()
+            + store.alarms().iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm).count();
+        let title = format!("Firing ({n}) · 7: Alarms");
+        f.render_widget(Paragraph::new(firing).block(block(&title, theme, false)), fa);
+    }
+    if sus_h > 0 {
+        let lines: Vec<Line> = sus_lines
+            .into_iter()
+            .map(|(i, t)| {
+                let style = if selected == i { theme.selected() } else { theme.warn() };
+                Line::from(vec![Span::styled(theme.glyph("▲ ", "^ "), theme.crit()), Span::styled(t, style)])
+            })
+            .collect();
+        f.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }).block(block(
+                "What changed · Enter open · t traces",
+                theme,
+                false,
+            )),
+            sa,
+        );
+    }
+    draw_worst_traces(f, ta, store, theme);
+}
+
+/// Each firing rule (its culprit under it) and each alarm in ALARM.
+fn firing_lines(store: &Store, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for r in store.firing_rules() {
+        let level = if r.severity == crate::domain::rules::Severity::Critical { Level::Crit } else { Level::Warn };
+        let value = r.value.map(|v| if v.abs() < 10.0 { format!("{v:.2}") } else { format::count(v) });
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", r.name), theme.level(level)),
+            Span::styled(format!("{} {}", value.unwrap_or_default(), r.condition), theme.muted()),
+        ]));
+        for c in r.culprits.iter().take(2) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {}", theme.glyph("↳ ", "> ")), theme.muted()),
+                Span::styled(crate::report::culprits::compact(c), theme.warn()),
+            ]));
+        }
+    }
+    for a in store.alarms().into_iter().filter(|a| a.state == crate::store::alarms::AlarmState::Alarm) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}{} ", theme.glyph("⏰", "!"), crate::sanitize::one_line(&a.name)), theme.crit()),
+            Span::styled(crate::sanitize::one_line(&a.reason), theme.muted()),
+        ]));
+    }
+    lines
+}
+
+/// The window's worst traces: faults, throttles and errors first, then the slowest.
+fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
+    if area.height < 3 {
+        return;
+    }
+    let all = store.traces.summaries();
+    let title = format!("Worst traces ({} listed) · 5: Traces", all.len());
+    if all.is_empty() {
+        let msg = if store.traces.listed() { "No traces in the window." } else { "Listing traces…" };
+        f.render_widget(Paragraph::new(Line::styled(msg, theme.muted())).block(block(&title, theme, false)), area);
+        return;
+    }
+    let mut worst: Vec<_> = all.to_vec();
+    worst.sort_by(|a, b| {
+        let rank = |s: &crate::store::traces::TraceSummary| (s.fault, s.throttle, s.error);
+        rank(b).cmp(&rank(a)).then(b.duration.unwrap_or(0.0).total_cmp(&a.duration.unwrap_or(0.0)))
+    });
+    let n = area.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = worst
+        .iter()
+        .take(n)
+        .map(|s| {
+            let flag = |on: bool, c: &'static str, st: Style| if on { Span::styled(c, st) } else { Span::raw("·") };
+            let model = s.models.first().map(|m| short_model_name(&crate::sanitize::one_line(m))).unwrap_or_default();
+            Line::from(vec![
+                flag(s.fault, "F", theme.crit()),
+                flag(s.error, "E", theme.warn()),
+                flag(s.throttle, "T", theme.warn()),
+                Span::styled(
+                    format!(" {:>6} ", s.duration.map(|d| format::ms(d * 1000.0)).unwrap_or_else(|| NONE.into())),
+                    theme.text(),
+                ),
+                Span::styled(format!("{} ", format::hhmm(s.start as i64)), theme.muted()),
+                Span::styled(format!("{} ", crate::sanitize::one_line(s.root.as_deref().unwrap_or("?"))), theme.text()),
+                Span::styled(model, theme.muted()),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block(&title, theme, false)), area);
+}
+
+/// The models, worst-first by cost, with as many columns as fit.
+fn draw_models(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    state: &OverviewState,
+    models: &[ModelGroup],
+    n_sus: usize,
+    theme: &Theme,
+) {
     let multi_region = store.identity.several_scopes();
-    let cols = visible_columns(bottom.width.saturating_sub(2), multi_region, Column::OVERVIEW);
+    let wanted: Vec<Column> = Column::ALL
+        .iter()
+        .copied()
+        .filter(|c| *c != Column::Quota || models.iter().any(|r| r.row.quota_pct.is_some()))
+        .collect();
+    let name_w = name_width(models);
+    let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted, name_w);
     let header = header_row(&cols, None, theme);
     let n = models.len();
     let models_title =
@@ -441,11 +825,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     if models.is_empty() {
         let msg =
             format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&state.filter.text));
-        draw_message(f, bottom, &models_title, vec![Line::styled(msg, theme.warn())], theme);
+        draw_message(f, area, &models_title, vec![Line::styled(msg, theme.warn())], theme);
         return;
     }
-    let rows: Vec<Row> = table_rows(&models, &cols, theme);
-    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
+    let rows: Vec<Row> = table_rows(models, &cols, theme);
+    let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint(name_w)).collect();
     let t = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
@@ -453,7 +837,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         .row_highlight_style(theme.selected())
         .style(Style::default());
     let mut ts = TableState::default().with_selected(state.selected.checked_sub(n_sus));
-    f.render_stateful_widget(t, bottom, &mut ts);
+    f.render_stateful_widget(t, area, &mut ts);
 }
 
 pub fn since_label(store: &Store) -> String {

@@ -2,7 +2,8 @@
 //! operation, HTTP status, fault / error / throttle marks, models, tokens, cost), sortable,
 //! narrowed locally with `/`, filtered at the source with presets (`f`) or a typed filter
 //! expression (`i`); Enter opens a trace's span tree ([`super::span_tree`]), Esc comes back with
-//! the selection kept.
+//! the selection kept. From 160 columns the list (flags, time, duration, service, model) sits
+//! beside a span tree: the open trace's, or while browsing the selected row's once fetched.
 
 use std::sync::Arc;
 
@@ -181,6 +182,8 @@ pub struct TracesPane {
     pub range: Option<Window>,
     pub input: Option<Input>,
     pub tree: Option<SpanTreeView>,
+    /// Wide: the selected row's span tree beside the list (rebuilt when the selection moves).
+    preview: Option<SpanTreeView>,
     page: usize,
     /// The time a trace opened from a log line was seen at (where to look for its spans).
     open_at_time: Option<f64>,
@@ -201,6 +204,7 @@ impl Default for TracesPane {
             range: None,
             input: None,
             tree: None,
+            preview: None,
             page: 10,
             open_at_time: None,
         }
@@ -587,14 +591,33 @@ impl Pane for TracesPane {
             {
                 v.attach(t.clone());
             }
-            if v.is_loaded() {
-                span_tree::draw(f, area, v, ctx.theme);
+            // wide: the list stays beside the span tree, on the open trace
+            let tree_area = if area.width >= LIST_BESIDE_MIN_WIDTH && !ctx.store.traces.summaries().is_empty() {
+                let [list, tree] =
+                    Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
+                let id = v.trace_id.clone();
+                self.selected_id = Some(id);
+                draw_list(f, list, self, ctx, true, false);
+                tree
             } else {
-                draw_pending(f, area, v, ctx);
+                area
+            };
+            let Some(v) = self.tree.as_mut() else { return };
+            if v.is_loaded() {
+                span_tree::draw(f, tree_area, v, ctx.theme);
+            } else {
+                draw_pending(f, tree_area, v, ctx);
             }
             return;
         }
-        draw_list(f, area, self, ctx);
+        if area.width >= LIST_BESIDE_MIN_WIDTH && !ctx.store.traces.summaries().is_empty() {
+            let [list, tree] =
+                Layout::horizontal([Constraint::Length(LIST_BESIDE_WIDTH), Constraint::Min(0)]).areas(area);
+            draw_list(f, list, self, ctx, true, true);
+            self.draw_preview(f, tree, ctx);
+            return;
+        }
+        draw_list(f, area, self, ctx, false, true);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         if self.tree.is_some() {
@@ -644,6 +667,20 @@ impl Pane for TracesPane {
                 (Action::SortNext, "sort"),
             ],
         }
+    }
+    fn entered(&mut self, store: &Store) -> Outcome {
+        // the selected trace and the next few, so Enter (or the span tree beside a wide list)
+        // shows at once; only for the list on screen, not one a pivot is about to replace
+        let on_screen = store.traces.query().map(|q| q.filter.clone());
+        if self.tree.is_some() || on_screen != Some(self.expression(store)) {
+            return Outcome::None;
+        }
+        let rows = self.rows(store);
+        let sel = self.resolve_selection(&rows);
+        if !rows.get(sel).is_some_and(|r| store.traces.wants_fetch(&r.s.id)) {
+            return Outcome::None;
+        }
+        self.prefetch(store, &rows)
     }
     fn captures_input(&self) -> bool {
         self.input.is_some()
@@ -704,7 +741,47 @@ fn since_label(secs: i64) -> String {
     crate::domain::window::Since::from_secs(secs.max(60)).to_string()
 }
 
-fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
+/// From this many columns the trace list sits beside a span tree: the open one, or the selected
+/// row's (once fetched).
+pub const LIST_BESIDE_MIN_WIDTH: u16 = 160;
+/// The list's width beside the tree: flags, time, duration, root and model.
+const LIST_BESIDE_WIDTH: u16 = 58;
+
+impl TracesPane {
+    /// Beside the list: the selected trace's span tree once it is fetched (moving the selection
+    /// fetches it), else what is happening to it.
+    fn draw_preview(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
+        let ts = &ctx.store.traces;
+        let Some(id) = self.selected_id.clone() else {
+            draw_message(f, area, "Span tree", vec![Line::styled("No trace selected.", ctx.theme.muted())], ctx.theme);
+            return;
+        };
+        let Some(t) = ts.trace(&id) else {
+            let msg = if ts.is_pending(&id) {
+                format!("Fetching trace {id} (BatchGetTraces)…")
+            } else if let Some(e) = ts.fetch_error(&id) {
+                format!("{} · Enter retries", e.one_line())
+            } else {
+                "Not fetched yet: Enter fetches and opens it.".to_string()
+            };
+            draw_message(f, area, "Span tree", vec![Line::styled(msg, ctx.theme.muted())], ctx.theme);
+            return;
+        };
+        if self.preview.as_ref().is_none_or(|v| v.trace_id != id) {
+            let region = ts.summaries().iter().find(|s| s.id == id).map(|s| s.region.clone()).unwrap_or_default();
+            let mut v = SpanTreeView::new(&id, &region);
+            v.attach(t.clone());
+            self.preview = Some(v);
+        }
+        if let Some(v) = self.preview.as_mut() {
+            span_tree::draw(f, area, v, ctx.theme);
+        }
+    }
+}
+
+/// The trace list; `compact`: narrow, next to a span tree (fewer columns); `focused`: the keys
+/// move in it.
+fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compact: bool, focused: bool) {
     let (store, theme) = (ctx.store, ctx.theme);
     let ts = &store.traces;
     let expr = p.expression(store);
@@ -740,7 +817,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
     if p.sort != Col::Time || !p.descending {
         title.push_str(&format!(" · by {}{}", p.sort.title(), if p.descending { "▼" } else { "▲" }));
     }
-    let outer = block(&title, theme, true);
+    let outer = block(&title, theme, focused);
     let inner = outer.inner(area);
     f.render_widget(outer, area);
     if inner.height < 2 {
@@ -848,14 +925,38 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx) {
     if wide {
         cols.push(Col::Response);
     }
-    cols.extend([Col::Root, Col::Status, Col::Model, Col::Tokens, Col::Cost]);
+    if compact {
+        cols.extend([Col::Root, Col::Model]);
+    } else {
+        cols.extend([Col::Root, Col::Status, Col::Model, Col::Tokens, Col::Cost]);
+    }
+    let fixed: usize = cols
+        .iter()
+        .map(|c| match c {
+            Col::Flags => 3,
+            Col::Time => 8,
+            Col::Duration | Col::Response => 6,
+            Col::Root => 0,
+            Col::Status => 4,
+            Col::Model if wide => 22,
+            Col::Model => 17,
+            Col::Tokens => 6,
+            Col::Cost => 8,
+        })
+        .sum::<usize>()
+        + cols.len().saturating_sub(1);
+    let longest = rows.iter().map(|r| r.root().chars().count()).max().unwrap_or(0).clamp(14, 60);
+    let root_w = (fixed + longest <= width).then_some(longest as u16);
     let widths: Vec<Constraint> = cols
         .iter()
         .map(|c| match c {
             Col::Flags => Constraint::Length(3),
             Col::Time => Constraint::Length(8),
             Col::Duration | Col::Response => Constraint::Length(6),
-            Col::Root => Constraint::Min(14),
+            // no wider than the longest service and operation when the row has room to spare
+            // (the rest of a wide row stays free); else it takes what the others leave
+            Col::Root if compact || root_w.is_none() => Constraint::Min(14),
+            Col::Root => Constraint::Length(root_w.unwrap_or(14)),
             Col::Status => Constraint::Length(4),
             Col::Model => Constraint::Length(if wide { 22 } else { 17 }),
             Col::Tokens => Constraint::Length(6),
