@@ -50,6 +50,8 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                     "priced_as": p.model_id,
                 })),
                 "quota_pct": m.quota_pct,
+                // what quota_pct is: per minute, whatever the window's period
+                "quota_basis": m.quota_pct.map(|_| crate::store::views::quota_basis(store.period)),
                 "quota": quotas::model_json(store, &m.region, &m.model_id),
             })
         })
@@ -271,8 +273,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     }
     let headroom = quotas::text_lines(store);
     if !headroom.is_empty() {
-        let minutes = crate::store::views::QUOTA_MINUTES;
-        out.push_str(&format!("\nQuota headroom (busiest of the last {minutes} minutes):\n"));
+        out.push_str(&format!("\nQuota headroom ({}):\n", crate::store::views::quota_basis(store.period)));
         for l in headroom.iter().flat_map(|l| wrap(l, 78)) {
             out.push_str(&format!("  {l}\n"));
         }

@@ -235,7 +235,7 @@ mod tests {
             window: Window { start: 0, end: 600 },
             period: 60,
             series: vec![
-                (key("EstimatedTPMQuotaUsage", "Maximum"), vec![(420, 300_000.0), (480, 200_000.0)]),
+                (key("EstimatedTPMQuotaUsage", "Sum"), vec![(420, 300_000.0), (480, 200_000.0)]),
                 (key("Invocations", "Sum"), vec![(420, 30.0), (480, 40.0)]),
                 (key("InvocationThrottles", "Sum"), vec![(480, 10.0)]),
             ],

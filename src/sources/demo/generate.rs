@@ -139,7 +139,7 @@ pub(super) struct ModelMinute {
     pub output_tokens: u64,
     pub cache_read: u64,
     pub cache_write: u64,
-    /// Estimated TPM quota usage (the minute's maximum).
+    /// Estimated TPM quota usage: the minute's total over its requests (what its `Sum` reads).
     pub tpm: f64,
     /// Sorted latency samples (ms), at most [`MAX_SAMPLES`], standing for `invocations`.
     pub latency: Vec<f32>,
