@@ -42,6 +42,8 @@ pub fn service_quotas_json(store: &Store) -> Value {
                 "kind": q.kind.as_str(),
                 "scope": q.scope.as_str(),
                 "value": q.value,
+                // AWS's default (no applied value listed) or the account's applied value
+                "applied": !q.is_default,
                 "model": q.model,
                 "matched_model": matched,
             })
@@ -56,6 +58,7 @@ pub fn summary(q: &EffectiveQuota) -> String {
             let from = match l.origin {
                 crate::store::quotas::QuotaOrigin::Config => "config",
                 crate::store::quotas::QuotaOrigin::ServiceQuotas => "Service Quotas",
+                crate::store::quotas::QuotaOrigin::ServiceQuotasDefault => "AWS default",
             };
             format!("{name} {} ({from})", format::count(l.value))
         })
