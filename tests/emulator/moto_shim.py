@@ -45,6 +45,7 @@ import cbor2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
+import shim_quota  # noqa: E402  (tests/emulator/shim_quota.py)
 from botocore import parsers, serialize
 from botocore.session import get_session
 from werkzeug.serving import make_server
@@ -92,6 +93,9 @@ class Shim:
 
     def __call__(self, environ, start_response):
         answered = shim_pricing.handle(environ, start_response)  # Price List, inference profiles
+        if answered is not None:
+            return answered
+        answered = shim_quota.handle(environ, start_response)  # Service Quotas lists (seeded regions)
         if answered is not None:
             return answered
         path = environ.get("PATH_INFO", "")

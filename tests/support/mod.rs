@@ -52,6 +52,8 @@
 //! | ap-southeast-7 | prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id |
 //! | ap-southeast-5 | emulator_insights::every_preset_over_real_records_matches_figures_computed_here |
 //! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
+//! | us-east-2     | emulator_quotas::quotas_never_raised_come_from_the_defaults_and_tpm_usage_is_the_minutes_sum |
+//! | ap-northeast-3 | emulator_quota_usage::the_week_is_read_at_five_minutes_and_figured_per_minute (reserved by quota) |
 //!
 //! # Running
 //!
