@@ -215,6 +215,22 @@ pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
     out
 }
 
+/// The quota view's week readers (7 days of quota use, every 15 minutes) for each profile and
+/// region.
+pub async fn usage_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quota_usage::UsageSource> {
+    let ep = endpoint(cfg);
+    let mut out = Vec::new();
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
+        let client = aws_sdk_cloudwatch::Client::new(&sdk);
+        out.push(
+            crate::sources::quota_usage::UsageSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
+                .labelled(&s.label),
+        );
+    }
+    out
+}
+
 /// Alarm pollers for each profile and region.
 pub async fn alarm_pollers(cfg: &Config, scopes: &[Scope]) -> Vec<AlarmsPoller> {
     let ep = endpoint(cfg);
@@ -366,6 +382,9 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     }
     for q in quota_sources(cfg, &scopes).await {
         sources.push(crate::sources::quotas::spawn(q, tx.clone()));
+    }
+    for u in usage_sources(cfg, &scopes).await {
+        sources.push(crate::sources::quota_usage::spawn(u, tx.clone()));
     }
     crate::sources::prices::spawn(prices_source(cfg, &scopes).await, tx.clone());
     for p in profile_sources(cfg, &scopes).await {
@@ -639,6 +658,13 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
                 let _ = tx.send(Update::ServiceQuotas(u));
             }
             let _ = tx.send(Update::Health(q.health.clone()));
+        }
+        // and the week of quota use (the quota view's figures)
+        for mut u in usage_sources(cfg, &scopes).await {
+            if let Ok(w) = u.poll(now).await {
+                let _ = tx.send(Update::QuotaUsage(w));
+            }
+            let _ = tx.send(Update::Health(u.health.clone()));
         }
     };
     // the Price List and the inference profiles alongside (optional too)
