@@ -359,6 +359,9 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
         // spike is a complete minute 60 s after it starts, so rules judging whole minutes fire
         // within a minute, as CloudWatch would show it
         let launch = aws::now().div_euclid(60) * 60;
+        // the quota view's week, and the batch job's application inference profile
+        let _ = tx.send(Update::InferenceProfiles(crate::sources::demo::week::profiles()));
+        let _ = tx.send(Update::QuotaUsage(crate::sources::demo::week::week(cfg.demo_seed, aws::now())));
         let logs = crate::sources::logs::spawn(demo_logs_runner(cfg, launch), tx.clone());
         watch_runaway(cfg, &mut sources, &logs.commands);
         sources.push_finishing(logs.commands, logs.done);
@@ -613,6 +616,8 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
         // --once shows the incident under way: the story is anchored a few minutes back
         let mut w = DemoWorkload::new(cfg.demo_seed, now - ONCE_DEMO_OFFSET_SECS);
         store.apply(Update::Metrics(w.poll(now, cfg.since)));
+        store.apply(Update::InferenceProfiles(crate::sources::demo::week::profiles()));
+        store.apply(Update::QuotaUsage(crate::sources::demo::week::week(cfg.demo_seed, now)));
         let mut h = SourceHealth::new("demo", Some(DEMO_REGION));
         h.calls = 1;
         h.record_ok(now);
