@@ -64,7 +64,7 @@ async fn the_week_is_read_at_five_minutes_and_figured_per_minute() {
     assert_eq!(w.ids[&arn].tokens.get(&hot), Some(&200_000.0));
     // what it cost: three metrics per model id, 50 a call, two ListMetrics
     let ids = w.ids.len() as u64;
-    assert!(src.health.metrics_requested >= 3 * ids && src.health.metrics_requested % 3 == 0);
+    assert!(src.health.metrics_requested >= 3 * ids && src.health.metrics_requested.is_multiple_of(3));
     assert_eq!(src.health.other_requests, 2);
     assert_eq!(src.health.calls, 2 + src.health.metrics_requested.div_ceil(50));
 

@@ -125,8 +125,7 @@ fn sixteen_colours_and_ascii() {
     }
     assert!(shaded > 100, "{shaded}");
     // ASCII charts: no block glyphs in the heatmap
-    let mut theme = Theme::default();
-    theme.ascii_charts = true;
+    let theme = Theme { ascii_charts: true, ..Default::default() };
     let mut a = opened(&store, App::new(Keymap::default(), theme));
     let screen = render(&store, &mut a, 80, 24, now);
     let heat: Vec<&str> = screen.lines().skip(11).take(10).collect();

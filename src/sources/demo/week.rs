@@ -40,7 +40,7 @@ pub fn week(seed: u64, now: i64) -> QuotaUsageUpdate {
 }
 
 fn period(seed: u64, t: i64, minutes: f64, ids: &mut BTreeMap<String, IdWeek>) {
-    let mut rng = Rng::for_minute(seed ^ 0x77ee_4b, t.div_euclid(60));
+    let mut rng = Rng::for_minute(seed ^ 0x0077_ee4b, t.div_euclid(60));
     let weekday = (t.div_euclid(86_400) + 4).rem_euclid(7); // 0 = Sunday (1970-01-01 was a Thursday)
     let weekend = weekday == 0 || weekday == 6;
     for (i, p) in MODELS.iter().enumerate() {
