@@ -278,6 +278,22 @@ pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
     out
 }
 
+/// The quota view's week readers (7 days of quota use, every 15 minutes) for each profile and
+/// region.
+pub async fn usage_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quota_usage::UsageSource> {
+    let ep = endpoint(cfg);
+    let mut out = Vec::new();
+    for s in scopes {
+        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
+        let client = aws_sdk_cloudwatch::Client::new(&sdk);
+        out.push(
+            crate::sources::quota_usage::UsageSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
+                .labelled(&s.label),
+        );
+    }
+    out
+}
+
 /// Alarm pollers for each profile and region.
 pub async fn alarm_pollers(cfg: &Config, scopes: &[Scope]) -> Vec<AlarmsPoller> {
     let ep = endpoint(cfg);
@@ -406,6 +422,9 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
         // spike is a complete minute 60 s after it starts, so rules judging whole minutes fire
         // within a minute, as CloudWatch would show it
         let launch = aws::now().div_euclid(60) * 60;
+        // the quota view's week, and the batch job's application inference profile
+        let _ = tx.send(Update::InferenceProfiles(crate::sources::demo::week::profiles()));
+        let _ = tx.send(Update::QuotaUsage(crate::sources::demo::week::week(cfg.demo_seed, aws::now())));
         let logs = crate::sources::logs::spawn(demo_logs_runner(cfg, launch), tx.clone());
         watch_runaway(cfg, &mut sources, &logs.commands);
         sources.push_finishing(logs.commands, logs.done);
@@ -429,6 +448,9 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
     }
     for q in quota_sources(cfg, &scopes).await {
         sources.push(crate::sources::quotas::spawn(q, tx.clone()));
+    }
+    for u in usage_sources(cfg, &scopes).await {
+        sources.push(crate::sources::quota_usage::spawn(u, tx.clone()));
     }
     crate::sources::prices::spawn(prices_source(cfg, &scopes).await, tx.clone());
     for p in profile_sources(cfg, &scopes).await {
@@ -657,6 +679,8 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
         // --once shows the incident under way: the story is anchored a few minutes back
         let mut w = DemoWorkload::new(cfg.demo_seed, now - ONCE_DEMO_OFFSET_SECS);
         store.apply(Update::Metrics(w.poll(now, cfg.since)));
+        store.apply(Update::InferenceProfiles(crate::sources::demo::week::profiles()));
+        store.apply(Update::QuotaUsage(crate::sources::demo::week::week(cfg.demo_seed, now)));
         let mut h = SourceHealth::new("demo", Some(DEMO_REGION));
         h.calls = 1;
         h.record_ok(now);
@@ -705,6 +729,13 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
                 let _ = tx.send(Update::ServiceQuotas(u));
             }
             let _ = tx.send(Update::Health(q.health.clone()));
+        }
+        // and the week of quota use (the quota view's figures)
+        for mut u in usage_sources(cfg, &scopes).await {
+            if let Ok(w) = u.poll(now).await {
+                let _ = tx.send(Update::QuotaUsage(w));
+            }
+            let _ = tx.send(Update::Health(u.health.clone()));
         }
     };
     // the Price List and the inference profiles alongside (optional too)

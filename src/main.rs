@@ -147,10 +147,11 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
             eprintln!("nightjar: {}: {}", h.label(), nightjar::sanitize::one_line(n));
         }
     }
-    // quotas, prices and profiles alone are no report: something the console watches must have been read
+    // quotas, prices, profiles and the week of quota use alone are no report: something the
+    // console watches must have been read
     if !store
         .health()
-        .any(|h| !["sts", "quotas", "prices", "profiles"].contains(&h.name.as_str()) && h.last_ok.is_some())
+        .any(|h| !["sts", "quotas", "usage", "prices", "profiles"].contains(&h.name.as_str()) && h.last_ok.is_some())
     {
         eprintln!("nightjar: no source could be read; nothing to report");
         return ExitCode::from(1);

@@ -40,8 +40,18 @@ const NOT_READS: &[&str] = &[
     "GetSamplingTargets",
 ];
 
+/// Operations whose IAM action keeps an acronym the SDK's snake case folds
+/// (`list_aws_default_service_quotas` is `servicequotas:ListAWSDefaultServiceQuotas`).
+const IAM_SPELLING: &[(&str, &str)] = &[
+    ("list_aws_default_service_quotas", "ListAWSDefaultServiceQuotas"),
+    ("get_aws_default_service_quota", "GetAWSDefaultServiceQuota"),
+];
+
 /// `get_metric_data` → `GetMetricData`.
 fn pascal(op: &str) -> String {
+    if let Some((_, iam)) = IAM_SPELLING.iter().find(|(snake, _)| *snake == op) {
+        return iam.to_string();
+    }
     op.split('_')
         .map(|w| {
             let mut c = w.chars();
@@ -444,6 +454,7 @@ fn the_allowlist() {
         assert!(!is_read(op), "{op}");
     }
     assert_eq!(pascal("get_o_tel_enrichment"), "GetOTelEnrichment");
+    assert_eq!(pascal("list_aws_default_service_quotas"), "ListAWSDefaultServiceQuotas");
 }
 
 #[test]

@@ -175,7 +175,7 @@ fn the_demo_models_headroom_from_service_quotas_and_the_config() {
     assert_eq!(q.tpm.as_ref().map(|t| (t.value, t.origin)), Some((400_000.0, QuotaOrigin::ServiceQuotas)));
     assert_eq!(q.tpm.unwrap().quota_code.as_deref(), Some("L-1"));
     let peak = |id: &str| {
-        let m = store.model_minutes_all(REGION, id, nightjar::domain::catalog::BedrockMetric::TpmQuotaUsage, "Maximum");
+        let m = store.model_minutes_all(REGION, id, nightjar::domain::catalog::BedrockMetric::TpmQuotaUsage, "Sum");
         m.range(store.window.end - 6 * 60..).map(|(_, v)| *v).fold(0.0, f64::max)
     };
     let expect = |id: &str, quota: f64| (peak(id) / quota * 100.0 * 1e6).round() / 1e6;

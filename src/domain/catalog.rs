@@ -151,7 +151,7 @@ impl BedrockMetric {
         match self {
             Self::Latency => &["Average", "p50", "p90", "p99"],
             Self::TimeToFirstToken => &["p50", "p90"],
-            Self::TpmQuotaUsage => &["Maximum"],
+            // emitted per request: the minute's Sum is its consumption (store::views::TPM_QUOTA_STAT)
             _ => &["Sum"],
         }
     }
@@ -161,7 +161,6 @@ impl BedrockMetric {
         match self {
             Self::Latency => &["Average", "p50", "p90", "p99"],
             Self::TimeToFirstToken => &["p50", "p90"],
-            Self::TpmQuotaUsage => &["Maximum"],
             _ => &[],
         }
     }

@@ -55,6 +55,17 @@ impl QuotaScope {
             Self::Other => "other",
         }
     }
+
+    /// For people: `on demand`, `cross-region`, `global`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OnDemand => "on demand",
+            Self::CrossRegion => "cross-region",
+            Self::Global => "global",
+            Self::LatencyOptimized => "latency-opt",
+            Self::Other => "unresolved",
+        }
+    }
 }
 
 /// A model name reduced to words that compare: lowercase ASCII letters and digits, punctuation

@@ -51,7 +51,16 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                     "priced_as": p.model_id,
                 })),
                 "quota_pct": m.quota_pct,
+                // what quota_pct is: per minute, whatever the window's period
+                "quota_basis": m.quota_pct.map(|_| crate::store::views::quota_basis(store.period)),
                 "quota": quotas::model_json(store, &m.region, &m.model_id),
+                // the last 7 days of the quota this id counts against (with the other ids on it)
+                "quota_7d": store.usage_group_of(&m.region, &m.model_id).map(|g| json!({
+                    "scope": g.scope.as_str(),
+                    "p90_tpm_7d": g.tpm.p90, "peak_tpm_7d": g.tpm.peak,
+                    "p90_rpm_7d": g.rpm.p90, "peak_rpm_7d": g.rpm.peak,
+                    "p90_tpm_pct": g.tpm_pct(g.tpm.p90), "p90_rpm_pct": g.rpm_pct(g.rpm.p90),
+                })),
             })
         })
         .collect();
@@ -162,6 +171,8 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         "runaway_watch": runaway::watch_json(store),
         "sources": sources,
         "service_quotas": quotas::service_quotas_json(store),
+        // the last 7 days per quota: p90 and peak TPM/RPM, per profile, hour-of-day heatmap
+        "quota_usage": quotas::usage_json(store),
     })
 }
 
@@ -305,9 +316,15 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     }
     let headroom = quotas::text_lines(store);
     if !headroom.is_empty() {
-        let minutes = crate::store::views::QUOTA_MINUTES;
-        out.push_str(&format!("\nQuota headroom (busiest of the last {minutes} minutes):\n"));
+        out.push_str(&format!("\nQuota headroom ({}):\n", crate::store::views::quota_basis(store.period)));
         for l in headroom.iter().flat_map(|l| wrap(l, 78)) {
+            out.push_str(&format!("  {l}\n"));
+        }
+    }
+    let week = quotas::usage_text_lines(store);
+    if !week.is_empty() {
+        out.push_str("\nQuota use, last 7 days (per minute, of 5-minute periods; p90 of active ones):\n");
+        for l in week.iter().flat_map(|l| wrap(l, 78)) {
             out.push_str(&format!("  {l}\n"));
         }
     }

@@ -32,6 +32,8 @@ mod series;
 pub(crate) mod stats;
 mod story;
 pub mod traces;
+/// The last 7 days of quota use (the quota view) and the batch job's inference profile.
+pub mod week;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -8,6 +8,7 @@ pub mod cloudwatch;
 pub mod demo;
 pub mod logs;
 pub mod prices;
+pub mod quota_usage;
 pub mod quotas;
 pub mod runaway;
 pub mod xray;

@@ -1,6 +1,13 @@
-//! Service Quotas: the account's Bedrock quotas in each region (`ListServiceQuotas` with service
-//! code `bedrock`, following NextToken), so the headroom figures use the real tokens- and
-//! requests-per-minute quotas when the config does not name its own.
+//! Service Quotas: the account's Bedrock quotas in each region, so the headroom figures use the
+//! real tokens- and requests-per-minute quotas when the config does not name its own.
+//!
+//! Two lists, each followed through NextToken: `ListServiceQuotas` (service code `bedrock`), the
+//! applied values, and `ListAWSDefaultServiceQuotas`, AWS's defaults. The second is needed because
+//! "if the applied quota value is not available for a quota, the quota is not retrieved" by the
+//! first (Service Quotas API reference, ListServiceQuotas): a model whose quota was never raised
+//! is often missing from it. A quota's applied value wins; one that only has a default is kept as
+//! such (`is_default`, shown as "AWS default"). The defaults are optional within the optional: a
+//! role that may list the applied quotas but not the defaults keeps the applied ones, with a note.
 //!
 //! Optional by design: many read-only roles may not call Service Quotas. A failure never makes
 //! the console look broken: it is recorded (the classified error stays in the health), but the
@@ -23,6 +30,8 @@ use crate::store::{ErrorKind, SourceError, SourceHealth, Update};
 pub const SERVICE_CODE: &str = "bedrock";
 /// The IAM action this source needs.
 pub const ACTION: &str = "servicequotas:ListServiceQuotas";
+/// The IAM action for AWS's default values (quotas with no applied value).
+pub const DEFAULTS_ACTION: &str = "servicequotas:ListAWSDefaultServiceQuotas";
 /// How often the quotas are read again.
 pub const REFRESH: Duration = Duration::from_secs(3600);
 /// `:refresh` reads them again at most this often.
@@ -35,6 +44,7 @@ pub struct QuotasSource {
     client: Client,
     region: String,
     ctx: ErrorContext,
+    defaults_ctx: ErrorContext,
     pub health: SourceHealth,
 }
 
@@ -44,6 +54,7 @@ impl QuotasSource {
             client,
             region: region.into(),
             ctx: ErrorContext::new(ACTION, profile, Some(region), endpoint),
+            defaults_ctx: ErrorContext::new(DEFAULTS_ACTION, profile, Some(region), endpoint),
             health: SourceHealth::new("quotas", Some(region)),
         }
     }
@@ -60,14 +71,16 @@ impl QuotasSource {
         &self.region
     }
 
-    /// Read every page. On failure the health records the error with a calm [note](fallback_note);
-    /// what was read before stays in the store (nothing is sent).
+    /// Read every page of both lists. On failure the health records the error with a calm
+    /// [note](fallback_note); what was read before stays in the store (nothing is sent). When only
+    /// the defaults fail, the applied quotas are sent and the note says what is missing.
     pub async fn poll(&mut self, now: i64) -> Result<ServiceQuotasUpdate, SourceError> {
         let res = self.fetch(now).await;
         match &res {
-            Ok(_) => {
+            Ok((_, defaults_err)) => {
                 self.health.record_ok(now);
                 self.health.newest_data = Some(now);
+                self.health.note = defaults_err.as_ref().map(defaults_note);
             }
             Err(e) => {
                 let note = fallback_note(e, self.health.last_ok);
@@ -75,11 +88,14 @@ impl QuotasSource {
                 self.health.note = Some(note);
             }
         }
-        res
+        res.map(|(u, _)| u)
     }
 
-    async fn fetch(&mut self, now: i64) -> Result<ServiceQuotasUpdate, SourceError> {
+    /// The applied quotas, then the defaults merged under them (an error reading the defaults is
+    /// returned beside what was read).
+    async fn fetch(&mut self, now: i64) -> Result<(ServiceQuotasUpdate, Option<SourceError>), SourceError> {
         let mut out = RegionQuotas { fetched_at: now, ..Default::default() };
+        let mut seen: std::collections::BTreeSet<String> = Default::default();
         let mut token: Option<String> = None;
         for page in 1..=MAX_PAGES {
             let res = self
@@ -93,6 +109,7 @@ impl QuotasSource {
             self.health.calls += 1;
             let res = res.map_err(|e| classify(&e, &self.ctx, now))?;
             for q in res.quotas() {
+                seen.extend(q.quota_code().map(str::to_string));
                 match read_quota(q.quota_name(), q.quota_code(), q.value()) {
                     Some(sq) => out.quotas.push(sq),
                     None => out.other += 1,
@@ -106,8 +123,49 @@ impl QuotasSource {
                 tracing::warn!(region = %self.region, "Service Quotas: stopped after {MAX_PAGES} pages");
             }
         }
+        let defaults_err = self.merge_defaults(&mut out, &seen, now).await.err();
         out.quotas.sort_by(|a, b| a.name.cmp(&b.name).then(a.code.cmp(&b.code)));
-        Ok(ServiceQuotasUpdate { region: self.region.clone(), quotas: out })
+        Ok((ServiceQuotasUpdate { region: self.region.clone(), quotas: out }, defaults_err))
+    }
+
+    /// AWS's default values of the quotas `applied` did not list (`seen` codes), added to `out`
+    /// marked as defaults. On an error, what was merged so far stays.
+    async fn merge_defaults(
+        &mut self,
+        out: &mut RegionQuotas,
+        applied: &std::collections::BTreeSet<String>,
+        now: i64,
+    ) -> Result<(), SourceError> {
+        let mut token: Option<String> = None;
+        for page in 1..=MAX_PAGES {
+            let res = self
+                .client
+                .list_aws_default_service_quotas()
+                .service_code(SERVICE_CODE)
+                .max_results(100)
+                .set_next_token(token.take())
+                .send()
+                .await;
+            self.health.calls += 1;
+            let res = res.map_err(|e| classify(&e, &self.defaults_ctx, now))?;
+            for q in res.quotas() {
+                if q.quota_code().is_some_and(|c| applied.contains(c)) {
+                    continue;
+                }
+                match read_quota(q.quota_name(), q.quota_code(), q.value()) {
+                    Some(sq) => out.quotas.push(ServiceQuota { is_default: true, ..sq }),
+                    None => out.other += 1,
+                }
+            }
+            token = res.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+            if page == MAX_PAGES {
+                tracing::warn!(region = %self.region, "Service Quotas defaults: stopped after {MAX_PAGES} pages");
+            }
+        }
+        Ok(())
     }
 }
 
@@ -124,7 +182,20 @@ pub fn read_quota(name: Option<&str>, code: Option<&str>, value: Option<f64>) ->
         scope: parsed.scope,
         model: parsed.model,
         key: parsed.key,
+        is_default: false,
     })
+}
+
+/// The note when the applied quotas were read but AWS's defaults were not: the headroom of a
+/// model whose quota was never raised may be missing.
+pub fn defaults_note(e: &SourceError) -> String {
+    let why = match e.kind {
+        ErrorKind::AccessDenied => format!("{DEFAULTS_ACTION} denied"),
+        ErrorKind::Throttled => "throttled".to_string(),
+        _ => e.code.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| e.message.clone()),
+    };
+    let why: String = crate::sanitize::one_line(&why).chars().take(80).collect();
+    format!("AWS default quotas not read ({why}) — quotas never raised may be missing")
 }
 
 /// What the operator reads instead of an error: why Service Quotas was not read, and what the
@@ -207,6 +278,9 @@ async fn wait_next(started: Instant, delay: Duration, rx: &mut UnboundedReceiver
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_servicequotas::operation::list_aws_default_service_quotas::{
+        ListAWSDefaultServiceQuotasError, ListAwsDefaultServiceQuotasOutput,
+    };
     use aws_sdk_servicequotas::operation::list_service_quotas::{ListServiceQuotasError, ListServiceQuotasOutput};
     use aws_sdk_servicequotas::types::ServiceQuota as ApiQuota;
     use aws_sdk_servicequotas::types::error::{AccessDeniedException, TooManyRequestsException};
@@ -238,6 +312,13 @@ mod tests {
     }
 
     /// Two pages: the second only when asked with the first's NextToken.
+    /// AWS's defaults, as many times as asked: none beyond the applied ones.
+    fn no_defaults() -> Rule {
+        mock!(Client::list_aws_default_service_quotas)
+            .match_requests(|r| r.service_code() == Some("bedrock"))
+            .then_output(|| ListAwsDefaultServiceQuotasOutput::builder().build())
+    }
+
     fn pages() -> (Rule, Rule) {
         let p1 = mock!(Client::list_service_quotas)
             .match_requests(|r| r.service_code() == Some("bedrock") && r.next_token().is_none())
@@ -265,12 +346,14 @@ mod tests {
     #[tokio::test]
     async fn pages_are_followed_and_quotas_matched_to_models() {
         let (p1, p2) = pages();
-        let client = mock_client!(aws_sdk_servicequotas, RuleMode::MatchAny, [&p1, &p2]);
+        let d = no_defaults();
+        let client = mock_client!(aws_sdk_servicequotas, RuleMode::MatchAny, [&p1, &p2, &d]);
         let mut src = QuotasSource::new(client, "us-east-1", None, None);
         let u = src.poll(1_000).await.unwrap();
         assert_eq!(p1.num_calls(), 1);
         assert_eq!(p2.num_calls(), 1);
-        assert_eq!(src.health.calls, 2);
+        assert_eq!(d.num_calls(), 1);
+        assert_eq!(src.health.calls, 3);
         assert_eq!(src.health.last_ok, Some(1_000));
         assert_eq!(src.health.note, None);
         assert_eq!(u.region, "us-east-1");
@@ -317,13 +400,14 @@ mod tests {
     #[tokio::test]
     async fn access_denied_is_a_calm_note_and_loses_nothing() {
         let (p1, p2) = pages();
+        let d = no_defaults();
         let denied = mock!(Client::list_service_quotas).then_error(|| {
             denied_error(
                 "User: arn:aws:sts::123456789012:assumed-role/ReadOnly/x is not authorized to perform: \
                  servicequotas:ListServiceQuotas",
             )
         });
-        let client = mock_client!(aws_sdk_servicequotas, RuleMode::Sequential, [&p1, &p2, &denied]);
+        let client = mock_client!(aws_sdk_servicequotas, RuleMode::Sequential, [&p1, &p2, &d, &denied]);
         let mut src = QuotasSource::new(client, "us-east-1", Some("prod"), None);
         let mut store = Store::default();
         let u = src.poll(7_200).await.unwrap();
@@ -378,7 +462,9 @@ mod tests {
             )
         });
         let (p3, p4) = pages();
-        let client = mock_client!(aws_sdk_servicequotas, RuleMode::Sequential, [&p1, &p2, &throttled, &p3, &p4]);
+        let (d1, d2) = (no_defaults(), no_defaults());
+        let client =
+            mock_client!(aws_sdk_servicequotas, RuleMode::Sequential, [&p1, &p2, &d1, &throttled, &p3, &p4, &d2]);
         let mut src = QuotasSource::new(client, "us-east-1", None, None);
         let mut store = Store::default();
         store.apply(Update::ServiceQuotas(src.poll(0).await.unwrap()));
@@ -424,7 +510,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn refresh_reads_again_at_most_every_five_minutes() {
         let (p1, p2) = pages();
-        let client = mock_client!(aws_sdk_servicequotas, RuleMode::MatchAny, [&p1, &p2]);
+        let d = no_defaults();
+        let client = mock_client!(aws_sdk_servicequotas, RuleMode::MatchAny, [&p1, &p2, &d]);
         let (tx, mut rx) = unbounded_channel();
         let cmd = spawn(QuotasSource::new(client, "us-east-1", None, None), tx);
         assert!(matches!(rx.recv().await, Some(Update::ServiceQuotas(_))));
@@ -451,5 +538,92 @@ mod tests {
         // the UI goes away: the task ends
         drop(rx);
         cmd.send(Command::Shutdown).ok();
+    }
+
+    /// Two pages of AWS's defaults: one for a quota the applied list has (its applied value wins),
+    /// and ones it lacks (never raised).
+    fn default_pages() -> (Rule, Rule) {
+        let d1 = mock!(Client::list_aws_default_service_quotas)
+            .match_requests(|r| r.service_code() == Some("bedrock") && r.next_token().is_none())
+            .then_output(|| {
+                ListAwsDefaultServiceQuotasOutput::builder()
+                    .quotas(q("L-A", ON_TPM, 200_000.0))
+                    .quotas(q("L-H", "On-demand model inference tokens per minute for Anthropic Claude 3 Haiku", 2e6))
+                    .next_token("d-2")
+                    .build()
+            });
+        let d2 = mock!(Client::list_aws_default_service_quotas)
+            .match_requests(|r| r.service_code() == Some("bedrock") && r.next_token() == Some("d-2"))
+            .then_output(|| {
+                ListAwsDefaultServiceQuotasOutput::builder()
+                    .quotas(q("L-R", CR_RPM_HAIKU, 800.0))
+                    .quotas(q("L-Z", "Model units no-commitment Provisioned Throughputs across base models", 2.0))
+                    .build()
+            });
+        (d1, d2)
+    }
+
+    const CR_RPM_HAIKU: &str = "Cross-region model inference requests per minute for Anthropic Claude 3 Haiku";
+
+    #[tokio::test]
+    async fn quotas_with_no_applied_value_come_from_the_defaults() {
+        let (p1, p2) = pages();
+        let (d1, d2) = default_pages();
+        let client = mock_client!(aws_sdk_servicequotas, RuleMode::MatchAny, [&p1, &p2, &d1, &d2]);
+        let mut src = QuotasSource::new(client, "us-east-1", None, None);
+        let u = src.poll(1_000).await.unwrap();
+        assert_eq!((d1.num_calls(), d2.num_calls()), (1, 1));
+        assert_eq!(src.health.calls, 4);
+        assert_eq!(src.health.note, None);
+        let got: Vec<(&str, f64, bool)> =
+            u.quotas.quotas.iter().map(|q| (q.code.as_str(), q.value, q.is_default)).collect();
+        // L-A's applied 400k wins over its default; L-H and L-R were never raised
+        assert!(got.contains(&("L-A", 400_000.0, false)), "{got:?}");
+        assert!(!got.iter().any(|g| g.0 == "L-A" && g.2), "{got:?}");
+        assert!(got.contains(&("L-H", 2e6, true)), "{got:?}");
+        assert!(got.contains(&("L-R", 800.0, true)), "{got:?}");
+        assert_eq!(got.len(), 7);
+        // the provisioned-throughput default is not a per-minute model rate
+        assert_eq!(u.quotas.other, 3);
+
+        let mut store = Store::default();
+        store.apply(Update::ServiceQuotas(u));
+        let haiku = "anthropic.claude-3-haiku-20240307-v1:0";
+        // without the defaults haiku would have no token quota at all
+        let eff = store.effective_quota("us-east-1", haiku).unwrap();
+        assert_eq!(eff.tpm.as_ref().map(|t| (t.value, t.origin)), Some((2e6, QuotaOrigin::ServiceQuotasDefault)));
+        assert_eq!(eff.rpm.as_ref().map(|t| (t.value, t.origin)), Some((400.0, QuotaOrigin::ServiceQuotas)));
+        let cross = store.effective_quota("us-east-1", &format!("us.{haiku}")).unwrap();
+        assert_eq!(cross.rpm.map(|r| (r.value, r.origin)), Some((800.0, QuotaOrigin::ServiceQuotasDefault)));
+        assert_eq!(crate::report::quotas::summary(&eff), "TPM 2.0M (AWS default) · RPM 400 (Service Quotas)");
+    }
+
+    #[tokio::test]
+    async fn defaults_denied_keep_the_applied_quotas_with_a_note() {
+        let (p1, p2) = pages();
+        let denied = mock!(Client::list_aws_default_service_quotas).then_error(|| {
+            let msg = "User: x is not authorized to perform: servicequotas:ListAWSDefaultServiceQuotas";
+            ListAWSDefaultServiceQuotasError::AccessDeniedException(
+                AccessDeniedException::builder()
+                    .message(msg)
+                    .meta(ErrorMetadata::builder().code("AccessDeniedException").message(msg).build())
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_servicequotas, RuleMode::MatchAny, [&p1, &p2, &denied]);
+        let mut src = QuotasSource::new(client, "us-east-1", None, None);
+        let u = src.poll(1_000).await.unwrap();
+        assert_eq!(u.quotas.quotas.len(), 5);
+        assert!(u.quotas.quotas.iter().all(|q| !q.is_default));
+        assert_eq!(src.health.last_ok, Some(1_000));
+        assert!(!src.health.is_stale());
+        assert_eq!(
+            src.health.note.as_deref(),
+            Some(
+                "AWS default quotas not read (servicequotas:ListAWSDefaultServiceQuotas denied) — quotas never \
+                 raised may be missing"
+            )
+        );
+        assert_eq!(next_delay(&src.health), REFRESH);
     }
 }

@@ -7,6 +7,7 @@ pub mod health;
 pub mod logs;
 pub mod pipeline;
 pub mod prices;
+pub mod quota_usage;
 pub mod quotas;
 pub mod rules;
 pub mod runaway;
@@ -45,6 +46,8 @@ pub struct Store {
     pub quotas: BTreeMap<String, views::Quota>,
     /// The account's Bedrock quotas per region, from Service Quotas (the config's win).
     pub service_quotas: quotas::ServiceQuotas,
+    /// The last 7 days of quota use per region (the quota view).
+    pub quota_usage: quota_usage::QuotaUsage,
     /// Console alert rules, their states and history.
     pub rules: rules::RulesState,
     /// CloudWatch alarms per region.
@@ -97,6 +100,7 @@ impl Store {
                 self.alarms.insert(a.region.clone(), a.alarms);
             }
             Update::ServiceQuotas(q) => self.service_quotas.apply(q),
+            Update::QuotaUsage(u) => self.quota_usage.apply(u),
             Update::Prices(p) => self.pricing.set_live(&p.region, p.prices),
             Update::InferenceProfiles(u) => {
                 for p in u.profiles {

@@ -25,6 +25,9 @@ pub struct ServiceQuota {
     /// The model as the name gives it (`Anthropic Claude 3.5 Sonnet V2`).
     pub model: String,
     pub key: ModelKey,
+    /// AWS's default value (`ListAWSDefaultServiceQuotas`): no applied value was listed.
+    #[serde(default)]
+    pub is_default: bool,
 }
 
 /// What one region's Service Quotas said.
@@ -92,6 +95,9 @@ pub enum QuotaOrigin {
     /// The account's applied quota, read from Service Quotas.
     #[serde(rename = "service-quotas")]
     ServiceQuotas,
+    /// AWS's default value, read from Service Quotas because no applied value was listed.
+    #[serde(rename = "service-quotas-default")]
+    ServiceQuotasDefault,
 }
 
 impl QuotaOrigin {
@@ -99,6 +105,7 @@ impl QuotaOrigin {
         match self {
             Self::Config => "config",
             Self::ServiceQuotas => "service-quotas",
+            Self::ServiceQuotasDefault => "service-quotas-default",
         }
     }
 }
@@ -120,7 +127,7 @@ impl QuotaLimit {
     fn service(q: &ServiceQuota) -> Self {
         Self {
             value: q.value,
-            origin: QuotaOrigin::ServiceQuotas,
+            origin: if q.is_default { QuotaOrigin::ServiceQuotasDefault } else { QuotaOrigin::ServiceQuotas },
             quota_name: Some(q.name.clone()),
             quota_code: Some(q.code.clone()),
         }
@@ -207,6 +214,7 @@ mod tests {
             scope: p.scope,
             model: p.model,
             key: p.key,
+            is_default: false,
         }
     }
 
@@ -236,7 +244,7 @@ mod tests {
             period: 60,
             resolution: Default::default(),
             series: vec![
-                (key("EstimatedTPMQuotaUsage", "Maximum"), vec![(420, 300_000.0), (480, 200_000.0)]),
+                (key("EstimatedTPMQuotaUsage", "Sum"), vec![(420, 300_000.0), (480, 200_000.0)]),
                 (key("Invocations", "Sum"), vec![(420, 30.0), (480, 40.0)]),
                 (key("InvocationThrottles", "Sum"), vec![(480, 10.0)]),
             ],

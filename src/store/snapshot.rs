@@ -33,6 +33,9 @@ pub struct Snapshot {
     /// Service Quotas' Bedrock quotas per region (absent from older snapshots).
     #[serde(default)]
     pub service_quotas: super::quotas::ServiceQuotas,
+    /// The week of quota use per region (absent from older snapshots).
+    #[serde(default)]
+    pub quota_usage: super::quota_usage::QuotaUsage,
     /// The trace lists and the fetched traces (absent from older snapshots).
     #[serde(default)]
     pub traces: super::traces::TraceStore,
@@ -64,6 +67,7 @@ impl Store {
             alarms: self.alarms.values().flatten().cloned().collect(),
             quotas: self.quotas.clone(),
             service_quotas: self.service_quotas.clone(),
+            quota_usage: self.quota_usage.clone(),
             traces: self.traces.clone(),
             logs: self.logs.clone(),
             runaway: self.runaway.clone(),
@@ -82,6 +86,7 @@ impl Store {
         store.rules = s.rules;
         store.quotas = s.quotas;
         store.service_quotas = s.service_quotas;
+        store.quota_usage = s.quota_usage;
         store.traces = s.traces;
         store.runaway = s.runaway;
         store.inference_profiles = s.inference_profiles;

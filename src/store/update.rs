@@ -13,6 +13,8 @@ pub enum Update {
     Traces(super::traces::TracesUpdate),
     Logs(super::logs::LogsUpdate),
     ServiceQuotas(super::quotas::ServiceQuotasUpdate),
+    /// One region's week of quota use (the quota view).
+    QuotaUsage(super::quota_usage::QuotaUsageUpdate),
     /// One Region's Price List figures.
     Prices(super::prices::PricesUpdate),
     /// One Region's application inference profiles.

@@ -26,6 +26,8 @@ pub struct ModelRow {
     pub latency_p99: Option<f64>,
     pub ttft_p50: Option<f64>,
     pub ttft_p90: Option<f64>,
+    /// The busiest minute's estimated quota consumption in the window (`EstimatedTPMQuotaUsage`,
+    /// per-minute `Sum`; of coarser points, their per-minute average: see [`Store::quota_minutes`]).
     pub tpm_quota_max: Option<f64>,
     pub cost_usd: Option<f64>,
     /// Where the model's price comes from (`None`: unpriced).
@@ -75,7 +77,8 @@ impl ModelRow {
             (BedrockMetric::ClientErrors, _) => &mut self.client_errors,
             (BedrockMetric::ServerErrors, _) => &mut self.server_errors,
             (BedrockMetric::Throttles, _) => &mut self.throttles,
-            (BedrockMetric::TpmQuotaUsage, _) => &mut self.tpm_quota_max,
+            // a per-minute figure, made from the points in `Store::models`
+            (BedrockMetric::TpmQuotaUsage, _) => return,
             (BedrockMetric::Latency, "Average") => &mut self.latency_avg,
             (BedrockMetric::Latency, "p50") => &mut self.latency_p50,
             (BedrockMetric::Latency, "p90") => &mut self.latency_p90,
@@ -102,6 +105,32 @@ pub struct Quota {
 
 /// Minutes the quota headroom looks back over (the busiest minute counts).
 pub const QUOTA_MINUTES: i64 = 5;
+
+/// The statistic `EstimatedTPMQuotaUsage` is read with. The metric is emitted once per successful
+/// request ("automatically emitted for every successful inference request", AWS Machine Learning
+/// blog, 2026-03-12, "Improve operational visibility for inference workloads on Amazon Bedrock
+/// with new CloudWatch metrics for TTFT and Estimated Quota Consumption"), with the unit of a
+/// count like `InputTokenCount` (Bedrock user guide, "Monitor bedrock-runtime inference using
+/// CloudWatch metrics", docs.aws.amazon.com/bedrock/latest/userguide/monitoring-runtime-metrics.html).
+/// So a minute's `Sum` is that minute's estimated consumption of the tokens-per-minute quota;
+/// `Maximum` is only the largest single request's share of it.
+pub const TPM_QUOTA_STAT: &str = "Sum";
+
+/// What a model's headroom figure is, given the seconds between the window's points: the busiest
+/// minute of the last few, or of coarser points the latest one's per-minute average (a 5-minute
+/// point holds five minutes of tokens and requests, never compared raw with a per-minute quota).
+pub fn quota_basis(period: i64) -> String {
+    if period <= 60 {
+        format!("busiest of the last {QUOTA_MINUTES} minutes")
+    } else {
+        format!("per-minute average of the latest {} point", period_label(period))
+    }
+}
+
+/// `5-minute`, `1-hour`.
+pub fn period_label(period: i64) -> String {
+    if period % 3600 == 0 { format!("{}-hour", period / 3600) } else { format!("{}-minute", (period / 60).max(1)) }
+}
 
 /// A figure over the window with the model that is worst for it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -191,6 +220,8 @@ impl Store {
                     if has_tokens { self.pricing.cost_in(Some(&r.region), &r.model_id, tokens_of(&r)) } else { None };
                 r.price_source = self.pricing.source_in(Some(&r.region), &r.model_id);
                 r.profile_name = self.inference_profiles.get(&r.model_id).map(|p| p.name.clone());
+                let (tpm, _) = self.quota_minutes(&r.region, &r.model_id);
+                r.tpm_quota_max = tpm.range(self.window.start..self.window.end).map(|(_, v)| *v).reduce(f64::max);
                 r.quota_pct = self.quota_pct(&r.region, &r.model_id);
                 r
             })
@@ -229,25 +260,38 @@ impl Store {
         self.quotas.get(model).or_else(|| self.quotas.get(crate::domain::catalog::base_model_id(model))).copied()
     }
 
+    /// A model's quota consumption per minute over every point the store holds: estimated
+    /// tokens (`EstimatedTPMQuotaUsage` [`TPM_QUOTA_STAT`]) and requests (invocations +
+    /// throttles), keyed by period start. A point of a coarser period is divided by the minutes
+    /// it covers (the one in progress by those elapsed so far), so it is a per-minute average,
+    /// comparable with a per-minute quota.
+    pub fn quota_minutes(&self, region: &str, model: &str) -> (BTreeMap<i64, f64>, BTreeMap<i64, f64>) {
+        let period = self.period.max(60);
+        let end = self.window.end;
+        let per_minute = |t: i64, v: f64| v / ((end - t).clamp(60, period) / 60) as f64;
+        let tpm = self
+            .model_minutes_all(region, model, BedrockMetric::TpmQuotaUsage, TPM_QUOTA_STAT)
+            .into_iter()
+            .map(|(t, v)| (t, per_minute(t, v)))
+            .collect();
+        let mut req = self.model_minutes_all(region, model, BedrockMetric::Invocations, "Sum");
+        for (t, v) in self.model_minutes_all(region, model, BedrockMetric::Throttles, "Sum") {
+            *req.entry(t).or_insert(0.0) += v;
+        }
+        let req = req.into_iter().map(|(t, v)| (t, per_minute(t, v))).collect();
+        (tpm, req)
+    }
+
     /// The busiest of the last few minutes as a share of the model's quota: estimated TPM usage
     /// against `tpm`, requests (invocations + throttles) against `rpm`; the larger of the two.
+    /// Per minute whatever the window's period ([`Store::quota_minutes`], [`quota_basis`]).
     pub fn quota_pct(&self, region: &str, model: &str) -> Option<f64> {
         let q = self.effective_quota(region, model)?.quota();
         let from = self.window.end - (QUOTA_MINUTES + 1) * 60;
-        let busiest = |m: &BTreeMap<i64, f64>| {
-            m.range(from..).map(|(_, v)| *v).fold(None, |a: Option<f64>, v| Some(a.map_or(v, |a| a.max(v))))
-        };
-        let tpm = q.tpm.filter(|t| *t > 0.0).and_then(|t| {
-            busiest(&self.model_minutes_all(region, model, BedrockMetric::TpmQuotaUsage, "Maximum"))
-                .map(|u| u / t * 100.0)
-        });
-        let rpm = q.rpm.filter(|r| *r > 0.0).and_then(|r| {
-            let mut req = self.model_minutes_all(region, model, BedrockMetric::Invocations, "Sum");
-            for (t, v) in self.model_minutes_all(region, model, BedrockMetric::Throttles, "Sum") {
-                *req.entry(t).or_insert(0.0) += v;
-            }
-            busiest(&req).map(|n| n / r * 100.0)
-        });
+        let busiest = |m: &BTreeMap<i64, f64>| m.range(from..).map(|(_, v)| *v).reduce(f64::max);
+        let (tpm_minutes, req_minutes) = self.quota_minutes(region, model);
+        let tpm = q.tpm.filter(|t| *t > 0.0).and_then(|t| busiest(&tpm_minutes).map(|u| u / t * 100.0));
+        let rpm = q.rpm.filter(|r| *r > 0.0).and_then(|r| busiest(&req_minutes).map(|n| n / r * 100.0));
         match (tpm, rpm) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -724,9 +768,11 @@ mod tests {
         let mut s = store_with(
             vec![
                 (
-                    key("EstimatedTPMQuotaUsage", SONNET, "Maximum"),
+                    key("EstimatedTPMQuotaUsage", SONNET, "Sum"),
                     vec![(240, 100_000.0), (300, 380_000.0), (540, 200_000.0)],
                 ),
+                // the largest single request of a minute is not the minute's consumption
+                (key("EstimatedTPMQuotaUsage", SONNET, "Maximum"), vec![(300, 390_000.0), (540, 395_000.0)]),
                 (key("Invocations", SONNET, "Sum"), vec![(480, 30.0), (540, 40.0)]),
                 (key("InvocationThrottles", SONNET, "Sum"), vec![(540, 20.0)]),
             ],
@@ -742,6 +788,51 @@ mod tests {
         // requests: 40 + 20 throttled in one minute of 100 allowed
         s.quotas.insert(SONNET.into(), Quota { tpm: None, rpm: Some(100.0) });
         assert_eq!(s.models()[0].quota_pct, Some(60.0));
+        // the window's busiest minute, from the Sum
+        assert_eq!(s.models()[0].tpm_quota_max, Some(380_000.0));
+    }
+
+    #[test]
+    fn coarser_points_are_per_minute_averages_never_raw_against_a_per_minute_quota() {
+        // a 2-day window: 5-minute points; each holds five minutes of tokens and requests
+        let mut s = Store::new(PriceTable::default(), vec![]);
+        s.apply(Update::Metrics(MetricsUpdate {
+            resolution: Default::default(),
+            window: Window { start: 0, end: 2 * 86_400 },
+            period: 300,
+            series: vec![
+                (
+                    key("EstimatedTPMQuotaUsage", SONNET, "Sum"),
+                    vec![(2 * 86_400 - 600, 500_000.0), (2 * 86_400 - 300, 1_500_000.0)],
+                ),
+                (key("Invocations", SONNET, "Sum"), vec![(2 * 86_400 - 300, 200.0)]),
+                (key("InvocationThrottles", SONNET, "Sum"), vec![(2 * 86_400 - 300, 50.0)]),
+            ],
+            window_values: vec![],
+        }));
+        s.quotas.insert(SONNET.into(), Quota { tpm: Some(400_000.0), rpm: None });
+        // 1.5M tokens in 5 minutes is 300k a minute: 75 % of 400k, not 375 %
+        assert_eq!(s.models()[0].quota_pct, Some(75.0));
+        assert_eq!(s.models()[0].tpm_quota_max, Some(300_000.0));
+        // (200 + 50) requests in 5 minutes: 50 a minute of 100 allowed
+        s.quotas.insert(SONNET.into(), Quota { tpm: None, rpm: Some(100.0) });
+        assert_eq!(s.models()[0].quota_pct, Some(50.0));
+        assert_eq!(quota_basis(300), "per-minute average of the latest 5-minute point");
+        assert_eq!(quota_basis(3600), "per-minute average of the latest 1-hour point");
+        assert_eq!(quota_basis(60), "busiest of the last 5 minutes");
+
+        // the period still being filled is divided by the minutes elapsed so far
+        let mut s = Store::new(PriceTable::default(), vec![]);
+        s.apply(Update::Metrics(MetricsUpdate {
+            resolution: Default::default(),
+            window: Window { start: 0, end: 2 * 86_400 + 120 },
+            period: 300,
+            series: vec![(key("EstimatedTPMQuotaUsage", SONNET, "Sum"), vec![(2 * 86_400, 600_000.0)])],
+            window_values: vec![],
+        }));
+        s.quotas.insert(SONNET.into(), Quota { tpm: Some(400_000.0), rpm: None });
+        // two minutes of it so far: 300k a minute
+        assert_eq!(s.models()[0].quota_pct, Some(75.0));
     }
 
     /// Burn is the cost of the last 15 minutes of data per hour: with coarser points (5-minute,

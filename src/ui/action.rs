@@ -82,6 +82,8 @@ pub enum Action {
     /// Model tables: one row per region and model id, or one per base model (regions and
     /// cross-region inference ids summed).
     GroupModels,
+    /// Models: the quota view (the last 7 days against each quota), or back to the table.
+    QuotaView,
 }
 
 impl Action {
@@ -139,6 +141,7 @@ impl Action {
             Self::PanRight => "chart: pan right",
             Self::ZoomReset => "chart: whole window",
             Self::GroupModels => "models: split ↔ by base model",
+            Self::QuotaView => "models: quota use, last 7 days",
         }
     }
 

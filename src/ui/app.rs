@@ -197,6 +197,7 @@ impl App {
                 Effect::Redraw
             }
             Cmd::Export => Effect::SaveReport,
+            Cmd::Quotas => self.apply(Outcome::Goto(PaneKind::Models, Intent::OpenQuotas), store),
             Cmd::Freeze => self.toggle_freeze(),
             Cmd::Utc(utc) => {
                 super::format::set_local(!utc);

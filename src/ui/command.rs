@@ -15,6 +15,8 @@ pub enum Cmd {
     Theme(String),
     Keymap(String),
     Export,
+    /// The quota view.
+    Quotas,
     Freeze,
     Utc(bool),
     Quit,
@@ -30,6 +32,7 @@ pub const WORDS: &[(&str, &str)] = &[
     ("traces", "X-Ray traces"),
     ("logs", "Logs Insights"),
     ("alarms", "alarms and alert rules"),
+    ("quotas", "quota use: 7-day p90 and peak, heatmap, per profile"),
     ("since", "window: 15m 1h 3h 12h 24h 7d"),
     ("range", "a past range: START END (RFC 3339 or HH:MM), or `live`"),
     ("region", "watch these regions: a,b"),
@@ -110,6 +113,7 @@ pub fn parse(line: &str, now: i64) -> Result<Cmd, String> {
     Ok(match head {
         "q" | "quit" | "q!" => Cmd::Quit,
         "help" | "?" => Cmd::Help,
+        "quotas" | "quota" => Cmd::Quotas,
         "since" | "window" | "w" => Cmd::Since(arg("a window, e.g. 3h")?.parse()?),
         "range" => match rest.as_slice() {
             ["live"] | ["now"] | [] => Cmd::Range(None),

@@ -34,6 +34,8 @@ pub enum PaneKind {
 pub enum Intent {
     /// Open one model's charts.
     OpenModel { region: String, model_id: String },
+    /// Open the quota view (the last 7 days against each quota).
+    OpenQuotas,
     /// Show traces, optionally of one model, in a time range (a pivot from a spike).
     TracesFor { model: Option<String>, window: Option<Window>, filter: Option<String> },
     /// Show the log lines of one trace.

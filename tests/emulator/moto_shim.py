@@ -47,6 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import shim_fidelity  # noqa: E402  (tests/emulator/shim_fidelity.py)
 import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
 import shim_xray  # noqa: E402  (tests/emulator/shim_xray.py)
+import shim_quota  # noqa: E402  (tests/emulator/shim_quota.py)
 from botocore import parsers, serialize
 from botocore.session import get_session
 from werkzeug.serving import make_server
@@ -100,6 +101,9 @@ class Shim:
         if answered is not None:
             return answered
         answered = shim_fidelity.handle(environ, start_response, self._cbor)  # period rule, InternalError, log alarms
+        if answered is not None:
+            return answered
+        answered = shim_quota.handle(environ, start_response)  # Service Quotas lists (seeded regions)
         if answered is not None:
             return answered
         path = environ.get("PATH_INFO", "")

@@ -56,6 +56,8 @@
 //! | ap-southeast-3 | emulator_transaction_search::the_console_labels_the_sample_and_fetches_spans_by_the_summarys_time |
 //! | us-west-2     | emulator_fidelity::old_ranges_read_at_legal_periods_and_internal_errors_are_retried_or_partial |
 //! | eu-west-1     | emulator_fidelity::log_alarms_are_read_and_shown_like_the_rest |
+//! | us-east-2     | emulator_quotas::quotas_never_raised_come_from_the_defaults_and_tpm_usage_is_the_minutes_sum |
+//! | ap-northeast-3 | emulator_quota_usage::the_week_is_read_at_five_minutes_and_figured_per_minute (reserved by quota) |
 //!
 //! # Running
 //!

@@ -139,7 +139,7 @@ pub(super) struct ModelMinute {
     pub output_tokens: u64,
     pub cache_read: u64,
     pub cache_write: u64,
-    /// Estimated TPM quota usage (the minute's maximum).
+    /// Estimated TPM quota usage: the minute's total over its requests (what its `Sum` reads).
     pub tpm: f64,
     /// Sorted latency samples (ms), at most [`MAX_SAMPLES`], standing for `invocations`.
     pub latency: Vec<f32>,
@@ -237,13 +237,13 @@ pub(super) struct Minute {
 }
 
 /// Traffic level at an absolute time: a gentle day/night swing (quietest ~04:00 UTC).
-fn diurnal(t: i64) -> f64 {
+pub(super) fn diurnal(t: i64) -> f64 {
     let day = t.rem_euclid(86_400) as f64 / 86_400.0;
     1.0 + 0.12 * (std::f64::consts::TAU * (day - 0.42)).sin()
 }
 
 /// A slow, seed-dependent wobble per model, so the lines don't move in lockstep.
-fn wobble(seed: u64, model: usize, t: i64) -> f64 {
+pub(super) fn wobble(seed: u64, model: usize, t: i64) -> f64 {
     let phi = std::f64::consts::TAU * unit(seed, model as u64 + 1);
     let x = t as f64 / 60.0;
     1.0 + 0.06 * (std::f64::consts::TAU * x / 23.0 + phi).sin()

@@ -29,6 +29,8 @@ pub async fn incident_store(seed: u64, launch: i64, now: i64) -> Store {
         store.apply(Update::Metrics(w.poll(t, Since::default())));
         t += 15;
     }
+    store.apply(Update::InferenceProfiles(super::week::profiles()));
+    store.apply(Update::QuotaUsage(super::week::week(seed, now)));
     let mut h = SourceHealth::new("demo", Some(DEMO_REGION));
     h.record_ok(now - 3);
     h.newest_data = Some(now - 30);

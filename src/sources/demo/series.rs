@@ -76,7 +76,8 @@ fn model_value(m: &ModelMinute, metric: BedrockMetric) -> Agg {
         BedrockMetric::Throttles => count(m.throttles),
         BedrockMetric::CacheReadTokens => count(m.cache_read),
         BedrockMetric::CacheWriteTokens => count(m.cache_write),
-        BedrockMetric::TpmQuotaUsage => Agg::gauge(m.tpm, n),
+        // one datum per successful request; the minute's Sum is its estimated quota consumption
+        BedrockMetric::TpmQuotaUsage => Agg::total(m.tpm, m.invocations),
         BedrockMetric::Latency | BedrockMetric::TimeToFirstToken => unreachable!("latencies are samples"),
     }
 }

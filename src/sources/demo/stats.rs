@@ -51,11 +51,6 @@ impl Agg {
         Self { sum: mean * count as f64, count: count as f64, max: mean }
     }
 
-    /// A gauge: `count` values, the largest `max`.
-    pub(super) fn gauge(max: f64, count: u64) -> Self {
-        Self { sum: max * count as f64, count: count as f64, max }
-    }
-
     pub(super) fn merge(&mut self, o: &Agg) {
         if o.count > 0.0 {
             self.max = if self.count > 0.0 { self.max.max(o.max) } else { o.max };

@@ -10,6 +10,7 @@ pub mod overview;
 pub mod panel_board;
 pub mod pipeline;
 pub mod platform;
+pub mod quotas;
 pub mod span_tree;
 pub mod status_bar;
 pub mod traces;

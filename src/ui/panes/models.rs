@@ -481,6 +481,8 @@ impl ModelsState {
 pub struct ModelsPane {
     pub state: ModelsState,
     pub detail: Option<ModelDetailState>,
+    /// The quota view, when open (`Q`).
+    pub quotas: Option<super::quotas::QuotaViewState>,
     page: usize,
 }
 
@@ -493,12 +495,25 @@ impl Pane for ModelsPane {
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         self.page = area.height.saturating_sub(4) as usize;
+        if let Some(q) = &mut self.quotas {
+            return super::quotas::draw(f, area, ctx.store, q, ctx.theme, ctx.now);
+        }
         match &self.detail {
             Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme, ctx.view),
             None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view),
         }
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+        if action == Action::QuotaView {
+            self.quotas = match self.quotas.take() {
+                Some(_) => None,
+                None => Some(Default::default()),
+            };
+            return Outcome::Redraw;
+        }
+        if let Some(q) = &mut self.quotas {
+            return if q.handle(action, store, self.page) { Outcome::Redraw } else { Outcome::Ignored };
+        }
         if action == Action::ShowTraces {
             // the traces of the model on screen (the open chart, else the selected row); of a
             // grouped row, its busiest member's id (traces are annotated with the id as called)
@@ -526,7 +541,12 @@ impl Pane for ModelsPane {
         }
     }
     fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+        if *intent == Intent::OpenQuotas {
+            self.quotas.get_or_insert_with(Default::default);
+            return Outcome::Redraw;
+        }
         if let Intent::OpenModel { region, model_id } = intent {
+            self.quotas = None;
             // grouped: the group the model belongs to
             let rows = self.state.groups(store);
             let base = crate::domain::catalog::base_model_id(model_id);
@@ -550,6 +570,9 @@ impl Pane for ModelsPane {
         Outcome::None
     }
     fn back(&mut self) -> bool {
+        if self.quotas.take().is_some() {
+            return true;
+        }
         if self.detail.take().is_some() {
             return true;
         }
@@ -566,7 +589,9 @@ impl Pane for ModelsPane {
         if self.state.filter_key(key, store) { Outcome::Redraw } else { Outcome::None }
     }
     fn hints(&self) -> Vec<(Action, &'static str)> {
-        if self.detail.is_some() {
+        if self.quotas.is_some() {
+            vec![(Action::Back, "back"), (Action::Toggle, "heatmap/profiles")]
+        } else if self.detail.is_some() {
             vec![(Action::Back, "back"), (Action::ShowTraces, "traces")]
         } else {
             vec![
@@ -574,6 +599,7 @@ impl Pane for ModelsPane {
                 (Action::SortNext, "sort"),
                 (Action::ShowTraces, "traces"),
                 grouping_hint(self.state.grouped),
+                (Action::QuotaView, "quota use"),
             ]
         }
     }
