@@ -17,7 +17,8 @@ mod support;
 
 use nightjar::domain::pricing::PriceTable;
 use nightjar::sources::xray::XraySource;
-use nightjar::store::traces::{SpanKind, TraceQuery, TraceRange};
+use nightjar::domain::trace::SpanKind;
+use nightjar::store::traces::{TraceQuery, TraceRange};
 use serde_json::{Value, json};
 
 const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";

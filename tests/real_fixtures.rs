@@ -42,7 +42,8 @@ use nightjar::sources::xray::XraySource;
 use nightjar::sources::xray::parse::parse_trace;
 use nightjar::store::alarms::{AlarmState, AlarmTarget};
 use nightjar::store::logs::QuerySpec;
-use nightjar::store::traces::{Span, SpanKind, Trace, TracesUpdate};
+use nightjar::domain::trace::{Span, SpanKind, Trace};
+use nightjar::store::traces::TracesUpdate;
 use nightjar::store::{SeriesKey, SourceHealth, Update};
 use serde_json::Value;
 

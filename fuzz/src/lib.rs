@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 use nightjar::domain::pricing::PriceTable;
-use nightjar::store::traces::Trace;
+use nightjar::domain::trace::Trace;
 use nightjar::ui::panes::span_tree::{self, SpanTreeView};
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
@@ -109,7 +109,7 @@ pub fn check_trace(t: &Trace) {
         seen[i as usize] = true;
     }
     assert!(t.start.is_finite() && t.end.is_finite() && t.start <= t.end, "trace {}..{}", t.start, t.end);
-    let count = |f: fn(&nightjar::store::traces::Span) -> bool| t.spans.iter().filter(|s| f(s)).count();
+    let count = |f: fn(&nightjar::domain::trace::Span) -> bool| t.spans.iter().filter(|s| f(s)).count();
     assert_eq!(t.totals.faults, count(|s| s.fault));
     assert_eq!(t.totals.errors, count(|s| s.error));
     assert_eq!(t.totals.throttles, count(|s| s.throttle));

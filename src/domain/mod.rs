@@ -9,4 +9,5 @@ pub mod pricelist;
 pub mod pricing;
 pub mod quotas;
 pub mod rules;
+pub mod trace;
 pub mod window;

@@ -1,5 +1,5 @@
 //! OpenTelemetry span records, as Transaction Search stores them in `aws/spans`, turned into the
-//! same span tree as X-Ray traces ([`crate::store::traces::Trace`]).
+//! same span tree as X-Ray traces ([`crate::domain::trace::Trace`]).
 //!
 //! A record is one JSON object per span: `traceId` (W3C, 32 hex), `spanId`, `parentSpanId`,
 //! `name`, `kind`, `startTimeUnixNano` / `endTimeUnixNano` / `durationNano` (numbers, or strings
@@ -14,7 +14,8 @@ use serde_json::{Map, Value};
 use super::insights::{ResultTable, trace_id_forms};
 use super::pricing::PriceTable;
 use crate::store::Update;
-use crate::store::traces::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace, TracesUpdate};
+use super::trace::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace};
+use crate::store::traces::TracesUpdate;
 
 /// One span record, as read.
 #[derive(Debug, Clone, PartialEq)]

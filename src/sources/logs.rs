@@ -950,7 +950,7 @@ pub fn unknown_trace_window(now: i64) -> Window {
 /// How a batch of span fetches ended (for `--once`).
 #[derive(Debug, Default)]
 pub struct SpanFetches {
-    pub traces: Vec<crate::store::traces::Trace>,
+    pub traces: Vec<crate::domain::trace::Trace>,
     /// The span queries ran and found no span of these ids.
     pub missing: Vec<String>,
     /// The span queries that failed (or ran out of time), by id.

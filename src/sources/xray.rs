@@ -38,7 +38,8 @@ use super::aws::{self, ErrorContext, classify};
 use crate::domain::genai;
 use crate::domain::pricing::PriceTable;
 use crate::domain::window::Window;
-use crate::store::traces::{Trace, TraceList, TraceQuery, TraceRange, TraceSampling, TraceSummary, TracesUpdate};
+use crate::domain::trace::Trace;
+use crate::store::traces::{TraceList, TraceQuery, TraceRange, TraceSampling, TraceSummary, TracesUpdate};
 use crate::store::{SourceError, SourceHealth, Update};
 
 /// GetTraceSummaries is asked for at most this much time per request.

@@ -33,7 +33,8 @@ use super::story::{Story, phase};
 use crate::domain::pricing::{PriceTable, Tokens};
 use crate::sources::Command;
 use crate::sources::xray::{MAX_IDS_PER_CALL, Work, parse};
-use crate::store::traces::{Trace, TraceList, TraceQuery, TraceSummary, TracesUpdate};
+use crate::domain::trace::Trace;
+use crate::store::traces::{TraceList, TraceQuery, TraceSummary, TracesUpdate};
 use crate::store::{ErrorKind, SourceError, SourceHealth, Update};
 
 /// Mixed into the seed so trace randomness is independent of the metrics'.

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::genai::{self, flatten};
 use crate::domain::pricing::PriceTable;
-use crate::store::traces::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace};
+use crate::domain::trace::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace};
 
 /// Parse every document of one trace and build its tree.
 pub fn parse_trace<S: AsRef<str>>(id: &str, region: &str, documents: &[S], pricing: &PriceTable) -> Trace {

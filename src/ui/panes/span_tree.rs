@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::sanitize;
-use crate::store::traces::{Span, SpanIdx, Trace};
+use crate::domain::trace::{Span, SpanIdx, Trace};
 use crate::ui::format::{self, NONE};
 use crate::ui::theme::Theme;
 
@@ -653,8 +653,8 @@ fn json_lines(v: &Value, indent: &str, out: &mut Vec<String>) {
 pub fn detail_lines<'a>(t: &Trace, s: &Span, redact: bool, theme: &Theme) -> Vec<Line<'a>> {
     let mut out: Vec<Line> = Vec::new();
     let kind = match s.kind {
-        crate::store::traces::SpanKind::Segment => "segment",
-        crate::store::traces::SpanKind::Subsegment => "subsegment",
+        crate::domain::trace::SpanKind::Segment => "segment",
+        crate::domain::trace::SpanKind::Subsegment => "subsegment",
     };
     let mut head = vec![TSpan::styled(sanitize::one_line(&s.name), span_style(s, theme).add_modifier(Modifier::BOLD))];
     head.push(TSpan::styled(
@@ -933,7 +933,7 @@ fn draw_detail(f: &mut Frame, area: Rect, t: &Trace, v: &mut SpanTreeView, theme
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::traces::Span;
+    use crate::domain::trace::Span;
 
     fn trace(n_children: usize, grandchildren: usize) -> Arc<Trace> {
         let mut spans = vec![Span::new("root", "root", 0.0, Some(100.0))];
