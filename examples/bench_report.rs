@@ -38,7 +38,7 @@ use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::{Since, Window};
 use nightjar::sources::cloudwatch::MetricsPoller;
 use nightjar::sources::demo::traces::big_trace_documents;
-use nightjar::sources::xray::parse::parse_trace;
+use nightjar::sources::spans::xray::parse_trace;
 use nightjar::store::{Store, Update};
 use nightjar::ui::app::App;
 use nightjar::ui::keymap::Keymap;

@@ -16,7 +16,7 @@ use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::{Since, Window};
 use nightjar::engine::demo_identity;
 use nightjar::sources::demo::DemoWorkload;
-use nightjar::sources::xray::parse::parse_trace;
+use nightjar::sources::spans::xray::parse_trace;
 use nightjar::store::alarms::{Alarm, AlarmState, AlarmTarget, AlarmsUpdate};
 use nightjar::store::logs::{LogGroups, LogsUpdate, QueryRun, QuerySpec};
 use nightjar::store::traces::{TraceList, TraceQuery, TraceRange, TraceSummary, TracesUpdate};

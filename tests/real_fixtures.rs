@@ -33,13 +33,13 @@ use nightjar::domain::insights::{
     GroupClass, InsightsSettings, QueryStatus, REDACTED, ResultTable, flatten_json, json_path, redact_cell,
     requested_fields,
 };
-use nightjar::domain::otel_spans;
 use nightjar::domain::pricing::{PriceTable, Tokens};
 use nightjar::domain::window::Window;
 use nightjar::sources::alarms::AlarmsPoller;
 use nightjar::sources::logs::{CwlBackend, LogsRunner, run_to_end};
 use nightjar::sources::xray::XraySource;
-use nightjar::sources::xray::parse::parse_trace;
+use nightjar::sources::spans::otel as otel_spans;
+use nightjar::sources::spans::xray::parse_trace;
 use nightjar::store::alarms::{AlarmState, AlarmTarget};
 use nightjar::store::logs::QuerySpec;
 use nightjar::domain::trace::{Span, SpanKind, Trace};

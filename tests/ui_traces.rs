@@ -11,7 +11,7 @@ use nightjar::sources::Command;
 use nightjar::sources::demo::DemoWorkload;
 use nightjar::sources::demo::traces::{DemoTraces, big_trace_documents};
 use nightjar::sources::xray::TraceRequest;
-use nightjar::sources::xray::parse::parse_trace;
+use nightjar::sources::spans::xray::parse_trace;
 use nightjar::store::traces::{TraceList, TraceQuery, TraceRange, TracesUpdate};
 use nightjar::store::{ErrorKind, SourceError, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;

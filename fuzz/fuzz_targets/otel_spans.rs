@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nightjar::domain::insights::{ResultTable, trace_id_forms};
-use nightjar::domain::otel_spans::{self, build_trace, traces_update};
+use nightjar::sources::spans::otel::{self as otel_spans, build_trace, traces_update};
 use nightjar::store::Update;
 use nightjar::store::traces::TracesUpdate;
 use nightjar_fuzz::{PRICES, check_trace, lines, render_trace};

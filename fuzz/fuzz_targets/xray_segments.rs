@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nightjar::sources::xray::parse::parse_trace;
+use nightjar::sources::spans::xray::parse_trace;
 use nightjar_fuzz::{PRICES, check_trace, lines, render_trace};
 
 fuzz_target!(|data: &[u8]| {

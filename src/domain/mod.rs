@@ -4,7 +4,6 @@ pub mod catalog;
 pub mod genai;
 pub mod genai_metrics;
 pub mod insights;
-pub mod otel_spans;
 pub mod pricelist;
 pub mod pricing;
 pub mod quotas;

@@ -807,7 +807,7 @@ impl<B: InsightsBackend> LogsRunner<B> {
         if let Purpose::TraceSpans { trace_id } = &run.spec.purpose
             && run.status == QueryStatus::Complete
             && let Some(mut u) =
-                crate::domain::otel_spans::traces_update(trace_id, &run.table, &self.health.region, &self.prices)
+                crate::sources::spans::otel::traces_update(trace_id, &run.table, &self.health.region, &self.prices)
         {
             if run.truncated.is_some()
                 && let Update::Traces(crate::store::traces::TracesUpdate::Fetched { traces, .. }) = &mut u

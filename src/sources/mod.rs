@@ -11,6 +11,7 @@ pub mod prices;
 pub mod quota_usage;
 pub mod quotas;
 pub mod runaway;
+pub mod spans;
 pub mod xray;
 
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The X-Ray trace source: GetTraceSummaries over a window (split into requests of at most 6 h,
 //! following NextToken) with an optional filter expression, and BatchGetTraces on demand (at
 //! most 5 ids a call, following NextToken, merging the pages of each trace), parsed into span
-//! trees by [`parse`].
+//! trees by [`super::spans::xray`].
 //!
 //! Windows are by **Event** time (`TimeRangeType=Event`, the trace's update time), not by TraceId:
 //! the GetTraceSummaries reference reads "Query trace summaries by TraceId (trace start time),
@@ -22,8 +22,6 @@
 //! source's health (via [`classify`]) and the last good list stays in the store; a failed list is
 //! retried with backoff.
 
-pub mod parse;
-
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
@@ -35,6 +33,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::Command;
 use super::aws::{self, ErrorContext, classify};
+use super::spans::xray::parse_trace;
 use crate::domain::genai;
 use crate::domain::pricing::PriceTable;
 use crate::domain::window::Window;
@@ -424,7 +423,7 @@ impl XraySource {
             for id in chunk {
                 match docs.remove(id) {
                     Some((d, limit)) if !d.is_empty() => {
-                        let mut t = parse::parse_trace(id, &self.region, &d, &self.pricing);
+                        let mut t = parse_trace(id, &self.region, &d, &self.pricing);
                         t.limit_exceeded = limit;
                         traces.push(t);
                     }

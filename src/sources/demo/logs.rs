@@ -1010,7 +1010,7 @@ mod tests {
         assert_eq!(a.rows.len(), 12);
         assert!(a.rows.iter().all(|r| r[2].1.contains("5759e988")));
         let s = trace_spans("5759e988bd862e3fe1be46a994272793");
-        let t = crate::domain::otel_spans::build_trace(
+        let t = crate::sources::spans::otel::build_trace(
             "5759e988bd862e3fe1be46a994272793",
             "us-east-1",
             s.rows.iter().map(|r| r[1].1.as_str()),

@@ -32,7 +32,8 @@ use super::rng::Rng;
 use super::story::{Story, phase};
 use crate::domain::pricing::{PriceTable, Tokens};
 use crate::sources::Command;
-use crate::sources::xray::{MAX_IDS_PER_CALL, Work, parse};
+use crate::sources::spans::xray::parse_trace;
+use crate::sources::xray::{MAX_IDS_PER_CALL, Work};
 use crate::domain::trace::Trace;
 use crate::store::traces::{TraceList, TraceQuery, TraceSummary, TracesUpdate};
 use crate::store::{ErrorKind, SourceError, SourceHealth, Update};
@@ -376,7 +377,7 @@ impl DemoTraces {
         let mut missing = Vec::new();
         for id in ids {
             match self.documents(id) {
-                Some(d) => traces.push(parse::parse_trace(id, DEMO_REGION, &d, &self.pricing)),
+                Some(d) => traces.push(parse_trace(id, DEMO_REGION, &d, &self.pricing)),
                 None => missing.push(id.clone()),
             }
         }

@@ -11,10 +11,10 @@
 
 use serde_json::{Map, Value};
 
-use super::insights::{ResultTable, trace_id_forms};
-use super::pricing::PriceTable;
+use crate::domain::insights::{ResultTable, trace_id_forms};
+use crate::domain::pricing::PriceTable;
+use crate::domain::trace::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace};
 use crate::store::Update;
-use super::trace::{Cause, Exception, Http, Span, SpanKind, StackFrame, Trace};
 use crate::store::traces::TracesUpdate;
 
 /// One span record, as read.
@@ -178,11 +178,11 @@ impl OtelSpan {
         if method.is_some() || url.is_some() || status.is_some() {
             s.http = Some(Http { method, url, status, ..Default::default() });
         }
-        s.genai = super::genai::normalise(self.attributes.iter().map(|(k, v)| (k.as_str(), v)), pricing);
+        s.genai = crate::domain::genai::normalise(self.attributes.iter().map(|(k, v)| (k.as_str(), v)), pricing);
         if s.genai.ttft_secs.is_none()
             && let Some(v) = self.attr("gen_ai.server.time_to_first_token")
         {
-            s.genai.ttft_secs = super::genai::server_ttft_secs(v, s.duration());
+            s.genai.ttft_secs = crate::domain::genai::server_ttft_secs(v, s.duration());
         }
         if !self.exceptions.is_empty() {
             s.cause = Some(Cause { exceptions: self.exceptions.clone(), ..Default::default() });
