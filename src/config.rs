@@ -46,7 +46,7 @@ pub struct FileConfig {
     /// The X-Ray annotation that holds the model id (default `model_id`, as the seed app sets).
     pub trace_model_annotation: Option<String>,
     /// Bedrock quotas per model (base id or as called): `[quotas."<model>"] tpm = …, rpm = …`.
-    pub quotas: Option<std::collections::BTreeMap<String, crate::store::views::Quota>>,
+    pub quotas: Option<std::collections::BTreeMap<String, crate::store::models::Quota>>,
     /// The runaway-loop watch: ceilings per caller and session, how often it runs.
     pub runaway: Option<RunawayFile>,
 }
@@ -252,7 +252,7 @@ pub struct Config {
     /// Capture the mouse.
     pub mouse: bool,
     /// Tokens- and requests-per-minute quotas per model, for the headroom column.
-    pub quotas: std::collections::BTreeMap<String, crate::store::views::Quota>,
+    pub quotas: std::collections::BTreeMap<String, crate::store::models::Quota>,
     /// Logs Insights settings (`[logs]`).
     pub insights: crate::domain::insights::InsightsSettings,
     /// The built-in presets with the config's `[queries.*]` laid over them.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod logging;
+pub mod present;
 pub mod report;
 pub mod sanitize;
 pub mod sources;

@@ -62,7 +62,7 @@ async fn seed_old_hour(cw: &aws_sdk_cloudwatch::Client, hour: i64) {
     support::put_metric_values(cw, ns, "InvocationLatency", &dims, hour + 600, &lat).await;
 }
 
-fn model(store: &Store) -> nightjar::store::views::ModelRow {
+fn model(store: &Store) -> nightjar::store::models::ModelRow {
     let rows = store.models();
     assert_eq!(rows.len(), 1, "{rows:#?}");
     rows.into_iter().next().unwrap()

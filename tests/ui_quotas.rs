@@ -9,7 +9,7 @@ use nightjar::engine::demo_identity;
 use nightjar::sources::demo::DemoWorkload;
 use nightjar::sources::quotas::{fallback_note, read_quota};
 use nightjar::store::quotas::{QuotaOrigin, RegionQuotas, ServiceQuotasUpdate};
-use nightjar::store::views::Quota;
+use nightjar::store::models::Quota;
 use nightjar::store::{ErrorKind, SourceError, SourceHealth, Store, Update};
 use nightjar::ui::panes::status_bar::{draw_message_line, draw_status};
 use nightjar::ui::theme::Theme;

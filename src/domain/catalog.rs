@@ -151,7 +151,7 @@ impl BedrockMetric {
         match self {
             Self::Latency => &["Average", "p50", "p90", "p99"],
             Self::TimeToFirstToken => &["p50", "p90"],
-            // emitted per request: the minute's Sum is its consumption (store::views::TPM_QUOTA_STAT)
+            // emitted per request: the minute's Sum is its consumption (store::models::TPM_QUOTA_STAT)
             _ => &["Sum"],
         }
     }

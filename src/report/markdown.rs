@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
 use crate::store::alarms::AlarmState;
-use crate::store::views::ModelRow;
+use crate::store::models::ModelRow;
 use crate::ui::format::{self, NONE};
 
 /// Escape text for a Markdown table cell (and keep it on one line, sanitised).

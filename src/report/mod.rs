@@ -52,7 +52,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
                 })),
                 "quota_pct": m.quota_pct,
                 // what quota_pct is: per minute, whatever the window's period
-                "quota_basis": m.quota_pct.map(|_| crate::store::views::quota_basis(store.period)),
+                "quota_basis": m.quota_pct.map(|_| crate::present::views::quota_basis(store.period)),
                 "quota": quotas::model_json(store, &m.region, &m.model_id),
                 // the last 7 days of the quota this id counts against (with the other ids on it)
                 "quota_7d": store.usage_group_of(&m.region, &m.model_id).map(|g| json!({
@@ -316,7 +316,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
     }
     let headroom = quotas::text_lines(store);
     if !headroom.is_empty() {
-        out.push_str(&format!("\nQuota headroom ({}):\n", crate::store::views::quota_basis(store.period)));
+        out.push_str(&format!("\nQuota headroom ({}):\n", crate::present::views::quota_basis(store.period)));
         for l in headroom.iter().flat_map(|l| wrap(l, 78)) {
             out.push_str(&format!("  {l}\n"));
         }

@@ -186,7 +186,7 @@ pub fn summary(q: &EffectiveQuota) -> String {
 }
 
 /// For a model's charts: `  quota 95% of TPM 400k (Service Quotas)`; empty without a quota.
-pub fn detail_label(store: &Store, row: &crate::store::views::ModelRow) -> String {
+pub fn detail_label(store: &Store, row: &crate::store::models::ModelRow) -> String {
     match store.effective_quota(&row.region, &row.model_id) {
         Some(q) => format!(
             "  quota {} of {}",

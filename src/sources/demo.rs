@@ -50,13 +50,13 @@ use crate::store::{MetricsUpdate, SeriesKey};
 
 /// The region every demo series is in.
 /// The demo account's Bedrock quotas per model (tokens and requests per minute).
-pub fn quotas() -> Vec<(String, crate::store::views::Quota)> {
+pub fn quotas() -> Vec<(String, crate::store::models::Quota)> {
     generate::MODELS
         .iter()
         .map(|p| {
             (
                 p.id.to_string(),
-                crate::store::views::Quota { tpm: Some(p.tpm_quota), rpm: Some((p.rate * 4.0).max(10.0)) },
+                crate::store::models::Quota { tpm: Some(p.tpm_quota), rpm: Some((p.rate * 4.0).max(10.0)) },
             )
         })
         .collect()
@@ -267,7 +267,7 @@ mod tests {
         store
     }
 
-    fn row(store: &Store, model: &str) -> crate::store::views::ModelRow {
+    fn row(store: &Store, model: &str) -> crate::store::models::ModelRow {
         store.models().into_iter().find(|r| r.model_id == model).unwrap_or_else(|| panic!("no row for {model}"))
     }
 

@@ -5,6 +5,7 @@ pub mod alarms;
 pub mod headline;
 pub mod health;
 pub mod logs;
+pub mod models;
 pub mod pipeline;
 pub mod prices;
 pub mod quota_usage;
@@ -16,7 +17,6 @@ pub mod snapshot;
 pub mod traces;
 pub mod triage;
 pub mod update;
-pub mod views;
 
 use std::collections::BTreeMap;
 
@@ -43,7 +43,7 @@ pub struct Store {
     series: BTreeMap<SeriesKey, Series>,
     health: BTreeMap<String, SourceHealth>,
     /// Bedrock quotas per model, from the config (for the headroom column).
-    pub quotas: BTreeMap<String, views::Quota>,
+    pub quotas: BTreeMap<String, models::Quota>,
     /// The account's Bedrock quotas per region, from Service Quotas (the config's win).
     pub service_quotas: quotas::ServiceQuotas,
     /// The last 7 days of quota use per region (the quota view).

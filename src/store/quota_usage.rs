@@ -5,7 +5,7 @@
 //!
 //! What is kept is what CloudWatch answered (`sources::quota_usage`): per CloudWatch `ModelId`,
 //! 5-minute `Sum`s of `EstimatedTPMQuotaUsage` (the metric is emitted per request, so a period's
-//! Sum is its consumption, see [`super::views::TPM_QUOTA_STAT`]) and of invocations plus
+//! Sum is its consumption, see [`super::models::TPM_QUOTA_STAT`]) and of invocations plus
 //! throttles. Every figure made from them is per minute: a period's Sum divided by the minutes it
 //! covers, i.e. that period's per-minute average. So "p90" is the 90th percentile (nearest rank)
 //! of those per-minute averages over the periods with traffic, and "peak" is the busiest period's;
@@ -363,7 +363,7 @@ mod tests {
     use super::*;
     use crate::store::Update;
     use crate::store::prices::{InferenceProfile, InferenceProfilesUpdate};
-    use crate::store::views::Quota;
+    use crate::store::models::Quota;
 
     const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
     const R: &str = "us-east-1";

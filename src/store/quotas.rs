@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Store;
-use super::views::Quota;
+use super::models::Quota;
 pub use crate::domain::quotas::{ModelKey, QuotaKind, QuotaScope};
 use crate::domain::quotas::{id_key, id_scope, key_matches};
 

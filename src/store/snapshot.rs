@@ -29,7 +29,7 @@ pub struct Snapshot {
     pub rules: super::rules::RulesState,
     pub alarms: Vec<super::alarms::Alarm>,
     #[serde(default)]
-    pub quotas: std::collections::BTreeMap<String, super::views::Quota>,
+    pub quotas: std::collections::BTreeMap<String, super::models::Quota>,
     /// Service Quotas' Bedrock quotas per region (absent from older snapshots).
     #[serde(default)]
     pub service_quotas: super::quotas::ServiceQuotas,

@@ -14,7 +14,7 @@ use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
 use crate::store::Store;
-use crate::store::views::{ModelGroup, split_models};
+use crate::present::views::{ModelGroup, split_models};
 use crate::ui::format;
 use crate::ui::theme::Theme;
 

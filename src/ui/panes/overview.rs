@@ -22,7 +22,7 @@ use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
 use crate::store::Store;
 use crate::store::triage::Suspect;
-use crate::store::views::{ModelGroup, Signal};
+use crate::present::views::{ModelGroup, Signal};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
 use crate::ui::format::{self, NONE};
@@ -401,7 +401,7 @@ fn level_of(s: crate::domain::genai_metrics::Severity) -> Level {
 }
 
 /// The quality line: the Pipeline pane's sentence on faithfulness, then the other scores.
-fn quality_line(store: &Store, ov: &crate::store::views::Overview, theme: &Theme) -> Line<'static> {
+fn quality_line(store: &Store, ov: &crate::present::views::Overview, theme: &Theme) -> Line<'static> {
     let mut quality = ov.quality.clone();
     // faithfulness first: it is the score the seed application alarms on
     quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
@@ -456,7 +456,7 @@ fn rule_threshold(store: &Store, b: crate::domain::rules::BedrockSignal) -> Opti
         .and_then(|r| r.threshold)
 }
 
-fn signal_views<'a>(store: &Store, ov: &'a crate::store::views::Overview) -> Vec<SignalView<'a>> {
+fn signal_views<'a>(store: &Store, ov: &'a crate::present::views::Overview) -> Vec<SignalView<'a>> {
     use crate::domain::rules::BedrockSignal as B;
     let worst = |sig: &Signal, f: fn(f64) -> String| match (&sig.worst_model, sig.worst_value) {
         (Some(m), Some(v)) => format!("{} {}", short_model_name(m), f(v)),
@@ -553,7 +553,7 @@ fn draw_sparklines(
     f: &mut Frame,
     area: Rect,
     store: &Store,
-    ov: &crate::store::views::Overview,
+    ov: &crate::present::views::Overview,
     theme: &Theme,
     borders: Borders,
 ) {
@@ -592,7 +592,7 @@ fn draw_signal_charts(
     f: &mut Frame,
     area: Rect,
     store: &Store,
-    ov: &crate::store::views::Overview,
+    ov: &crate::present::views::Overview,
     theme: &Theme,
     view: Window,
 ) {

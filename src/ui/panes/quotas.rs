@@ -81,7 +81,7 @@ fn utc_offset(at: i64) -> i64 {
 }
 
 /// The live headroom of the group's ids (the Models pane's `Quota`), the largest.
-fn now_pct(store: &Store, g: &UsageGroup, rows: &[crate::store::views::ModelRow]) -> Option<f64> {
+fn now_pct(store: &Store, g: &UsageGroup, rows: &[crate::store::models::ModelRow]) -> Option<f64> {
     rows.iter()
         .filter(|r| r.region == g.region && g.members.iter().any(|m| m.model_id == r.model_id))
         .filter_map(|r| r.quota_pct)

@@ -1,0 +1,11 @@
+//! The presentation layer, between the store and the two outputs (`ui`, the terminal; `report`,
+//! `--once` and the saved incident report): read models built from `&Store` (the Overview's
+//! signals and model groups), formatting, and the sentences and labels both outputs print. It
+//! depends on `store` and `domain` only; `ui` and `report` depend on it and never on each other,
+//! so a pane's wording cannot change the `--once` output unnoticed.
+//!
+//! Read models are inherent methods on [`crate::store::Store`] written here (`store.overview()`):
+//! Rust lets a crate add `impl Store` blocks in any of its modules, so callers read them as
+//! before. The store's own code (state and `apply`) never calls them.
+
+pub mod views;
