@@ -8,5 +8,6 @@ pub mod pricelist;
 pub mod pricing;
 pub mod quotas;
 pub mod rules;
+pub mod stats;
 pub mod trace;
 pub mod window;

@@ -11,7 +11,7 @@
 use super::Store;
 use super::pipeline::{Sentence, Unit};
 use super::rules::Culprit;
-use super::triage::Suspect;
+use crate::present::triage::Suspect;
 use crate::domain::catalog::short_model_name;
 use crate::domain::genai_metrics::Severity;
 use crate::domain::rules::{BedrockSignal, Severity as RuleSeverity};

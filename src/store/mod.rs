@@ -15,7 +15,6 @@ pub mod runaway;
 pub mod series;
 pub mod snapshot;
 pub mod traces;
-pub mod triage;
 pub mod update;
 
 use std::collections::BTreeMap;

@@ -323,7 +323,7 @@ impl Store {
                     if baseline.len() < 4 {
                         continue;
                     }
-                    let (median, sigma) = crate::store::triage::robust_sigma(&baseline);
+                    let (median, sigma) = crate::domain::stats::robust_sigma(&baseline);
                     let down = if r.two_sided { last < median } else { below };
                     let edge = if down { median - r.band * sigma } else { median + r.band * sigma };
                     let beyond = |v: f64| if down { v < edge } else { v > edge };
@@ -391,7 +391,7 @@ impl Store {
                 if baseline.len() < 4 {
                     return Eval { breaching_now: false, fires: false, value: Some(last), breaching: 0 };
                 }
-                let (median, sigma) = crate::store::triage::robust_sigma(&baseline);
+                let (median, sigma) = crate::domain::stats::robust_sigma(&baseline);
                 let dev = last - median;
                 let out = if r.two_sided {
                     dev.abs() > r.band * sigma

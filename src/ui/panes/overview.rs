@@ -21,7 +21,7 @@ use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
 use crate::store::Store;
-use crate::store::triage::Suspect;
+use crate::present::triage::Suspect;
 use crate::present::views::{ModelGroup, Signal};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;

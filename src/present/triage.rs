@@ -2,8 +2,9 @@
 //! (the previous hour, and the same time yesterday when the store has it), with a robust score —
 //! median and MAD, not mean and σ — so one earlier spike does not hide the next.
 
-use super::{SeriesKey, Store};
 use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, is_additive, short_model_name};
+use crate::domain::stats::{median, robust_sigma};
+use crate::store::{SeriesKey, Store};
 
 /// Minutes that count as "recent".
 pub const RECENT_MINUTES: i64 = 5;
@@ -30,28 +31,6 @@ pub struct Suspect {
     /// "TPM quota usage 7× baseline"): the summary's middle.
     #[serde(default)]
     pub phrases: Vec<String>,
-}
-
-pub fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n == 0 {
-        0.0
-    } else if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
-
-/// Median and a robust standard deviation (1.4826 × MAD), floored at 5 % of the median so a
-/// perfectly flat baseline does not make every wobble infinite.
-pub fn robust_sigma(v: &[f64]) -> (f64, f64) {
-    let m = median(v);
-    let dev: Vec<f64> = v.iter().map(|x| (x - m).abs()).collect();
-    let mad = median(&dev);
-    (m, (1.4826 * mad).max(0.05 * m.abs()).max(1e-9))
 }
 
 /// Whether a rise is good news for this metric (quality scores, successes).
@@ -290,18 +269,6 @@ mod tests {
     use crate::store::{MetricsUpdate, Update};
 
     const T0: i64 = 1_800_000_000;
-
-    #[test]
-    fn robust_statistics() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
-        // one earlier spike barely moves the robust sigma
-        let mut v = vec![10.0; 30];
-        v[5] = 1000.0;
-        let (m, s) = robust_sigma(&v);
-        assert_eq!(m, 10.0);
-        assert!((s - 0.5).abs() < 1e-9, "{s}");
-    }
 
     #[test]
     fn with_several_regions_a_suspect_says_where() {
