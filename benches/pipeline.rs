@@ -7,7 +7,7 @@ use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Since;
 use nightjar::engine::demo_identity;
 use nightjar::sources::demo::DemoWorkload;
-use nightjar::store::pipeline::PanelId;
+use nightjar::present::panels::PanelId;
 use nightjar::store::{SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
 use nightjar::ui::app::App;

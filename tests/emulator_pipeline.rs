@@ -16,7 +16,7 @@ use nightjar::domain::catalog::DEFAULT_CUSTOM_NAMESPACES;
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Since;
 use nightjar::sources::cloudwatch::MetricsPoller;
-use nightjar::store::pipeline::{Panel, PanelId};
+use nightjar::present::panels::{Panel, PanelId};
 use nightjar::store::{Store, Update};
 use nightjar::ui::panes::panel_board::sentence_text;
 

@@ -7,7 +7,7 @@ mod ui_common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Window;
-use nightjar::store::pipeline::PanelId;
+use nightjar::present::panels::PanelId;
 use nightjar::store::{Identity, MetricsUpdate, SeriesKey, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
 use nightjar::ui::app::App;

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::store::Store;
-use crate::store::pipeline::PanelId;
+use crate::present::panels::PanelId;
 use crate::ui::panes::panel_board::sentence_text;
 
 fn severity_name(s: crate::domain::genai_metrics::Severity) -> &'static str {

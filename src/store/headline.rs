@@ -9,7 +9,7 @@
 //! nothing firing, the top suspect; with neither, that all is quiet.
 
 use super::Store;
-use super::pipeline::{Sentence, Unit};
+use crate::present::sentence::{Sentence, Unit};
 use super::rules::Culprit;
 use crate::present::triage::Suspect;
 use crate::domain::catalog::short_model_name;
@@ -189,7 +189,7 @@ mod tests {
     const T0: i64 = 1_800_000_000;
 
     fn text(s: &Sentence) -> String {
-        use crate::store::pipeline::Part;
+        use crate::present::sentence::Part;
         s.parts
             .iter()
             .map(|p| match p {

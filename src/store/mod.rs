@@ -6,7 +6,6 @@ pub mod headline;
 pub mod health;
 pub mod logs;
 pub mod models;
-pub mod pipeline;
 pub mod prices;
 pub mod quota_usage;
 pub mod quotas;

@@ -313,7 +313,7 @@ mod tests {
     use crate::domain::genai_metrics::Severity;
     use crate::domain::pricing::PriceTable;
     use crate::domain::window::Since;
-    use crate::store::pipeline::PanelId;
+    use crate::present::panels::PanelId;
     use crate::store::{Store, Update};
 
     const LAUNCH: i64 = 1_767_225_600;

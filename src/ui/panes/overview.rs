@@ -407,7 +407,7 @@ fn quality_line(store: &Store, ov: &crate::present::views::Overview, theme: &The
     quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
     let mut spans = vec![Span::styled(format!("{:<LABEL_W$}", "Quality"), theme.header())];
     // the Pipeline pane's sentence first: the score that matters, its line, and since when
-    if let Some(h) = store.panel(crate::store::pipeline::PanelId::Quality).headline {
+    if let Some(h) = store.panel(crate::present::panels::PanelId::Quality).headline {
         spans.extend(super::panel_board::sentence_spans(&h, theme));
         spans.push(Span::raw("  "));
         quality.retain(|q| q.key.metric != "Faithfulness");

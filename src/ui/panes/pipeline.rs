@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 
 use super::panel_board::BoardState;
 use crate::store::Store;
-use crate::store::pipeline::PanelId;
+use crate::present::panels::PanelId;
 use crate::ui::action::Action;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 
