@@ -8,6 +8,7 @@
 //! Rust lets a crate add `impl Store` blocks in any of its modules, so callers read them as
 //! before. The store's own code (state and `apply`) never calls them.
 
+pub mod headline;
 pub mod panels;
 pub mod sentence;
 pub mod triage;

@@ -2,7 +2,6 @@
 //! Sources send [`Update`]s; the UI loop applies them and panes read from `&Store`.
 
 pub mod alarms;
-pub mod headline;
 pub mod health;
 pub mod logs;
 pub mod models;

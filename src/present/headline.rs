@@ -8,10 +8,10 @@
 //! shows as many as fit on the line. With no model to name, a firing rule says itself; with
 //! nothing firing, the top suspect; with neither, that all is quiet.
 
-use super::Store;
 use crate::present::sentence::{Sentence, Unit};
-use super::rules::Culprit;
 use crate::present::triage::Suspect;
+use crate::store::Store;
+use crate::store::rules::Culprit;
 use crate::domain::catalog::short_model_name;
 use crate::domain::genai_metrics::Severity;
 use crate::domain::rules::{BedrockSignal, Severity as RuleSeverity};
