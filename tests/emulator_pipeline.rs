@@ -18,7 +18,7 @@ use nightjar::domain::window::Since;
 use nightjar::sources::cloudwatch::MetricsPoller;
 use nightjar::present::panels::{Panel, PanelId};
 use nightjar::store::{Store, Update};
-use nightjar::ui::panes::panel_board::sentence_text;
+use nightjar::present::sentence::sentence_text;
 
 /// One planted metric and the window figure CloudWatch must give for it.
 #[derive(Debug, Clone)]

@@ -8,8 +8,13 @@
 //! Rust lets a crate add `impl Store` blocks in any of its modules, so callers read them as
 //! before. The store's own code (state and `apply`) never calls them.
 
+pub mod culprits;
+pub mod format;
 pub mod headline;
+pub mod logs;
 pub mod panels;
+pub mod quotas;
+pub mod runaway;
 pub mod sentence;
 pub mod triage;
 pub mod views;

@@ -422,6 +422,12 @@ impl Store {
     }
 }
 
+/// The window's length as the header and the reports say it: `1h`, `3d`.
+pub fn since_label(store: &Store) -> String {
+    let secs = store.window.secs();
+    if secs <= 0 { "1h".into() } else { crate::domain::window::Since::from_secs(secs).to_string() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

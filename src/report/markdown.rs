@@ -8,7 +8,7 @@ use crate::domain::catalog::short_model_name;
 use crate::store::Store;
 use crate::store::alarms::AlarmState;
 use crate::store::models::ModelRow;
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 
 /// Escape text for a Markdown table cell (and keep it on one line, sanitised).
 pub fn cell(s: &str) -> String {
@@ -30,7 +30,7 @@ pub fn render(store: &Store, generated_at: i64) -> String {
         "| Window | {} → {} ({}) |",
         format::rfc3339(store.window.start),
         format::rfc3339(store.window.end),
-        crate::ui::panes::overview::since_label(store)
+        crate::present::views::since_label(store)
     );
     let account = id.account.clone().unwrap_or_else(|| "unknown".into());
     if id.accounts.is_empty() {
@@ -205,7 +205,7 @@ fn queries(store: &Store, md: &mut String) {
             format::rfc3339(run.spec.window.start),
             format::rfc3339(run.spec.window.end),
             cell(&run.spec.groups.join(", ")),
-            cell(&crate::ui::panes::logs::stats_line(run))
+            cell(&crate::present::logs::stats_line(run))
         );
         let text = crate::sanitize::multi_line(&run.spec.query).replace("```", "'''");
         let _ = writeln!(md, "```\n{}\n```\n", text.trim_end());

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 
 /// The JSON report. Counts are totals over the window; unknown values are `null`.
 pub fn json(store: &Store, generated_at: i64) -> Value {
@@ -188,7 +188,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
         &format!(
             "nightjar {when} · {account} · {} · last {}",
             id.regions.join(","),
-            crate::ui::panes::overview::since_label(store)
+            crate::present::views::since_label(store)
         ),
         80,
     ));
@@ -224,7 +224,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             ));
             out.push('\n');
             for c in r.culprits.iter().take(3) {
-                out.push_str(&format::clip(&format!("    {}", culprits::compact(c)), 80));
+                out.push_str(&format::clip(&format!("    {}", crate::present::culprits::compact(c)), 80));
                 out.push('\n');
             }
         }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::store::Store;
 use crate::present::panels::PanelId;
-use crate::ui::panes::panel_board::sentence_text;
+use crate::present::sentence::sentence_text;
 
 fn severity_name(s: crate::domain::genai_metrics::Severity) -> &'static str {
     use crate::domain::genai_metrics::Severity::*;

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
 use crate::store::quota_usage::{UsageGroup, WeekStats};
-use crate::store::quotas::{EffectiveQuota, QuotaLimit};
-use crate::ui::format;
+use crate::present::format;
+use crate::present::quotas::summary;
+use crate::store::quotas::QuotaLimit;
 
 /// `{"tpm": 400000, "tpm_source": "service-quotas", "tpm_quota": "On-demand … for …", "rpm": …}`,
 /// or `null` when the model has no quota from either.
@@ -170,33 +171,6 @@ pub fn usage_text_lines(store: &Store) -> Vec<String> {
         .collect()
 }
 
-/// `TPM 400k (Service Quotas) · RPM 100 (config)`
-pub fn summary(q: &EffectiveQuota) -> String {
-    let part = |name: &str, l: &Option<QuotaLimit>| {
-        l.as_ref().map(|l| {
-            let from = match l.origin {
-                crate::store::quotas::QuotaOrigin::Config => "config",
-                crate::store::quotas::QuotaOrigin::ServiceQuotas => "Service Quotas",
-                crate::store::quotas::QuotaOrigin::ServiceQuotasDefault => "AWS default",
-            };
-            format!("{name} {} ({from})", format::count(l.value))
-        })
-    };
-    [part("TPM", &q.tpm), part("RPM", &q.rpm)].into_iter().flatten().collect::<Vec<_>>().join(" · ")
-}
-
-/// For a model's charts: `  quota 95% of TPM 400k (Service Quotas)`; empty without a quota.
-pub fn detail_label(store: &Store, row: &crate::store::models::ModelRow) -> String {
-    match store.effective_quota(&row.region, &row.model_id) {
-        Some(q) => format!(
-            "  quota {} of {}",
-            row.quota_pct.map(|p| format!("{p:.0}%")).unwrap_or_else(|| format::NONE.into()),
-            summary(&q)
-        ),
-        None => String::new(),
-    }
-}
-
 /// The text report's lines (unindented): each model with a quota, fullest first, its headroom
 /// and what it is measured against.
 pub fn text_lines(store: &Store) -> Vec<String> {
@@ -212,20 +186,4 @@ pub fn text_lines(store: &Store) -> Vec<String> {
         .collect();
     rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     rows.into_iter().map(|(_, l)| l).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::quotas::{QuotaOrigin, QuotaScope};
-
-    #[test]
-    fn summary_names_where_each_figure_came_from() {
-        let l = |value, origin| Some(QuotaLimit { value, origin, quota_name: None, quota_code: None });
-        let q = EffectiveQuota { tpm: l(400_000.0, QuotaOrigin::ServiceQuotas), rpm: l(100.0, QuotaOrigin::Config) };
-        assert_eq!(summary(&q), "TPM 400k (Service Quotas) · RPM 100 (config)");
-        let q = EffectiveQuota { tpm: None, rpm: l(2000.0, QuotaOrigin::ServiceQuotas) };
-        assert_eq!(summary(&q), "RPM 2.0k (Service Quotas)");
-        assert_eq!(QuotaScope::CrossRegion.as_str(), "cross_region");
-    }
 }

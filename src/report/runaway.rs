@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
+use crate::present::runaway::{figures, usd_text};
 use crate::store::runaway::{Entry, Kind, KindState, RunawayState, compact};
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 
 /// The entries worth reporting: over a ceiling now, or at some minute of the window.
 pub fn reported(r: &RunawayState) -> Vec<&Entry> {
@@ -70,31 +71,6 @@ pub fn watch_json(store: &Store) -> Value {
 /// `250k tokens/min or $1.00/min`
 pub fn ceiling_text(r: &RunawayState) -> String {
     format!("{} tokens/min or {}/min", compact(r.settings.tokens_per_min), format::usd(r.settings.usd_per_min))
-}
-
-/// `$3.52` or `no price` (never $0 for unpriced tokens); `≥` when part of the tokens had none.
-pub fn usd_text(e: &Entry, v: Option<f64>) -> String {
-    match v {
-        Some(u) if e.unpriced => format!("≥{}", format::usd(u)),
-        Some(u) => format::usd(u),
-        None => "no price".into(),
-    }
-}
-
-/// `1.5M tokens/min, $6.55/min, over since 10:51 (peak 1.9M, $8.20)`
-pub fn figures(e: &Entry) -> String {
-    let state = match (e.over_now, e.over_since) {
-        (true, Some(t)) => format!(", over since {}", format::hhmm(t)),
-        (false, Some(t)) => format!(", was over at {}", format::hhmm(t)),
-        _ => String::new(),
-    };
-    format!(
-        "{} tokens/min, {}/min{state} (peak {}, {})",
-        format::count(e.latest_tokens),
-        usd_text(e, e.latest_usd),
-        format::count(e.peak_tokens),
-        usd_text(e, e.peak_usd)
-    )
 }
 
 /// The text report's section, at most 80 columns (empty when the watch is off and never ran).

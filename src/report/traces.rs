@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::markdown::cell;
 use crate::domain::catalog::short_model_name;
 use crate::store::Store;
-use crate::ui::format;
+use crate::present::format;
 
 /// Empty when no trace list has arrived.
 pub fn markdown(store: &Store) -> String {

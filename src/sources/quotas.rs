@@ -595,7 +595,7 @@ mod tests {
         assert_eq!(eff.rpm.as_ref().map(|t| (t.value, t.origin)), Some((400.0, QuotaOrigin::ServiceQuotas)));
         let cross = store.effective_quota("us-east-1", &format!("us.{haiku}")).unwrap();
         assert_eq!(cross.rpm.map(|r| (r.value, r.origin)), Some((800.0, QuotaOrigin::ServiceQuotasDefault)));
-        assert_eq!(crate::report::quotas::summary(&eff), "TPM 2.0M (AWS default) · RPM 400 (Service Quotas)");
+        assert_eq!(crate::present::quotas::summary(&eff), "TPM 2.0M (AWS default) · RPM 400 (Service Quotas)");
     }
 
     #[tokio::test]

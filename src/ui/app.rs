@@ -159,8 +159,8 @@ impl App {
                 self.flash = Some(match w {
                     Some(w) => format!(
                         "range {} → {} (polling that range)",
-                        super::format::hhmm(w.start),
-                        super::format::hhmm(w.end)
+                        crate::present::format::hhmm(w.start),
+                        crate::present::format::hhmm(w.end)
                     ),
                     None => "back to live".into(),
                 });
@@ -179,7 +179,7 @@ impl App {
                         self.theme = th.for_depth(super::theme::ColorDepth::from_env());
                         self.theme.ascii = ascii;
                         self.theme.ascii_charts |= charts;
-                        super::format::set_ascii(self.theme.ascii_charts);
+                        crate::present::format::set_ascii(self.theme.ascii_charts);
                         self.flash = Some(format!("theme {t}"));
                     }
                     Err(e) => self.flash = Some(e),
@@ -200,7 +200,7 @@ impl App {
             Cmd::Quotas => self.apply(Outcome::Goto(PaneKind::Models, Intent::OpenQuotas), store),
             Cmd::Freeze => self.toggle_freeze(),
             Cmd::Utc(utc) => {
-                super::format::set_local(!utc);
+                crate::present::format::set_local(!utc);
                 self.flash = Some(if utc { "times in UTC".into() } else { "times in local time".into() });
                 Effect::Redraw
             }
@@ -381,9 +381,9 @@ impl App {
             }
             Action::Freeze => self.toggle_freeze(),
             Action::ToggleUtc => {
-                super::format::set_local(!super::format::is_local());
+                crate::present::format::set_local(!crate::present::format::is_local());
                 self.flash =
-                    Some(if super::format::is_local() { "times in local time".into() } else { "times in UTC".into() });
+                    Some(if crate::present::format::is_local() { "times in local time".into() } else { "times in UTC".into() });
                 Effect::Redraw
             }
             Action::ZoomIn | Action::ZoomOut | Action::PanLeft | Action::PanRight | Action::ZoomReset => {
@@ -433,7 +433,7 @@ impl App {
                     // nothing answers in a reopened snapshot: say so rather than wait in silence
                     self.flash = Some(format!(
                         "a reopened snapshot (saved {} UTC) polls and queries nothing",
-                        crate::ui::format::hhmm(at)
+                        crate::present::format::hhmm(at)
                     ));
                     return Effect::Redraw;
                 }
@@ -484,9 +484,9 @@ impl App {
                 // window can be a little wider than the one typed
                 let w = store.window;
                 let shown = if w.start <= r.start && w.end >= r.end && w.secs() < r.secs() + 7200 { w } else { r };
-                format!("{}–{}", super::format::hhmm(shown.start), super::format::hhmm(shown.end))
+                format!("{}–{}", crate::present::format::hhmm(shown.start), crate::present::format::hhmm(shown.end))
             }
-            None => format!("last {}", super::panes::overview::since_label(store)),
+            None => format!("last {}", crate::present::views::since_label(store)),
         };
         self.tab_hits = status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);
         let view = self.view(store);
@@ -494,7 +494,7 @@ impl App {
         self.panes[self.current].draw(f, body, &ctx);
         let frozen = self
             .frozen_at
-            .map(|t| format!("REPLAY of {}", crate::ui::format::rfc3339(t)))
+            .map(|t| format!("REPLAY of {}", crate::present::format::rfc3339(t)))
             .or_else(|| self.frozen.then(|| "FROZEN (F resumes)".to_string()));
         status_bar::draw_status(f, status, store, now, frozen.as_deref(), &self.theme);
         let hints = match &self.flash {

@@ -5,7 +5,6 @@ pub mod action;
 pub mod app;
 pub mod command;
 pub mod filter;
-pub mod format;
 pub mod keymap;
 pub mod pane;
 pub mod panes;

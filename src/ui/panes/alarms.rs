@@ -26,7 +26,7 @@ use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
 use crate::store::runaway::{Entry, Kind};
 use crate::ui::action::Action;
-use crate::ui::format;
+use crate::present::format;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 
@@ -212,7 +212,7 @@ impl Pane for AlarmsPane {
                 if let Some(Item::Rule(r)) = items.get(self.selected)
                     && let Some(c) = r.culprits.first()
                 {
-                    let filter = crate::report::culprits::trace_filter(c, store.traces.model_annotation());
+                    let filter = crate::present::culprits::trace_filter(c, store.traces.model_annotation());
                     // from five minutes before it began, like the rule's own window below
                     let window = crate::domain::window::Window { start: c.since - 300, end: store.window.end };
                     return Outcome::Goto(
@@ -278,8 +278,8 @@ impl Pane for AlarmsPane {
 /// The culprits of a rule in a list cell: the worst one, and how many more.
 fn culprit_cell(r: &RuleStatus) -> String {
     match r.culprits.split_first() {
-        Some((c, [])) => crate::report::culprits::compact(c),
-        Some((c, rest)) => format!("{} +{}", crate::report::culprits::compact(c), rest.len()),
+        Some((c, [])) => crate::present::culprits::compact(c),
+        Some((c, rest)) => format!("{} +{}", crate::present::culprits::compact(c), rest.len()),
         None => String::new(),
     }
 }
@@ -401,7 +401,7 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 t.muted(),
             ));
             if !r.culprits.is_empty() {
-                let named: Vec<String> = r.culprits.iter().map(crate::report::culprits::compact).collect();
+                let named: Vec<String> = r.culprits.iter().map(crate::present::culprits::compact).collect();
                 let what = match r.culprits[0].signal {
                     crate::domain::rules::BedrockSignal::ThrottlePct => "its throttled traces",
                     crate::domain::rules::BedrockSignal::ErrorPct => "its failed traces",
@@ -748,7 +748,7 @@ fn draw_runaway_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, e: &Entry) {
         Span::styled(format!("{} ", e.kind.as_str()), t.level(runaway_level(e))),
         Span::raw(crate::sanitize::one_line(&e.id)),
     ])];
-    lines.push(Line::raw(crate::report::runaway::figures(e)));
+    lines.push(Line::raw(crate::present::runaway::figures(e)));
     if let Some(w) = r.kind(e.kind).window {
         let minutes: Vec<Option<f64>> = (w.start / 60..w.end / 60)
             .map(|m| e.minutes.iter().find(|x| x.minute == m * 60).map(|x| x.tokens))
@@ -812,7 +812,7 @@ pub fn banner(store: &Store, theme: &Theme, width: u16) -> Option<Line<'static>>
     for r in rules.iter().take(4) {
         let name = format!(" {} ", r.name);
         let plain = format!("{} {} ", value_text(r.value), r.condition);
-        let named = r.culprits.first().map(|c| format!("{} ", crate::report::culprits::compact(c)));
+        let named = r.culprits.first().map(|c| format!("{} ", crate::present::culprits::compact(c)));
         let n = name.chars().count();
         let what = match named {
             Some(c) if used + n + c.chars().count() <= width as usize => c,

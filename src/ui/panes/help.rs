@@ -40,7 +40,7 @@ pub fn draw(f: &mut Frame, area: Rect, keymap: &Keymap, panes: &[&str], theme: &
     let [popup] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(popup);
     let fmt = |(k, d): &(String, String)| {
         vec![
-            Span::styled(format!("{:>key_w$}", crate::ui::format::clip(k, key_w)), theme.accent()),
+            Span::styled(format!("{:>key_w$}", crate::present::format::clip(k, key_w)), theme.accent()),
             Span::raw("  "),
             Span::styled(format!("{d:<desc_w$}"), theme.text()),
         ]

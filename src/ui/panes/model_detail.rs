@@ -15,7 +15,7 @@ use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
 use crate::store::Store;
 use crate::present::views::{ModelGroup, split_models};
-use crate::ui::format;
+use crate::present::format;
 use crate::ui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     let title = crate::sanitize::one_line(&format!(
         "{} · {what} · last {} · Esc back",
         state.model_id,
-        super::overview::since_label(store)
+        crate::present::views::since_label(store)
     ));
     let Some(group) = group else {
         draw_message(f, area, &title, vec![Line::styled("No data for this model in the window.", theme.warn())], theme);
@@ -153,7 +153,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
         }),
         // where the price came from: config, price-list or built-in
         Span::styled(row.price_source.map(|s| format!(" {}", s.as_str())).unwrap_or_default(), theme.muted()),
-        Span::styled(crate::report::quotas::detail_label(store, row), theme.muted()),
+        Span::styled(crate::present::quotas::detail_label(store, row), theme.muted()),
         Span::styled(profile_label(store, &state.model_id), theme.muted()),
     ]);
     f.render_widget(Paragraph::new(line).block(block(&title, theme, true)), summary);

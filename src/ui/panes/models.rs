@@ -21,7 +21,7 @@ use crate::store::Store;
 use crate::present::views::ModelGroup;
 use crate::store::models::ModelRow;
 use crate::ui::action::Action;
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 

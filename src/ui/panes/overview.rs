@@ -22,10 +22,10 @@ use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
 use crate::store::Store;
 use crate::present::triage::Suspect;
-use crate::present::views::{ModelGroup, Signal};
+use crate::present::views::{ModelGroup, Signal, since_label};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 
@@ -379,7 +379,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
     let first = clauses.first().map(|c| level_of(c.severity)).unwrap_or(Level::None);
     let mut spans = vec![Span::styled(mark, theme.level(first))];
     for (i, c) in clauses.iter().enumerate() {
-        let n = super::panel_board::sentence_text(c).chars().count() + if i > 0 { 2 } else { 0 };
+        let n = crate::present::sentence::sentence_text(c).chars().count() + if i > 0 { 2 } else { 0 };
         if i > 0 && used + n > width {
             break;
         }
@@ -746,7 +746,7 @@ fn firing_lines(store: &Store, theme: &Theme) -> Vec<Line<'static>> {
         for c in r.culprits.iter().take(2) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {}", theme.glyph("↳ ", "> ")), theme.muted()),
-                Span::styled(crate::report::culprits::compact(c), theme.warn()),
+                Span::styled(crate::present::culprits::compact(c), theme.warn()),
             ]));
         }
     }
@@ -838,9 +838,4 @@ fn draw_models(
         .style(Style::default());
     let mut ts = TableState::default().with_selected(state.selected.checked_sub(n_sus));
     f.render_stateful_widget(t, area, &mut ts);
-}
-
-pub fn since_label(store: &Store) -> String {
-    let secs = store.window.secs();
-    if secs <= 0 { "1h".into() } else { crate::domain::window::Since::from_secs(secs).to_string() }
 }

@@ -24,11 +24,11 @@ use crate::domain::genai_metrics::Severity;
 use crate::domain::window::Window;
 use crate::sanitize::one_line;
 use crate::present::panels::{Chart, Line as ChartLine, OtherMetric, Panel, PanelId, Points};
-use crate::present::sentence::{Part, Sentence, Unit};
+use crate::present::sentence::{Part, Sentence, Unit, plain, sentence_text, value};
 use crate::store::{SeriesKey, Store};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
-use crate::ui::format;
+use crate::present::format;
 use crate::ui::pane::{DrawCtx, Outcome};
 use crate::ui::theme::{Level, Theme};
 
@@ -40,63 +40,6 @@ const GRID_MIN_CELL_HEIGHT: u16 = 9;
 const CHART_MIN_HEIGHT: u16 = 5;
 /// Width of the panel list in list mode.
 const LIST_WIDTH: u16 = 24;
-
-/// Formats one value for the terminal.
-pub fn value(v: f64, unit: Unit) -> String {
-    match unit {
-        Unit::Ms => format::ms(v),
-        Unit::Secs => {
-            let s = v.round() as i64;
-            if s >= 3600 {
-                format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
-            } else if s >= 60 {
-                format!("{}m{:02}s", s / 60, s % 60)
-            } else {
-                format!("{s}s")
-            }
-        }
-        Unit::Count => format::count(v),
-        Unit::Plain => plain(v),
-        Unit::Usd => format::usd(v),
-        Unit::Score => format!("{v:.2}"),
-        Unit::Pct => format::pct(v),
-        Unit::Rating => format!("{v:.1}/5"),
-        Unit::Times => {
-            if v >= 10.0 {
-                format!("{v:.0}×")
-            } else {
-                format!("{v:.1}×")
-            }
-        }
-    }
-}
-
-/// A number of unknown kind (another metric): whole numbers as counts, small ones with the
-/// decimals that matter.
-pub fn plain(v: f64) -> String {
-    let a = v.abs();
-    if v.fract() == 0.0 || a >= 100.0 {
-        format::count(v)
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-/// The sentence as plain text (for the text report and tests).
-pub fn sentence_text(s: &Sentence) -> String {
-    s.parts
-        .iter()
-        .map(|p| match p {
-            Part::Text(t) => one_line(t),
-            Part::Value(v, u) => value(*v, *u),
-            Part::Time(t) => format::hhmm(*t),
-        })
-        .collect()
-}
 
 pub fn level(s: Severity) -> Level {
     match s {
@@ -395,7 +338,7 @@ impl BoardState {
             draw_series(f, area, store, &key, theme, view);
             return;
         }
-        let since = super::overview::since_label(store);
+        let since = crate::present::views::since_label(store);
         let all = panels.len();
         let panels = self.shown(panels);
         // a filter shows on a line of its own above the list or grid, with what it leaves
@@ -625,7 +568,7 @@ fn draw_other(f: &mut Frame, area: Rect, store: &Store, list: &[OtherMetric], se
 
 /// One series' chart over the window (from the list of other metrics).
 fn draw_series(f: &mut Frame, area: Rect, store: &Store, key: &SeriesKey, theme: &Theme, view: Window) {
-    let title = format!("{} · last {} · Esc back", series_label(key), super::overview::since_label(store));
+    let title = format!("{} · last {} · Esc back", series_label(key), crate::present::views::since_label(store));
     let Some(s) = store.get(key) else {
         draw_message(
             f,
@@ -768,16 +711,6 @@ fn draw_chart(f: &mut Frame, area: Rect, view: Window, chart: &Chart, theme: &Th
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn values_by_unit() {
-        assert_eq!(value(0.714, Unit::Score), "0.71");
-        assert_eq!(value(3.44, Unit::Rating), "3.4/5");
-        assert_eq!(value(255.0, Unit::Secs), "4m15s");
-        assert_eq!(value(4.12, Unit::Times), "4.1×");
-        assert_eq!(value(62.4, Unit::Pct), "62%");
-        assert_eq!(value(345.0, Unit::Ms), "345ms");
-    }
 
     #[test]
     fn wrapped_rows() {

@@ -19,7 +19,7 @@ use crate::domain::catalog::short_model_name;
 use crate::store::Store;
 use crate::store::quota_usage::{UsageGroup, WeekStats};
 use crate::ui::action::Action;
-use crate::ui::format;
+use crate::present::format;
 use crate::ui::theme::{Level, Theme};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

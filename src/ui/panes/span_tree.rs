@@ -22,7 +22,7 @@ use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::sanitize;
 use crate::domain::trace::{Span, SpanIdx, Trace};
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 use crate::ui::theme::Theme;
 
 /// Traces with more spans than this open with only their top levels expanded.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::store::{ErrorKind, Store};
-use crate::ui::format;
+use crate::present::format;
 use crate::ui::theme::Theme;
 
 /// `nightjar │ 1 Overview  2 Models │ prod · 123456789012 · us-east-1 · 1h`. Returns the columns

@@ -24,7 +24,7 @@ use crate::store::Store;
 use crate::domain::trace::Trace;
 use crate::store::traces::{TraceQuery, TraceRange, TraceSummary};
 use crate::ui::action::Action;
-use crate::ui::format::{self, NONE};
+use crate::present::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::Level;
 
