@@ -73,7 +73,7 @@ fn main() -> ExitCode {
                 }
             };
             let stopper = sources.clone();
-            let result = ui::catch_panic(ui::run(engine::new_store(&cfg), updates, sources, app)).await;
+            let result = ui::catch_panic(ui::run(engine::new_store(&cfg), updates, sources, app, report::markdown::render)).await;
             // whatever ended the loop (q, SIGTERM, SIGHUP, :profile, an error): stop every Logs
             // Insights query this console started before the sources go
             if !stopper.shutdown(std::time::Duration::from_secs(5)).await {
@@ -195,7 +195,7 @@ async fn open(cfg: &Config, file: &std::path::Path) -> ExitCode {
     app.mouse = cfg.mouse;
     app.frozen_at = Some(saved_at);
     let (_tx, updates) = tokio::sync::mpsc::unbounded_channel();
-    match ui::run(store, updates, nightjar::sources::Sources::default(), app).await {
+    match ui::run(store, updates, nightjar::sources::Sources::default(), app, report::markdown::render).await {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nightjar: terminal error: {e}");

@@ -100,11 +100,16 @@ pub enum Exit {
     },
 }
 
+/// Renders the incident report that saving (`s`, `:export`) writes, from the store as of `now`.
+/// The binary passes `report::markdown::render`: the terminal does not depend on the report.
+pub type RenderReport = fn(&Store, i64) -> String;
+
 pub async fn run(
     mut store: Store,
     mut updates: UnboundedReceiver<Update>,
     sources: Sources,
     mut app: App,
+    render_report: RenderReport,
 ) -> io::Result<Exit> {
     // the guard first: a failure half way through setting up still restores the terminal
     let _guard = TerminalGuard;
@@ -188,7 +193,7 @@ pub async fn run(
                         Effect::Redraw => dirty = true,
                         Effect::SaveReport => {
                             let now = app.frozen_at.unwrap_or_else(|| chrono::Utc::now().timestamp());
-                            let msg = match save_report(&store, now, std::path::Path::new(".")) {
+                            let msg = match save_report(&store, now, std::path::Path::new("."), render_report) {
                                 Ok((md, json)) => format!("saved {} and {}", md.display(), json.display()),
                                 Err(e) => format!("could not save the report: {e}"),
                             };
@@ -340,17 +345,19 @@ fn test_panic_deadline() -> Option<Instant> {
     Some(Instant::now() + Duration::from_millis(ms))
 }
 
-/// Write `nightjar-incident-<time>.md` (the report) and `.json` (a snapshot) into `dir`.
+/// Write `nightjar-incident-<time>.md` (the report, by `render`) and `.json` (a snapshot) into
+/// `dir`.
 pub fn save_report(
     store: &Store,
     now: i64,
     dir: &std::path::Path,
+    render: RenderReport,
 ) -> Result<(std::path::PathBuf, std::path::PathBuf), String> {
     let stamp =
         chrono::DateTime::from_timestamp(now, 0).map(|t| t.format("%Y%m%dT%H%M%SZ").to_string()).unwrap_or_default();
     let md = dir.join(format!("nightjar-incident-{stamp}.md"));
     let json = dir.join(format!("nightjar-incident-{stamp}.json"));
-    std::fs::write(&md, crate::report::markdown::render(store, now)).map_err(|e| format!("{}: {e}", md.display()))?;
+    std::fs::write(&md, render(store, now)).map_err(|e| format!("{}: {e}", md.display()))?;
     store.snapshot(now).save(&json)?;
     Ok((md, json))
 }
