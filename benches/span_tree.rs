@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use nightjar::domain::pricing::PriceTable;
+use nightjar::domain::trace::Trace;
 use nightjar::sources::demo::traces::big_trace_documents;
 use nightjar::sources::spans::xray::{parse_document, parse_trace};
-use nightjar::domain::trace::Trace;
 use nightjar::ui::panes::span_tree::{self, SpanTreeView};
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;

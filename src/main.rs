@@ -73,7 +73,9 @@ fn main() -> ExitCode {
                 }
             };
             let stopper = sources.clone();
-            let result = ui::catch_panic(ui::run(engine::new_store(&cfg), updates, sources, app, report::markdown::render)).await;
+            let result =
+                ui::catch_panic(ui::run(engine::new_store(&cfg), updates, sources, app, report::markdown::render))
+                    .await;
             // whatever ended the loop (q, SIGTERM, SIGHUP, :profile, an error): stop every Logs
             // Insights query this console started before the sources go
             if !stopper.shutdown(std::time::Duration::from_secs(5)).await {

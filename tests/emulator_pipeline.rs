@@ -15,10 +15,10 @@ mod support;
 use nightjar::domain::catalog::DEFAULT_CUSTOM_NAMESPACES;
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Since;
-use nightjar::sources::cloudwatch::MetricsPoller;
 use nightjar::present::panels::{Panel, PanelId};
-use nightjar::store::{Store, Update};
 use nightjar::present::sentence::sentence_text;
+use nightjar::sources::cloudwatch::MetricsPoller;
+use nightjar::store::{Store, Update};
 
 /// One planted metric and the window figure CloudWatch must give for it.
 #[derive(Debug, Clone)]

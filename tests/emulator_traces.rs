@@ -16,8 +16,8 @@
 mod support;
 
 use nightjar::domain::pricing::PriceTable;
-use nightjar::sources::xray::XraySource;
 use nightjar::domain::trace::SpanKind;
+use nightjar::sources::xray::XraySource;
 use nightjar::store::traces::{TraceQuery, TraceRange};
 use serde_json::{Value, json};
 

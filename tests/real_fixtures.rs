@@ -34,15 +34,15 @@ use nightjar::domain::insights::{
     requested_fields,
 };
 use nightjar::domain::pricing::{PriceTable, Tokens};
+use nightjar::domain::trace::{Span, SpanKind, Trace};
 use nightjar::domain::window::Window;
 use nightjar::sources::alarms::AlarmsPoller;
 use nightjar::sources::logs::{CwlBackend, LogsRunner, run_to_end};
-use nightjar::sources::xray::XraySource;
 use nightjar::sources::spans::otel as otel_spans;
 use nightjar::sources::spans::xray::parse_trace;
+use nightjar::sources::xray::XraySource;
 use nightjar::store::alarms::{AlarmState, AlarmTarget};
 use nightjar::store::logs::QuerySpec;
-use nightjar::domain::trace::{Span, SpanKind, Trace};
 use nightjar::store::traces::TracesUpdate;
 use nightjar::store::{SeriesKey, SourceHealth, Update};
 use serde_json::Value;

@@ -12,9 +12,9 @@ mod common;
 
 use nightjar::domain::insights::{GroupClass, QueryStatus};
 use nightjar::domain::pricing::PriceTable;
+use nightjar::domain::trace::{Span, Trace};
 use nightjar::domain::window::{Since, Window};
 use nightjar::store::logs::{KEEP_QUERIES, KEEP_QUERY_SECS, LogsUpdate, QueryRun, QuerySpec};
-use nightjar::domain::trace::{Span, Trace};
 use nightjar::store::traces::{
     CACHE_TRACES, KEEP_BEFORE_LIST_SECS, TraceList, TraceQuery, TraceRange, TraceSummary, TracesUpdate,
 };

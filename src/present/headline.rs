@@ -8,14 +8,14 @@
 //! shows as many as fit on the line. With no model to name, a firing rule says itself; with
 //! nothing firing, the top suspect; with neither, that all is quiet.
 
-use crate::present::sentence::{Sentence, Unit};
-use crate::present::triage::Suspect;
-use crate::store::Store;
-use crate::store::rules::Culprit;
 use crate::domain::catalog::short_model_name;
 use crate::domain::genai_metrics::Severity;
 use crate::domain::rules::{BedrockSignal, Severity as RuleSeverity};
+use crate::present::sentence::{Sentence, Unit};
+use crate::present::triage::Suspect;
 use crate::sanitize::one_line;
+use crate::store::Store;
+use crate::store::rules::Culprit;
 
 /// How deep "what changed" is searched for a culprit's own suspect.
 const SUSPECTS_SEARCHED: usize = 30;

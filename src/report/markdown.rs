@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::domain::catalog::short_model_name;
+use crate::present::format::{self, NONE};
 use crate::store::Store;
 use crate::store::alarms::AlarmState;
 use crate::store::models::ModelRow;
-use crate::present::format::{self, NONE};
 
 /// Escape text for a Markdown table cell (and keep it on one line, sanitised).
 pub fn cell(s: &str) -> String {

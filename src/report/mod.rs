@@ -17,8 +17,8 @@ pub fn extra_markdown_sections(store: &Store) -> String {
 use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
-use crate::store::Store;
 use crate::present::format::{self, NONE};
+use crate::store::Store;
 
 /// The JSON report. Counts are totals over the window; unknown values are `null`.
 pub fn json(store: &Store, generated_at: i64) -> Value {

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::store::Store;
 use crate::present::panels::PanelId;
 use crate::present::sentence::sentence_text;
+use crate::store::Store;
 
 fn severity_name(s: crate::domain::genai_metrics::Severity) -> &'static str {
     use crate::domain::genai_metrics::Severity::*;

@@ -10,10 +10,10 @@
 use serde_json::{Value, json};
 
 use crate::domain::insights::{fit_widths, is_number};
-use crate::sanitize;
-use crate::store::logs::QueryRun;
 use crate::present::format;
 use crate::present::logs::{display_cell, stats_line};
+use crate::sanitize;
+use crate::store::logs::QueryRun;
 
 /// Short headers for the preset columns; others as returned, upper-cased.
 fn header(column: &str) -> String {

@@ -5,10 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
-use crate::store::Store;
-use crate::store::quota_usage::{UsageGroup, WeekStats};
 use crate::present::format;
 use crate::present::quotas::summary;
+use crate::store::Store;
+use crate::store::quota_usage::{UsageGroup, WeekStats};
 use crate::store::quotas::QuotaLimit;
 
 /// `{"tpm": 400000, "tpm_source": "service-quotas", "tpm_quota": "On-demand … for …", "rpm": …}`,

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
-use crate::store::Store;
-use crate::present::runaway::{figures, usd_text};
-use crate::store::runaway::{Entry, Kind, KindState, RunawayState, compact};
 use crate::present::format::{self, NONE};
+use crate::present::runaway::{figures, usd_text};
+use crate::store::Store;
+use crate::store::runaway::{Entry, Kind, KindState, RunawayState, compact};
 
 /// The entries worth reporting: over a ceiling now, or at some minute of the window.
 pub fn reported(r: &RunawayState) -> Vec<&Entry> {

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::markdown::cell;
 use crate::domain::catalog::short_model_name;
-use crate::store::Store;
 use crate::present::format;
+use crate::store::Store;
 
 /// Empty when no trace list has arrived.
 pub fn markdown(store: &Store) -> String {

@@ -36,8 +36,8 @@ use super::aws::{self, ErrorContext, classify};
 use super::spans::xray::parse_trace;
 use crate::domain::genai;
 use crate::domain::pricing::PriceTable;
-use crate::domain::window::Window;
 use crate::domain::trace::Trace;
+use crate::domain::window::Window;
 use crate::store::traces::{TraceList, TraceQuery, TraceRange, TraceSampling, TraceSummary, TracesUpdate};
 use crate::store::{SourceError, SourceHealth, Update};
 

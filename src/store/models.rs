@@ -316,7 +316,10 @@ pub(crate) mod tests {
         SeriesKey::new("us-east-1", BEDROCK_NAMESPACE, metric, &[("ModelId", model)], stat)
     }
 
-    pub(crate) fn store_with(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(SeriesKey, Option<f64>)>) -> Store {
+    pub(crate) fn store_with(
+        series: Vec<(SeriesKey, Vec<(i64, f64)>)>,
+        window_values: Vec<(SeriesKey, Option<f64>)>,
+    ) -> Store {
         let mut s = Store::new(PriceTable::default(), vec![]);
         s.apply(Update::Metrics(MetricsUpdate {
             window: Window { start: 0, end: 600 },

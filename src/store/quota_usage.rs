@@ -362,8 +362,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::Update;
-    use crate::store::prices::{InferenceProfile, InferenceProfilesUpdate};
     use crate::store::models::Quota;
+    use crate::store::prices::{InferenceProfile, InferenceProfilesUpdate};
 
     const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
     const R: &str = "us-east-1";

@@ -382,8 +382,11 @@ impl App {
             Action::Freeze => self.toggle_freeze(),
             Action::ToggleUtc => {
                 crate::present::format::set_local(!crate::present::format::is_local());
-                self.flash =
-                    Some(if crate::present::format::is_local() { "times in local time".into() } else { "times in UTC".into() });
+                self.flash = Some(if crate::present::format::is_local() {
+                    "times in local time".into()
+                } else {
+                    "times in UTC".into()
+                });
                 Effect::Redraw
             }
             Action::ZoomIn | Action::ZoomOut | Action::PanLeft | Action::PanRight | Action::ZoomReset => {

@@ -1,10 +1,10 @@
 //! The AgentCore panel: invocations, sessions, latency, errors and throttles of runtimes,
 //! gateways, tools and memory.
 
+use super::index::{Combined, Index};
+use super::{Chart, Panel, PanelId, fact};
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, fact};
-use super::index::{Combined, Index};
 
 impl Index<'_> {
     pub(super) fn agentcore(&self) -> Panel {

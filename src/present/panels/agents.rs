@@ -1,10 +1,10 @@
 //! The Agents panel: agent invocations per minute, their latency, errors and throttles, by
 //! operation and alias.
 
+use super::index::{Combined, Index};
+use super::{Chart, Panel, PanelId, fact};
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, fact};
-use super::index::{Combined, Index};
 
 /// `arn:…:agent-alias/AGENT/ALIAS` → `AGENT/ALIAS`.
 fn alias_label(arn: &str) -> String {

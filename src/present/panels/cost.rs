@@ -1,10 +1,10 @@
 //! The Cost panel: the application's cost per minute by part, its rate now against the window's
 //! median, and cost per query.
 
+use super::index::Index;
+use super::{Chart, Panel, PanelId, Points, fact};
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, Points, fact};
-use super::index::Index;
 
 impl Index<'_> {
     pub(super) fn cost(&self) -> Panel {

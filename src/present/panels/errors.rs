@@ -1,10 +1,10 @@
 //! The Errors panel: the application's error rate against its 1 % target and 5 % critical line,
 //! and errors by kind.
 
+use super::index::{Combined, Index, run_start};
+use super::{Chart, Panel, PanelId, Points, Rule, fact};
 use crate::domain::genai_metrics::{ERROR_RATE_CRITICAL, ERROR_RATE_TARGET, Role, Severity, error_pct_severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, Points, Rule, fact};
-use super::index::{Combined, Index, run_start};
 
 impl Index<'_> {
     pub(super) fn errors(&self) -> Panel {

@@ -1,9 +1,9 @@
 //! The User experience panel: feedback ratings, session duration and turns per session.
 
+use super::index::Index;
+use super::{Chart, Panel, PanelId, fact};
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, fact};
-use super::index::Index;
 
 impl Index<'_> {
     pub(super) fn experience(&self) -> Panel {

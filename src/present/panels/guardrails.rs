@@ -1,10 +1,10 @@
 //! The Guardrails panel: the share of calls a guardrail intervened on, now and then, per source
 //! and policy.
 
+use super::index::{Combined, Index, pct};
+use super::{Chart, Line, Panel, PanelId, Points, fact};
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Line, Panel, PanelId, Points, fact};
-use super::index::{Combined, Index, pct};
 
 /// `SensitiveInformationPolicy` → `sensitive information`; `Output` → `output`.
 fn words_of(name: &str) -> String {

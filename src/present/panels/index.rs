@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use super::{Line, Points, RECENT_PERIODS};
 use crate::domain::catalog::{BEDROCK_NAMESPACE, is_additive, is_platform_namespace};
 use crate::domain::genai_metrics::{self as g, Role, Severity, error_pct_severity};
 use crate::present::sentence::{Sentence, Unit};
 use crate::store::{Series, SeriesKey, Store};
-use super::{Line, Points, RECENT_PERIODS};
 
 /// One figure's series combined across regions (and the members of its dimension set).
 #[derive(Debug, Clone, Default)]
@@ -274,7 +274,13 @@ impl Index<'_> {
     }
 
     /// Errors and throttles in the last minutes, appended when there were any.
-    pub(super) fn trouble(&self, s: Sentence, errors: &[&Combined], throttles: Option<&Combined>, basis: &Points) -> Sentence {
+    pub(super) fn trouble(
+        &self,
+        s: Sentence,
+        errors: &[&Combined],
+        throttles: Option<&Combined>,
+        basis: &Points,
+    ) -> Sentence {
         let Some(sp) = self.spans(basis) else { return s };
         let e: f64 = errors.iter().map(|c| sp.recent.sum(&c.points)).sum();
         let t = throttles.map(|c| sp.recent.sum(&c.points)).unwrap_or(0.0);

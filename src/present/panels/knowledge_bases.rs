@@ -1,9 +1,9 @@
 //! The Knowledge bases panel: retrievals per minute, their errors and throttles.
 
+use super::index::{Combined, Index, pct};
+use super::{Chart, Panel, PanelId, fact};
 use crate::domain::genai_metrics::{Role, Severity, error_pct_severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, fact};
-use super::index::{Combined, Index, pct};
 
 impl Index<'_> {
     pub(super) fn knowledge_bases(&self) -> Panel {

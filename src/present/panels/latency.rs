@@ -1,10 +1,10 @@
 //! The Latency panel: each stage's average stacked under the end-to-end time; the headline
 //! names the dominant stage's share now and then, and the stage that grew most.
 
+use super::index::{Combined, Index, pct, ratio};
+use super::{Chart, Panel, PanelId, fact};
 use crate::domain::genai_metrics::{Role, STAGES, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, fact};
-use super::index::{Combined, Index, pct, ratio};
 
 impl Index<'_> {
     pub(super) fn latency(&self) -> Panel {

@@ -25,10 +25,10 @@ mod models;
 mod other;
 mod quality;
 mod stop_reasons;
-mod throughput;
-mod tokens;
 #[cfg(test)]
 mod tests;
+mod throughput;
+mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,10 +1,10 @@
 //! The Model latency panel: the application's average latency per model, slowest named.
 
+use super::index::{Combined, Index, ratio};
+use super::{Chart, Panel, PanelId, fact};
 use crate::domain::catalog::short_model_name;
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, fact};
-use super::index::{Combined, Index, ratio};
 
 impl Index<'_> {
     pub(super) fn models(&self) -> Panel {

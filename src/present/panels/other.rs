@@ -1,12 +1,12 @@
 //! The Other metrics panels (custom and platform namespaces): every metric no panel knows, with
 //! its latest value, so nothing published is invisible.
 
+use super::index::Index;
+use super::{OtherMetric, Panel, PanelId};
 use crate::domain::catalog::is_additive;
 use crate::domain::genai_metrics::Severity;
 use crate::present::sentence::{Sentence, Unit};
 use crate::store::{Series, SeriesKey};
-use super::{OtherMetric, Panel, PanelId};
-use super::index::Index;
 
 impl Index<'_> {
     pub(super) fn other(&self, id: PanelId, list: &[(&SeriesKey, &Series)]) -> Panel {

@@ -1,10 +1,12 @@
 //! The Quality panel: the evaluator's scores against the target, warning and critical lines
 //! (faithfulness first), faithfulness's spread, retrieval quality and successful answers.
 
-use crate::domain::genai_metrics::{QUALITY_CRITICAL, QUALITY_TARGET, QUALITY_WARNING, Role, Severity, quality_severity};
-use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, Rule, fact};
 use super::index::{Combined, Index, run_start};
+use super::{Chart, Panel, PanelId, Rule, fact};
+use crate::domain::genai_metrics::{
+    QUALITY_CRITICAL, QUALITY_TARGET, QUALITY_WARNING, Role, Severity, quality_severity,
+};
+use crate::present::sentence::{Sentence, Unit};
 
 /// "faithfulness 0.71 — below warning (0.75) since 03:05 · window avg 0.78".
 fn score_sentence(label: &str, c: &Combined) -> Option<Sentence> {

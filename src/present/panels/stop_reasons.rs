@@ -1,10 +1,10 @@
 //! The Stop reasons panel: the share of each stop reason; `max_tokens` rising means answers
 //! are being cut off.
 
+use super::index::{Index, pct};
+use super::{Chart, Panel, PanelId, Points, fact};
 use crate::domain::genai_metrics::{Role, Severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, Points, fact};
-use super::index::{Index, pct};
 
 impl Index<'_> {
     pub(super) fn stop_reasons(&self) -> Panel {

@@ -1,9 +1,9 @@
 //! The Throughput panel: requests, successes and failures, and the failed share.
 
+use super::index::{Index, pct};
+use super::{Chart, Panel, PanelId, Points, fact};
 use crate::domain::genai_metrics::{Role, Severity, error_pct_severity};
 use crate::present::sentence::{Sentence, Unit};
-use super::{Chart, Panel, PanelId, Points, fact};
-use super::index::{Index, pct};
 
 impl Index<'_> {
     pub(super) fn throughput(&self) -> Panel {

@@ -1,9 +1,9 @@
 //! The Tokens panel: input and output tokens per minute, and output per input.
 
+use super::index::Index;
+use super::{Chart, Panel, PanelId, Points, fact};
 use crate::domain::genai_metrics::Role;
 use crate::present::sentence::Unit;
-use super::{Chart, Panel, PanelId, Points, fact};
-use super::index::Index;
 
 impl Index<'_> {
     pub(super) fn tokens(&self) -> Panel {

@@ -31,10 +31,10 @@ use super::DEMO_REGION;
 use super::rng::Rng;
 use super::story::{Story, phase};
 use crate::domain::pricing::{PriceTable, Tokens};
+use crate::domain::trace::Trace;
 use crate::sources::Command;
 use crate::sources::spans::xray::parse_trace;
 use crate::sources::xray::{MAX_IDS_PER_CALL, Work};
-use crate::domain::trace::Trace;
 use crate::store::traces::{TraceList, TraceQuery, TraceSummary, TracesUpdate};
 use crate::store::{ErrorKind, SourceError, SourceHealth, Update};
 

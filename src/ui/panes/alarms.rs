@@ -21,12 +21,12 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, T
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::domain::rules::Severity;
+use crate::present::format;
 use crate::store::Store;
 use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
 use crate::store::runaway::{Entry, Kind};
 use crate::ui::action::Action;
-use crate::present::format;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 

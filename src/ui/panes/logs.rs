@@ -24,14 +24,14 @@ use crate::domain::insights::{
     redact_json,
 };
 use crate::domain::window::{Since, Window};
+use crate::present::format;
+use crate::present::logs::{display_cell, stats_line};
 use crate::sanitize;
 use crate::sources::Command;
 use crate::sources::logs::LogsRequest;
 use crate::store::Store;
 use crate::store::logs::{Purpose, QueryId, QueryRun, QuerySpec, RecordState};
 use crate::ui::action::Action;
-use crate::present::format;
-use crate::present::logs::{display_cell, stats_line};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::Theme;
 

@@ -13,9 +13,9 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
-use crate::store::Store;
-use crate::present::views::{ModelGroup, split_models};
 use crate::present::format;
+use crate::present::views::{ModelGroup, split_models};
+use crate::store::Store;
 use crate::ui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,11 +17,11 @@ use super::overview::{error_level, latency_level};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
-use crate::store::Store;
+use crate::present::format::{self, NONE};
 use crate::present::views::ModelGroup;
+use crate::store::Store;
 use crate::store::models::ModelRow;
 use crate::ui::action::Action;
-use crate::present::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 

@@ -20,12 +20,12 @@ use super::models::{Column, grouping_hint, grouping_label, header_row, name_widt
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
-use crate::store::Store;
+use crate::present::format::{self, NONE};
 use crate::present::triage::Suspect;
 use crate::present::views::{ModelGroup, Signal, since_label};
+use crate::store::Store;
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
-use crate::present::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
 

@@ -22,13 +22,13 @@ use ratatui::widgets::{
 use super::{draw_message, placeholder};
 use crate::domain::genai_metrics::Severity;
 use crate::domain::window::Window;
-use crate::sanitize::one_line;
+use crate::present::format;
 use crate::present::panels::{Chart, Line as ChartLine, OtherMetric, Panel, PanelId, Points};
 use crate::present::sentence::{Part, Sentence, Unit, plain, sentence_text, value};
+use crate::sanitize::one_line;
 use crate::store::{SeriesKey, Store};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
-use crate::present::format;
 use crate::ui::pane::{DrawCtx, Outcome};
 use crate::ui::theme::{Level, Theme};
 

@@ -6,8 +6,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::panel_board::BoardState;
-use crate::store::Store;
 use crate::present::panels::PanelId;
+use crate::store::Store;
 use crate::ui::action::Action;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 

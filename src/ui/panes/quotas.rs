@@ -16,10 +16,10 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
+use crate::present::format;
 use crate::store::Store;
 use crate::store::quota_usage::{UsageGroup, WeekStats};
 use crate::ui::action::Action;
-use crate::present::format;
 use crate::ui::theme::{Level, Theme};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

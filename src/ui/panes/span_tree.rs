@@ -20,9 +20,9 @@ use serde_json::Value;
 
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
-use crate::sanitize;
 use crate::domain::trace::{Span, SpanIdx, Trace};
 use crate::present::format::{self, NONE};
+use crate::sanitize;
 use crate::ui::theme::Theme;
 
 /// Traces with more spans than this open with only their top levels expanded.

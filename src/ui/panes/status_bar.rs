@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::store::{ErrorKind, Store};
 use crate::present::format;
+use crate::store::{ErrorKind, Store};
 use crate::ui::theme::Theme;
 
 /// `nightjar │ 1 Overview  2 Models │ prod · 123456789012 · us-east-1 · 1h`. Returns the columns

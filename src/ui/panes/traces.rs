@@ -16,15 +16,15 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use super::span_tree::{self, SpanTreeView};
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
+use crate::domain::trace::Trace;
 use crate::domain::window::Window;
+use crate::present::format::{self, NONE};
 use crate::sanitize;
 use crate::sources::Command;
 use crate::sources::xray::TraceRequest;
 use crate::store::Store;
-use crate::domain::trace::Trace;
 use crate::store::traces::{TraceQuery, TraceRange, TraceSummary};
 use crate::ui::action::Action;
-use crate::present::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::Level;
 
