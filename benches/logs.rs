@@ -6,6 +6,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nightjar::domain::insights::{GroupClass, QueryStatus, ResultTable};
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Window;
+use nightjar::present::format::Fmt;
 use nightjar::store::logs::{LogsUpdate, QueryRun, QuerySpec};
 use nightjar::store::{Store, Update};
 use nightjar::ui::pane::{DrawCtx, Pane};
@@ -74,7 +75,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("draw_160x48", |b| {
         b.iter(|| {
             term.draw(|f| {
-                let ctx = DrawCtx { store: &store, theme: &theme, keymap: &keymap, now: 3600, view: store.window };
+                let ctx = DrawCtx {
+                    store: &store,
+                    theme: &theme,
+                    keymap: &keymap,
+                    now: 3600,
+                    view: store.window,
+                    fmt: Fmt::default(),
+                };
                 pane.draw(f, f.area(), &ctx)
             })
             .unwrap();

@@ -63,7 +63,7 @@ fn main() -> ExitCode {
         if cfg.low_bandwidth {
             app.tick = std::time::Duration::from_secs(10);
         }
-        nightjar::present::format::set_ascii(cfg.theme.ascii_charts);
+        app.fmt.ascii = cfg.theme.ascii_charts;
         loop {
             let (updates, sources) = match engine::start(&cfg).await {
                 Ok(s) => s,

@@ -15,6 +15,7 @@ mod support;
 use nightjar::domain::catalog::DEFAULT_CUSTOM_NAMESPACES;
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Since;
+use nightjar::present::format::Fmt;
 use nightjar::present::panels::{Panel, PanelId};
 use nightjar::present::sentence::sentence_text;
 use nightjar::sources::cloudwatch::MetricsPoller;
@@ -218,7 +219,7 @@ fn fact(p: &Panel, label: &str) -> Option<f64> {
 }
 
 fn headline(p: &Panel) -> String {
-    p.headline.as_ref().map(sentence_text).unwrap_or_default()
+    p.headline.as_ref().map(|h| sentence_text(h, Fmt::default())).unwrap_or_default()
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod ui_common;
 
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Window;
+use nightjar::present::format::Fmt;
 use nightjar::present::panels::PanelId;
 use nightjar::store::{Identity, MetricsUpdate, SeriesKey, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
@@ -48,7 +49,7 @@ fn render(store: &Store, app: &mut App, w: u16, h: u16, now: i64) -> String {
     let (theme, keymap) = (Theme::default(), Keymap::default());
     let kind = app.current_kind();
     t.draw(|f| {
-        let ctx = DrawCtx { store, theme: &theme, keymap: &keymap, now, view: store.window };
+        let ctx = DrawCtx { store, theme: &theme, keymap: &keymap, now, view: store.window, fmt: Fmt::default() };
         match kind {
             PaneKind::Pipeline => app.pane_mut::<PipelinePane>().unwrap().draw(f, f.area(), &ctx),
             PaneKind::Platform => app.pane_mut::<PlatformPane>().unwrap().draw(f, f.area(), &ctx),

@@ -6,6 +6,7 @@
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Since;
 use nightjar::engine::demo_identity;
+use nightjar::present::format::Fmt;
 use nightjar::sources::demo::DemoWorkload;
 use nightjar::sources::quotas::{fallback_note, read_quota};
 use nightjar::store::models::Quota;
@@ -215,12 +216,18 @@ fn the_model_charts_say_what_the_headroom_is_measured_against() {
     let state = nightjar::ui::panes::model_detail::ModelDetailState::single(REGION, sonnet);
     let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let view = store.window;
-    t.draw(|f| nightjar::ui::panes::model_detail::draw(f, f.area(), &store, &state, &Theme::default(), view)).unwrap();
+    t.draw(|f| {
+        nightjar::ui::panes::model_detail::draw(f, f.area(), &store, &state, &Theme::default(), Fmt::default(), view)
+    })
+    .unwrap();
     let screen = t.backend().to_string();
     let want = format!("quota {pct:.0}% of TPM 400k (Service Quotas) · RPM 5.0k (config)");
     assert!(screen.contains(&want), "{want}\n{screen}");
     // a model without any quota says nothing about it
     let state = nightjar::ui::panes::model_detail::ModelDetailState::single(REGION, "meta.llama3-3-70b-instruct-v1:0");
-    t.draw(|f| nightjar::ui::panes::model_detail::draw(f, f.area(), &store, &state, &Theme::default(), view)).unwrap();
+    t.draw(|f| {
+        nightjar::ui::panes::model_detail::draw(f, f.area(), &store, &state, &Theme::default(), Fmt::default(), view)
+    })
+    .unwrap();
     assert!(!t.backend().to_string().contains("quota"));
 }

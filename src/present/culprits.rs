@@ -4,7 +4,7 @@
 
 use crate::domain::catalog::short_model_name;
 use crate::domain::rules::BedrockSignal;
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::store::rules::Culprit;
 
 /// A value of the culprit's signal: `52.9%`, `43s`, `$8.64/min`, `$2,400/day`.
@@ -45,10 +45,10 @@ pub fn against(c: &Culprit) -> String {
 }
 
 /// `claude-sonnet-4-5 52.9% > 10% since 03:02` (the banner, the list, `--once`).
-pub fn compact(c: &Culprit) -> String {
+pub fn compact(c: &Culprit, fmt: Fmt) -> String {
     let a = against(c);
     let a = if a.is_empty() { String::new() } else { format!(" ({a})") };
-    format!("{} {}{a} since {}", model(c), value(c, c.value), format::hhmm(c.since))
+    format!("{} {}{a} since {}", model(c), value(c, c.value), fmt.hhmm(c.since))
 }
 
 /// What the model does, in words: `throttled 52.9%`, `failing 6.1% of calls`, `p99 43s`,
@@ -109,14 +109,13 @@ mod tests {
 
     #[test]
     fn culprits_read_in_their_unit() {
-        format::set_local(false);
         let t = c(BedrockSignal::ThrottlePct, 52.94, Some(10.0));
-        assert_eq!(compact(&t), "claude-sonnet-4-5 53% (> 10%) since 03:02");
+        assert_eq!(compact(&t, Fmt::UTC), "claude-sonnet-4-5 53% (> 10%) since 03:02");
         assert_eq!(doing(&t), "throttled 53%");
         let cost = Culprit { baseline: Some(0.02), ..c(BedrockSignal::CostUsd, 8.64, Some(0.5)) };
-        assert_eq!(compact(&cost), "claude-sonnet-4-5 $8.64/min (usually $0.02/min) since 03:02");
+        assert_eq!(compact(&cost, Fmt::UTC), "claude-sonnet-4-5 $8.64/min (usually $0.02/min) since 03:02");
         let day = Culprit { share_pct: Some(87.4), ..c(BedrockSignal::UsdPerDay, 2100.0, Some(800.0)) };
-        assert_eq!(compact(&day), "claude-sonnet-4-5 $2,100/day (87% of it) since 03:02");
+        assert_eq!(compact(&day, Fmt::UTC), "claude-sonnet-4-5 $2,100/day (87% of it) since 03:02");
         assert_eq!(doing(&c(BedrockSignal::P99Ms, 43_000.0, Some(20_000.0))), "p99 43s");
     }
 

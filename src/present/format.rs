@@ -1,4 +1,5 @@
-//! Number, time and sparkline formatting shared by panes and the text report.
+//! Number, time and sparkline formatting shared by panes and the text report; times and
+//! sparklines as a [`Fmt`] says.
 
 pub const NONE: &str = "—";
 
@@ -77,22 +78,6 @@ pub fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| NONE.to_string())
 }
 
-static LOCAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Show times in local time (true) or UTC (false, the default).
-pub fn set_local(on: bool) {
-    LOCAL.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub fn is_local() -> bool {
-    LOCAL.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-pub fn hhmm(epoch: i64) -> String {
-    let Some(t) = chrono::DateTime::from_timestamp(epoch, 0) else { return String::new() };
-    if is_local() { t.with_timezone(&chrono::Local).format("%H:%M").to_string() } else { t.format("%H:%M").to_string() }
-}
-
 pub fn rfc3339(epoch: i64) -> String {
     chrono::DateTime::from_timestamp(epoch, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -103,57 +88,79 @@ const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█
 /// The same eight levels in plain ASCII, for --ascii and the tty theme.
 const ASCII_LEVELS: [char; 8] = ['_', '.', ':', '-', '=', '+', '*', '#'];
 
-static ASCII: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Draw sparklines in ASCII from now on (set once at start-up from the theme).
-pub fn set_ascii(on: bool) {
-    ASCII.store(on, std::sync::atomic::Ordering::Relaxed);
+/// How times and sparklines are written: in local time or UTC (`u`, `:utc`), with block glyphs
+/// or ASCII levels (`--ascii`, the tty theme). A value, not a global switch: the UI keeps it in
+/// its view state and hands it to what it draws; `--once` and the reports write [`Fmt::UTC`].
+/// What does not depend on it (counts, durations, money, `rfc3339`) stays a free function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fmt {
+    /// Times in local time (else UTC).
+    pub local: bool,
+    /// Sparklines in ASCII (else block glyphs).
+    pub ascii: bool,
 }
 
-fn levels() -> &'static [char; 8] {
-    if ASCII.load(std::sync::atomic::Ordering::Relaxed) { &ASCII_LEVELS } else { &BLOCKS }
-}
+impl Fmt {
+    /// UTC and block sparklines: the default, and what `--once` and the reports write.
+    pub const UTC: Fmt = Fmt { local: false, ascii: false };
 
-/// A text sparkline `width` cells wide: values are bucketed (max per bucket), scaled from 0 to
-/// the maximum; missing buckets are blank.
-pub fn spark(values: &[Option<f64>], width: usize) -> String {
-    spark_floor(values, width, 0.0)
-}
-
-/// [`spark`] scaled to at least `floor`, so small noise is not drawn as full-height bars.
-pub fn spark_floor(values: &[Option<f64>], width: usize, floor: f64) -> String {
-    if width == 0 {
-        return String::new();
+    pub fn hhmm(self, epoch: i64) -> String {
+        let Some(t) = chrono::DateTime::from_timestamp(epoch, 0) else { return String::new() };
+        if self.local {
+            t.with_timezone(&chrono::Local).format("%H:%M").to_string()
+        } else {
+            t.format("%H:%M").to_string()
+        }
     }
-    let buckets = resample(values, width);
-    let max = buckets.iter().flatten().copied().fold(floor, f64::max);
-    buckets
-        .iter()
-        .map(|b| match b {
-            None => ' ',
-            Some(v) if max <= 0.0 || *v <= 0.0 => levels()[0],
-            Some(v) => levels()[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
-        })
-        .collect()
-}
 
-/// A sparkline scaled between the values' own minimum and maximum (at least `min_span` apart),
-/// for scores that live in a narrow band (0.7–0.9), where a zero-based scale shows nothing.
-pub fn spark_minmax(values: &[Option<f64>], width: usize, min_span: f64) -> String {
-    let buckets = resample(values, width);
-    let lo = buckets.iter().flatten().copied().fold(f64::INFINITY, f64::min);
-    let hi = buckets.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !lo.is_finite() {
-        return " ".repeat(width);
+    fn levels(self) -> &'static [char; 8] {
+        if self.ascii { &ASCII_LEVELS } else { &BLOCKS }
     }
-    let span = (hi - lo).max(min_span);
-    buckets
-        .iter()
-        .map(|b| match b {
-            None => ' ',
-            Some(v) => levels()[(((v - lo) / span) * 7.0).round().clamp(0.0, 7.0) as usize],
-        })
-        .collect()
+
+    /// A text sparkline `width` cells wide: values are bucketed (max per bucket), scaled from 0
+    /// to the maximum; missing buckets are blank.
+    pub fn spark(self, values: &[Option<f64>], width: usize) -> String {
+        self.spark_floor(values, width, 0.0)
+    }
+
+    /// [`Fmt::spark`] scaled to at least `floor`, so small noise is not drawn as full-height bars.
+    pub fn spark_floor(self, values: &[Option<f64>], width: usize, floor: f64) -> String {
+        if width == 0 {
+            return String::new();
+        }
+        let levels = self.levels();
+        let buckets = resample(values, width);
+        let max = buckets.iter().flatten().copied().fold(floor, f64::max);
+        buckets
+            .iter()
+            .map(|b| match b {
+                None => ' ',
+                Some(v) if max <= 0.0 || *v <= 0.0 => levels[0],
+                Some(v) => levels[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize],
+            })
+            .collect()
+    }
+
+    /// A sparkline scaled between the values' own minimum and maximum (at least `min_span`
+    /// apart), for scores that live in a narrow band (0.7–0.9), where a zero-based scale shows
+    /// nothing.
+    pub fn spark_minmax(self, values: &[Option<f64>], width: usize, min_span: f64) -> String {
+        let levels = self.levels();
+        let buckets = resample(values, width);
+        let lo = buckets.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+        let hi = buckets.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !lo.is_finite() {
+            return " ".repeat(width);
+        }
+        let span = (hi - lo).max(min_span);
+        buckets
+            .iter()
+            .map(|b| match b {
+                None => ' ',
+                Some(v) => levels[(((v - lo) / span) * 7.0).round().clamp(0.0, 7.0) as usize],
+            })
+            .collect()
+    }
 }
 
 /// Bucket `values` into `width` slots, max per slot; with fewer values than slots, the values
@@ -272,11 +279,12 @@ mod tests {
     #[test]
     fn sparkline_scales_and_keeps_gaps() {
         let v = vec![Some(0.0), Some(7.0), None, Some(3.5)];
-        assert_eq!(spark(&v, 4), "▁█ ▅");
-        assert_eq!(spark(&v, 6), "  ▁█ ▅");
-        assert_eq!(spark_floor(&v, 4, 70.0), "▁▂ ▁");
+        let f = Fmt::UTC;
+        assert_eq!(f.spark(&v, 4), "▁█ ▅");
+        assert_eq!(f.spark(&v, 6), "  ▁█ ▅");
+        assert_eq!(f.spark_floor(&v, 4, 70.0), "▁▂ ▁");
         let many: Vec<Option<f64>> = (0..60).map(|i| Some(i as f64)).collect();
-        let s = spark(&many, 10);
+        let s = f.spark(&many, 10);
         assert_eq!(s.chars().count(), 10);
         assert!(s.ends_with('█'));
     }
@@ -284,13 +292,24 @@ mod tests {
     #[test]
     fn minmax_sparkline_shows_a_slide() {
         let v: Vec<Option<f64>> = [0.90, 0.88, 0.80, 0.72].iter().map(|x| Some(*x)).collect();
-        assert_eq!(spark_minmax(&v, 4, 0.1), "█▇▄▁");
-        assert_eq!(spark_minmax(&[None, None], 2, 0.1), "  ");
+        assert_eq!(Fmt::UTC.spark_minmax(&v, 4, 0.1), "█▇▄▁");
+        assert_eq!(Fmt::UTC.spark_minmax(&[None, None], 2, 0.1), "  ");
+    }
+
+    #[test]
+    fn ascii_is_the_value_s_choice_not_the_process_s() {
+        // two choices side by side: nothing global is switched
+        let v = vec![Some(0.0), Some(7.0), None, Some(3.5)];
+        let ascii = Fmt { ascii: true, ..Fmt::UTC };
+        assert_eq!(ascii.spark(&v, 4), "_# =");
+        assert_eq!(Fmt::UTC.spark(&v, 4), "▁█ ▅");
+        assert_eq!(ascii.spark_minmax(&[Some(0.9), Some(0.72)], 2, 0.1), "#_");
+        assert_eq!(Fmt::default(), Fmt::UTC);
     }
 
     #[test]
     fn times() {
-        assert_eq!(hhmm(3 * 3600 + 12 * 60), "03:12");
+        assert_eq!(Fmt::UTC.hhmm(3 * 3600 + 12 * 60), "03:12");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(clip("abcdef", 4), "abc…");
     }

@@ -3,7 +3,7 @@
 //! so each output formats them its own way.
 
 use crate::domain::genai_metrics::Severity;
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::sanitize::one_line;
 
 /// What a number is, so the UI can format it.
@@ -111,13 +111,13 @@ pub fn plain(v: f64) -> String {
 }
 
 /// The sentence as plain text (for the text report and tests).
-pub fn sentence_text(s: &Sentence) -> String {
+pub fn sentence_text(s: &Sentence, fmt: Fmt) -> String {
     s.parts
         .iter()
         .map(|p| match p {
             Part::Text(t) => one_line(t),
             Part::Value(v, u) => value(*v, *u),
-            Part::Time(t) => format::hhmm(*t),
+            Part::Time(t) => fmt.hhmm(*t),
         })
         .collect()
 }

@@ -17,8 +17,12 @@ pub fn extra_markdown_sections(store: &Store) -> String {
 use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
-use crate::present::format::{self, NONE};
+use crate::present::format::{self, Fmt, NONE};
 use crate::store::Store;
+
+/// The reports write times in UTC (the text report's header says so) whatever the console
+/// shows, as `--once` always has.
+const REPORT_FMT: Fmt = Fmt::UTC;
 
 /// The JSON report. Counts are totals over the window; unknown values are `null`.
 pub fn json(store: &Store, generated_at: i64) -> Value {
@@ -132,7 +136,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         },
         "models": models,
         "namespaces": namespaces,
-        "panels": panels::json(store),
+        "panels": panels::json(store, REPORT_FMT),
         "alarms": store.alarms().iter().map(|a| json!({
             "name": a.name,
             "region": a.region,
@@ -224,7 +228,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             ));
             out.push('\n');
             for c in r.culprits.iter().take(3) {
-                out.push_str(&format::clip(&format!("    {}", crate::present::culprits::compact(c)), 80));
+                out.push_str(&format::clip(&format!("    {}", crate::present::culprits::compact(c, REPORT_FMT)), 80));
                 out.push('\n');
             }
         }
@@ -251,7 +255,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             out.push('\n');
         }
     }
-    out.push_str(&runaway::text(store));
+    out.push_str(&runaway::text(store, REPORT_FMT));
     out.push('\n');
     let multi = id.regions.len() > 1;
     out.push_str(&format!(
@@ -328,7 +332,7 @@ pub fn text(store: &Store, generated_at: i64) -> String {
             out.push_str(&format!("  {l}\n"));
         }
     }
-    let pipeline = panels::text_lines(store);
+    let pipeline = panels::text_lines(store, REPORT_FMT);
     if !pipeline.is_empty() {
         out.push_str("\nPipeline and platform:\n");
         for l in &pipeline {

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::present::format::Fmt;
 use crate::present::panels::PanelId;
 use crate::present::sentence::sentence_text;
 use crate::store::Store;
@@ -18,7 +19,7 @@ fn severity_name(s: crate::domain::genai_metrics::Severity) -> &'static str {
 }
 
 /// `[{"panel": "quality", "title": …, "has_data": …, "severity": …, "headline": …, "namespaces": […]}]`
-pub fn json(store: &Store) -> Value {
+pub fn json(store: &Store, fmt: Fmt) -> Value {
     let ids: Vec<PanelId> = PanelId::PIPELINE.iter().chain(PanelId::PLATFORM.iter()).copied().collect();
     store
         .panels(&ids)
@@ -29,7 +30,7 @@ pub fn json(store: &Store) -> Value {
                 "title": p.id.title(),
                 "has_data": p.has_data(),
                 "severity": severity_name(p.severity()),
-                "headline": p.headline.as_ref().map(sentence_text),
+                "headline": p.headline.as_ref().map(|h| sentence_text(h, fmt)),
                 "namespaces": p.namespaces.iter().collect::<Vec<_>>(),
             })
         })
@@ -37,7 +38,7 @@ pub fn json(store: &Store) -> Value {
 }
 
 /// The panels that are in warning or critical, one sentence each (wrapped by the caller).
-pub fn text_lines(store: &Store) -> Vec<String> {
+pub fn text_lines(store: &Store, fmt: Fmt) -> Vec<String> {
     let ids: Vec<PanelId> = PanelId::PIPELINE.iter().chain(PanelId::PLATFORM.iter()).copied().collect();
     store
         .panels(&ids)
@@ -45,7 +46,7 @@ pub fn text_lines(store: &Store) -> Vec<String> {
         .filter(|p| p.severity() >= crate::domain::genai_metrics::Severity::Warn)
         .filter_map(|p| {
             let mark = if p.severity() == crate::domain::genai_metrics::Severity::Crit { "!!" } else { "! " };
-            p.headline.as_ref().map(|h| format!("{mark} {}: {}", p.id.title(), sentence_text(h)))
+            p.headline.as_ref().map(|h| format!("{mark} {}: {}", p.id.title(), sentence_text(h, fmt)))
         })
         .collect()
 }

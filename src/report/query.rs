@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 
 use crate::domain::insights::{fit_widths, is_number};
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::present::logs::{display_cell, stats_line};
 use crate::sanitize;
 use crate::store::logs::QueryRun;
@@ -60,8 +60,8 @@ pub fn text(run: &QueryRun, width: usize) -> String {
     line(format!(
         "nightjar query {} · {}–{} UTC · {}",
         sanitize::one_line(&run.spec.label),
-        format::hhmm(run.spec.window.start),
-        format::hhmm(run.spec.window.end),
+        Fmt::UTC.hhmm(run.spec.window.start),
+        Fmt::UTC.hhmm(run.spec.window.end),
         run.status.label()
     ));
     line(format!("{}: {}", run.spec.class.label(), sanitize::one_line(&run.spec.groups.join(", "))));

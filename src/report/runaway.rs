@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::domain::catalog::short_model_name;
-use crate::present::format::{self, NONE};
+use crate::present::format::{self, Fmt, NONE};
 use crate::present::runaway::{figures, usd_text};
 use crate::store::Store;
 use crate::store::runaway::{Entry, Kind, KindState, RunawayState, compact};
@@ -74,7 +74,7 @@ pub fn ceiling_text(r: &RunawayState) -> String {
 }
 
 /// The text report's section, at most 80 columns (empty when the watch is off and never ran).
-pub fn text(store: &Store) -> String {
+pub fn text(store: &Store, fmt: Fmt) -> String {
     let r = &store.runaway;
     let mut out = String::new();
     let answered = Kind::ALL.iter().any(|k| r.kind(*k).last_ok.is_some());
@@ -90,7 +90,7 @@ pub fn text(store: &Store) -> String {
             let model = e.model().map(|m| format!(" on {}", short_model_name(m))).unwrap_or_default();
             let who = crate::sanitize::one_line(&format!("{} {}{model}", e.kind.as_str(), e.short_id()));
             let _ = writeln!(out, "  {}", format::clip(&who, 78));
-            let _ = writeln!(out, "    {}", format::clip(&figures(e), 76));
+            let _ = writeln!(out, "    {}", format::clip(&figures(e, fmt), 76));
         }
     } else if answered {
         let _ = writeln!(out, "Runaway: no caller or session over {} (last 15 min)", ceiling_text(r));

@@ -12,6 +12,7 @@ use super::panes::models::ModelsPane;
 use super::panes::overview::OverviewPane;
 use super::panes::{help, status_bar};
 use super::theme::Theme;
+use crate::present::format::Fmt;
 use crate::sources::Command;
 use crate::store::Store;
 
@@ -64,6 +65,9 @@ pub struct App {
     pub zoom: (f64, f64),
     /// A fixed past range being looked at (`:range`), for the header.
     pub range: Option<crate::domain::window::Window>,
+    /// How times and sparklines are written: local time or UTC (`u`, `:utc`), ASCII sparklines
+    /// (the binary sets it from `--ascii` and the theme; `:theme` updates it).
+    pub fmt: Fmt,
 }
 
 impl App {
@@ -96,6 +100,7 @@ impl App {
             frozen: false,
             zoom: (0.0, 1.0),
             range: None,
+            fmt: Fmt::default(),
         }
     }
 
@@ -157,11 +162,9 @@ impl App {
                 let w = r.map(|(start, end)| crate::domain::window::Window { start, end });
                 self.range = w;
                 self.flash = Some(match w {
-                    Some(w) => format!(
-                        "range {} → {} (polling that range)",
-                        crate::present::format::hhmm(w.start),
-                        crate::present::format::hhmm(w.end)
-                    ),
+                    Some(w) => {
+                        format!("range {} → {} (polling that range)", self.fmt.hhmm(w.start), self.fmt.hhmm(w.end))
+                    }
                     None => "back to live".into(),
                 });
                 self.zoom = (0.0, 1.0);
@@ -179,7 +182,7 @@ impl App {
                         self.theme = th.for_depth(super::theme::ColorDepth::from_env());
                         self.theme.ascii = ascii;
                         self.theme.ascii_charts |= charts;
-                        crate::present::format::set_ascii(self.theme.ascii_charts);
+                        self.fmt.ascii = self.theme.ascii_charts;
                         self.flash = Some(format!("theme {t}"));
                     }
                     Err(e) => self.flash = Some(e),
@@ -200,7 +203,7 @@ impl App {
             Cmd::Quotas => self.apply(Outcome::Goto(PaneKind::Models, Intent::OpenQuotas), store),
             Cmd::Freeze => self.toggle_freeze(),
             Cmd::Utc(utc) => {
-                crate::present::format::set_local(!utc);
+                self.fmt.local = !utc;
                 self.flash = Some(if utc { "times in UTC".into() } else { "times in local time".into() });
                 Effect::Redraw
             }
@@ -381,12 +384,8 @@ impl App {
             }
             Action::Freeze => self.toggle_freeze(),
             Action::ToggleUtc => {
-                crate::present::format::set_local(!crate::present::format::is_local());
-                self.flash = Some(if crate::present::format::is_local() {
-                    "times in local time".into()
-                } else {
-                    "times in UTC".into()
-                });
+                self.fmt.local = !self.fmt.local;
+                self.flash = Some(if self.fmt.local { "times in local time".into() } else { "times in UTC".into() });
                 Effect::Redraw
             }
             Action::ZoomIn | Action::ZoomOut | Action::PanLeft | Action::PanRight | Action::ZoomReset => {
@@ -436,7 +435,7 @@ impl App {
                     // nothing answers in a reopened snapshot: say so rather than wait in silence
                     self.flash = Some(format!(
                         "a reopened snapshot (saved {} UTC) polls and queries nothing",
-                        crate::present::format::hhmm(at)
+                        self.fmt.hhmm(at)
                     ));
                     return Effect::Redraw;
                 }
@@ -487,13 +486,13 @@ impl App {
                 // window can be a little wider than the one typed
                 let w = store.window;
                 let shown = if w.start <= r.start && w.end >= r.end && w.secs() < r.secs() + 7200 { w } else { r };
-                format!("{}–{}", crate::present::format::hhmm(shown.start), crate::present::format::hhmm(shown.end))
+                format!("{}–{}", self.fmt.hhmm(shown.start), self.fmt.hhmm(shown.end))
             }
             None => format!("last {}", crate::present::views::since_label(store)),
         };
         self.tab_hits = status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);
         let view = self.view(store);
-        let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now, view };
+        let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now, view, fmt: self.fmt };
         self.panes[self.current].draw(f, body, &ctx);
         let frozen = self
             .frozen_at

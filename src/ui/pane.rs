@@ -14,6 +14,7 @@ use super::action::Action;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::domain::window::Window;
+use crate::present::format::Fmt;
 use crate::sources::Command;
 use crate::store::{SeriesKey, Store};
 
@@ -76,6 +77,8 @@ pub struct DrawCtx<'a> {
     pub now: i64,
     /// The part of the window charts show (zoom and pan); the whole window by default.
     pub view: Window,
+    /// How times and sparklines are written (local time or UTC, ASCII), the app's choice.
+    pub fmt: Fmt,
 }
 
 pub trait Pane: Any {

@@ -21,7 +21,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, T
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::domain::rules::Severity;
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::store::Store;
 use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
@@ -276,10 +276,10 @@ impl Pane for AlarmsPane {
 }
 
 /// The culprits of a rule in a list cell: the worst one, and how many more.
-fn culprit_cell(r: &RuleStatus) -> String {
+fn culprit_cell(r: &RuleStatus, fmt: Fmt) -> String {
     match r.culprits.split_first() {
-        Some((c, [])) => crate::present::culprits::compact(c),
-        Some((c, rest)) => format!("{} +{}", crate::present::culprits::compact(c), rest.len()),
+        Some((c, [])) => crate::present::culprits::compact(c, fmt),
+        Some((c, rest)) => format!("{} +{}", crate::present::culprits::compact(c, fmt), rest.len()),
         None => String::new(),
     }
 }
@@ -294,7 +294,7 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
         .map(|it| match it {
             Item::Rule(r) => {
                 let condition = format!("{} {}", value_text(r.value), r.condition);
-                let culprit = culprit_cell(r);
+                let culprit = culprit_cell(r, ctx.fmt);
                 let mut cells = vec![
                     Span::styled(r.state.as_str().to_uppercase(), t.level(rule_level(r))),
                     Span::styled("rule", t.muted()),
@@ -396,12 +396,13 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                     value_text(r.value),
                     r.breaching,
                     r.state.as_str(),
-                    format::hhmm(r.since)
+                    ctx.fmt.hhmm(r.since)
                 ),
                 t.muted(),
             ));
             if !r.culprits.is_empty() {
-                let named: Vec<String> = r.culprits.iter().map(crate::present::culprits::compact).collect();
+                let named: Vec<String> =
+                    r.culprits.iter().map(|c| crate::present::culprits::compact(c, ctx.fmt)).collect();
                 let what = match r.culprits[0].signal {
                     crate::domain::rules::BedrockSignal::ThrottlePct => "its throttled traces",
                     crate::domain::rules::BedrockSignal::ErrorPct => "its failed traces",
@@ -423,7 +424,7 @@ fn draw_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item) {
                 .filter(|h| h.rule == r.name)
                 .take(4)
                 .map(|h| {
-                    format!("{} {}→{} ({})", format::hhmm(h.at), h.from.as_str(), h.to.as_str(), value_text(h.value))
+                    format!("{} {}→{} ({})", ctx.fmt.hhmm(h.at), h.from.as_str(), h.to.as_str(), value_text(h.value))
                 })
                 .collect();
             if !hist.is_empty() {
@@ -515,7 +516,7 @@ fn draw_chart(f: &mut Frame, area: Rect, ctx: &DrawCtx, item: &Item, preview: bo
         .x_axis(
             Axis::default()
                 .bounds([x0, x1])
-                .labels(vec![Span::raw(format::hhmm(x0 as i64)), Span::raw(format::hhmm(x1 as i64))])
+                .labels(vec![Span::raw(ctx.fmt.hhmm(x0 as i64)), Span::raw(ctx.fmt.hhmm(x1 as i64))])
                 .style(t.muted()),
         )
         .y_axis(
@@ -535,7 +536,7 @@ fn runaway_shown(store: &Store) -> bool {
 
 /// The lines above the runaway table: per kind, what is wrong or still to come; else one line
 /// on the last run.
-fn runaway_status(store: &Store, now: i64, t: &Theme) -> Vec<Line<'static>> {
+fn runaway_status(store: &Store, now: i64, t: &Theme, fmt: Fmt) -> Vec<Line<'static>> {
     let r = &store.runaway;
     let mut lines = Vec::new();
     if !r.settings.enabled && Kind::ALL.iter().all(|k| r.kind(*k).never_ran()) {
@@ -585,7 +586,7 @@ fn runaway_status(store: &Store, now: i64, t: &Theme) -> Vec<Line<'static>> {
             format!(
                 "{} · checked {} ({} ago) · every {} · scanned {}",
                 parts.join(" · "),
-                format::hhmm(last),
+                fmt.hhmm(last),
                 format::age(now - last),
                 every_text(r.settings.every_secs),
                 format::usd(spent)
@@ -608,7 +609,7 @@ fn every_text(secs: u64) -> String {
 /// Rows for the runaway section: its status lines, a header and the rows (at least one line for
 /// "nobody"), within what the pane can spare after the list (5) and the detail.
 fn runaway_height(store: &Store, rows: usize, height: u16, detail_h: u16) -> u16 {
-    let status = runaway_status(store, 0, &Theme::default()).len();
+    let status = runaway_status(store, 0, &Theme::default(), Fmt::UTC).len();
     let ran = Kind::ALL.iter().any(|k| store.runaway.kind(*k).last_ok.is_some());
     // a header and the rows; or two lines for "nobody"; or nothing before the first answer
     let body = if rows > 0 {
@@ -656,7 +657,7 @@ fn draw_runaway(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], select
             _ => None,
         })
         .collect();
-    let status = runaway_status(ctx.store, ctx.now, t);
+    let status = runaway_status(ctx.store, ctx.now, t, ctx.fmt);
     // the status lines first; with rows to show, at least a line for them
     let room = if entries.is_empty() { inner.height } else { inner.height.saturating_sub(1).max(1) };
     let status_h = (status.len() as u16).min(room);
@@ -705,7 +706,7 @@ fn draw_runaway(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], select
                 Span::raw(format::count(e.latest_tokens)),
                 Span::raw(usd(e.latest_usd)),
                 Span::styled(format::count(e.peak_tokens), t.muted()),
-                Span::styled(e.over_since.map(format::hhmm).unwrap_or_default(), t.muted()),
+                Span::styled(e.over_since.map(|s| ctx.fmt.hhmm(s)).unwrap_or_default(), t.muted()),
             ];
             if narrow {
                 cells.remove(6);
@@ -748,7 +749,7 @@ fn draw_runaway_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, e: &Entry) {
         Span::styled(format!("{} ", e.kind.as_str()), t.level(runaway_level(e))),
         Span::raw(crate::sanitize::one_line(&e.id)),
     ])];
-    lines.push(Line::raw(crate::present::runaway::figures(e)));
+    lines.push(Line::raw(crate::present::runaway::figures(e, ctx.fmt)));
     if let Some(w) = r.kind(e.kind).window {
         let minutes: Vec<Option<f64>> = (w.start / 60..w.end / 60)
             .map(|m| e.minutes.iter().find(|x| x.minute == m * 60).map(|x| x.tokens))
@@ -756,8 +757,8 @@ fn draw_runaway_detail(f: &mut Frame, area: Rect, ctx: &DrawCtx, e: &Entry) {
         let width = minutes.len().clamp(1, 30);
         lines.push(Line::from(vec![
             Span::styled("tokens/min ", t.muted()),
-            Span::styled(format::spark(&minutes, width), t.accent()),
-            Span::styled(format!(" {}–{}", format::hhmm(w.start), format::hhmm(w.end)), t.muted()),
+            Span::styled(ctx.fmt.spark(&minutes, width), t.accent()),
+            Span::styled(format!(" {}–{}", ctx.fmt.hhmm(w.start), ctx.fmt.hhmm(w.end)), t.muted()),
         ]));
     }
     let mut more = format!("models: {}", e.models.join(", "));
@@ -800,7 +801,7 @@ fn logs_of(e: &Entry, store: &Store) -> Outcome {
 /// A rule over a per-model signal names its worst culprit ("Bedrock-Throttling
 /// claude-sonnet-4-5 60% (> 10%) since 03:01") while that still leaves room in `width` columns;
 /// past that, rules show their value and condition only.
-pub fn banner(store: &Store, theme: &Theme, width: u16) -> Option<Line<'static>> {
+pub fn banner(store: &Store, theme: &Theme, fmt: Fmt, width: u16) -> Option<Line<'static>> {
     let rules = store.firing_rules();
     let alarms: Vec<Alarm> = store.alarms().into_iter().filter(|a| a.state == AlarmState::Alarm).collect();
     if rules.is_empty() && alarms.is_empty() {
@@ -812,7 +813,7 @@ pub fn banner(store: &Store, theme: &Theme, width: u16) -> Option<Line<'static>>
     for r in rules.iter().take(4) {
         let name = format!(" {} ", r.name);
         let plain = format!("{} {} ", value_text(r.value), r.condition);
-        let named = r.culprits.first().map(|c| format!("{} ", crate::present::culprits::compact(c)));
+        let named = r.culprits.first().map(|c| format!("{} ", crate::present::culprits::compact(c, fmt)));
         let n = name.chars().count();
         let what = match named {
             Some(c) if used + n + c.chars().count() <= width as usize => c,

@@ -24,7 +24,7 @@ use crate::domain::insights::{
     redact_json,
 };
 use crate::domain::window::{Since, Window};
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::present::logs::{display_cell, stats_line};
 use crate::sanitize;
 use crate::sources::Command;
@@ -572,7 +572,7 @@ impl Pane for LogsPane {
         "Logs"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        draw(f, area, ctx.store, self, ctx.theme, ctx.now);
+        draw(f, area, ctx.store, self, ctx.theme, ctx.fmt, ctx.now);
     }
     fn captures_input(&self) -> bool {
         self.editor.is_some() || self.filtering
@@ -839,12 +839,12 @@ fn status_style(run: &QueryRun, theme: &Theme) -> Style {
     }
 }
 
-fn window_label(w: &Window) -> String {
-    format!("{}–{} UTC", format::hhmm(w.start), format::hhmm(w.end))
+fn window_label(w: &Window, fmt: Fmt) -> String {
+    format!("{}–{} UTC", fmt.hhmm(w.start), fmt.hhmm(w.end))
 }
 
 /// Draw the pane.
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme: &Theme, now: i64) {
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme: &Theme, fmt: Fmt, now: i64) {
     let run = pane.run(store);
     let title = match (run, &pane.preset) {
         (Some(r), _) => format!("Logs · {}", sanitize::one_line(&r.spec.label)),
@@ -872,7 +872,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
         Some(r) => {
             let g = if r.spec.groups.is_empty() { "(no log groups)".to_string() } else { r.spec.groups.join(", ") };
             let mut line =
-                format!("{}: {} · {}", r.spec.class.label(), sanitize::one_line(&g), window_label(&r.spec.window));
+                format!("{}: {} · {}", r.spec.class.label(), sanitize::one_line(&g), window_label(&r.spec.window, fmt));
             if let Some(ts) = &ts {
                 line.push_str(&format!(" · {ts}"));
             }

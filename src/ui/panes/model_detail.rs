@@ -13,7 +13,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::present::views::{ModelGroup, split_models};
 use crate::store::Store;
 use crate::ui::theme::Theme;
@@ -99,7 +99,7 @@ fn specs(store: &Store, g: &ModelGroup) -> Vec<ChartSpec> {
     ]
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme, view: Window) {
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, theme: &Theme, fmt: Fmt, view: Window) {
     let group = state.group(store);
     // grouped: how many ids in how many regions it sums ("N regions" or the one region)
     let region = group.as_ref().map_or(state.region.as_str(), |g| g.row.region.as_str());
@@ -158,7 +158,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     ]);
     f.render_widget(Paragraph::new(line).block(block(&title, theme, true)), summary);
 
-    draw_charts(f, charts, store, &group, theme, view, None);
+    draw_charts(f, charts, store, &group, theme, fmt, view, None);
 }
 
 /// Rows below which a model gets one row of charts (latency, errors and throttles), not four.
@@ -166,12 +166,14 @@ const FOUR_CHARTS_MIN_HEIGHT: u16 = 16;
 
 /// A row's (or group's) four charts in `area`: a 2×2 grid, or one above the other when the area
 /// is narrow or tall enough for four readable charts in a column; `name` before each title.
+#[allow(clippy::too_many_arguments)]
 pub fn draw_charts(
     f: &mut Frame,
     area: Rect,
     store: &Store,
     group: &ModelGroup,
     theme: &Theme,
+    fmt: Fmt,
     view: Window,
     name: Option<&str>,
 ) {
@@ -197,7 +199,7 @@ pub fn draw_charts(
             .collect()
     };
     for (spec, cell) in specs.iter().zip(cells) {
-        draw_chart(f, cell, view, spec, theme, name);
+        draw_chart(f, cell, view, spec, theme, fmt, name);
     }
 }
 
@@ -211,7 +213,7 @@ pub fn profile_label(store: &Store, model_id: &str) -> String {
     crate::sanitize::one_line(&format!("  profile {}{tags}{model}", p.name))
 }
 
-fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme, name: Option<&str>) {
+fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: &Theme, fmt: Fmt, name: Option<&str>) {
     let (x0, x1) = (view.start as f64, view.end as f64);
     let data: Vec<Vec<(f64, f64)>> = spec
         .series
@@ -244,9 +246,9 @@ fn draw_chart(f: &mut Frame, area: Rect, view: Window, spec: &ChartSpec, theme: 
         .collect();
     let mid = (x0 + x1) / 2.0;
     let x_labels = vec![
-        Span::styled(format::hhmm(x0 as i64), theme.muted()),
-        Span::styled(format::hhmm(mid as i64), theme.muted()),
-        Span::styled(format::hhmm(x1 as i64), theme.muted()),
+        Span::styled(fmt.hhmm(x0 as i64), theme.muted()),
+        Span::styled(fmt.hhmm(mid as i64), theme.muted()),
+        Span::styled(fmt.hhmm(x1 as i64), theme.muted()),
     ];
     let y_labels = vec![Span::styled("0", theme.muted()), Span::styled((spec.unit)(ymax / 1.1), theme.muted())];
     // series names in the title, in their colours (a legend box would cover the data)

@@ -17,7 +17,7 @@ use super::overview::{error_level, latency_level};
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
-use crate::present::format::{self, NONE};
+use crate::present::format::{self, Fmt, NONE};
 use crate::present::views::ModelGroup;
 use crate::store::Store;
 use crate::store::models::ModelRow;
@@ -497,11 +497,11 @@ impl Pane for ModelsPane {
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         self.page = area.height.saturating_sub(4) as usize;
         if let Some(q) = &mut self.quotas {
-            return super::quotas::draw(f, area, ctx.store, q, ctx.theme, ctx.now);
+            return super::quotas::draw(f, area, ctx.store, q, ctx.theme, ctx.fmt, ctx.now);
         }
         match &self.detail {
-            Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme, ctx.view),
-            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view),
+            Some(d) => model_detail::draw(f, area, ctx.store, d, ctx.theme, ctx.fmt, ctx.view),
+            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view),
         }
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
@@ -612,7 +612,7 @@ impl Pane for ModelsPane {
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, theme: &Theme, view: Window) {
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, theme: &Theme, fmt: Fmt, view: Window) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Models", vec![Line::styled(msg, style)], theme);
@@ -683,7 +683,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
     f.render_stateful_widget(t, table_area, &mut ts);
     if let (Some(area), Some(g)) = (charts, rows.get(state.selected)) {
         let name = shown_names(&rows).swap_remove(state.selected);
-        model_detail::draw_charts(f, area, store, g, theme, view, Some(&name));
+        model_detail::draw_charts(f, area, store, g, theme, fmt, view, Some(&name));
     }
 }
 

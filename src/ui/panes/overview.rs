@@ -20,7 +20,7 @@ use super::models::{Column, grouping_hint, grouping_label, header_row, name_widt
 use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
-use crate::present::format::{self, NONE};
+use crate::present::format::{self, Fmt, NONE};
 use crate::present::triage::Suspect;
 use crate::present::views::{ModelGroup, Signal, since_label};
 use crate::store::Store;
@@ -136,7 +136,7 @@ impl Pane for OverviewPane {
         "Overview"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view);
+        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view);
     }
     fn handle(&mut self, action: Action, store: &Store) -> Outcome {
         let (sus, models) = self.state.lists(store);
@@ -284,7 +284,15 @@ pub const CHARTS_MIN_HEIGHT: u16 = 34;
 /// worst traces sit beside the charts.
 pub const SIDE_MIN_WIDTH: u16 = 150;
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState, theme: &Theme, view: Window) {
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    state: &mut OverviewState,
+    theme: &Theme,
+    fmt: Fmt,
+    view: Window,
+) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Overview", vec![Line::styled(msg, style)], theme);
@@ -311,7 +319,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         return;
     }
     let ov = store.overview();
-    let banner = super::alarms::banner(store, theme, area.width);
+    let banner = super::alarms::banner(store, theme, fmt, area.width);
     let (sus, models) = state.lists(store);
     state.selected = state.selected.min((sus.len() + models.len()).saturating_sub(1));
     let tall = area.height >= CHARTS_MIN_HEIGHT;
@@ -329,11 +337,11 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
             Constraint::Min(3),
         ])
         .areas(area);
-        draw_headline(f, head, store, theme);
+        draw_headline(f, head, store, theme, fmt);
         if let Some(b) = banner {
             f.render_widget(Paragraph::new(b), banner_area);
         }
-        draw_sparklines(f, top, store, &ov, theme, Borders::TOP);
+        draw_sparklines(f, top, store, &ov, theme, fmt, Borders::TOP);
         draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::TOP);
         draw_models(f, bottom, store, state, &models, sus.len(), theme);
         return;
@@ -350,28 +358,28 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         Constraint::Length(models_h),
     ])
     .areas(area);
-    draw_headline(f, head, store, theme);
+    draw_headline(f, head, store, theme, fmt);
     if let Some(b) = banner {
         f.render_widget(Paragraph::new(b), banner_area);
     }
     let charts = if side {
         let side_w = (area.width * 9 / 25).clamp(50, 80);
         let [charts, right] = Layout::horizontal([Constraint::Min(0), Constraint::Length(side_w)]).areas(upper);
-        draw_side(f, right, store, &sus, state.selected, theme);
+        draw_side(f, right, store, &sus, state.selected, theme, fmt);
         charts
     } else {
         upper
     };
-    draw_signal_charts(f, charts, store, &ov, theme, view);
+    draw_signal_charts(f, charts, store, &ov, theme, fmt, view);
     if quality_h > 0 {
-        f.render_widget(Paragraph::new(quality_line(store, &ov, theme)), quality_area);
+        f.render_widget(Paragraph::new(quality_line(store, &ov, theme, fmt)), quality_area);
     }
     draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::ALL);
     draw_models(f, bottom, store, state, &models, sus.len(), theme);
 }
 
 /// The first line: what matters now, in words — as many of the headline's clauses as fit.
-fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
+fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme, fmt: Fmt) {
     let clauses = store.headline();
     let width = area.width as usize;
     let mark = theme.glyph("▶ ", "> ");
@@ -379,7 +387,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
     let first = clauses.first().map(|c| level_of(c.severity)).unwrap_or(Level::None);
     let mut spans = vec![Span::styled(mark, theme.level(first))];
     for (i, c) in clauses.iter().enumerate() {
-        let n = crate::present::sentence::sentence_text(c).chars().count() + if i > 0 { 2 } else { 0 };
+        let n = crate::present::sentence::sentence_text(c, fmt).chars().count() + if i > 0 { 2 } else { 0 };
         if i > 0 && used + n > width {
             break;
         }
@@ -387,7 +395,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
             spans.push(Span::styled("; ", theme.muted()));
         }
         used += n;
-        spans.extend(super::panel_board::sentence_spans(c, theme).into_iter().map(|s| {
+        spans.extend(super::panel_board::sentence_spans(c, theme, fmt).into_iter().map(|s| {
             // the words in the text colour, bold: this is the line to read first
             let st = s.style.add_modifier(ratatui::style::Modifier::BOLD);
             Span::styled(s.content, st)
@@ -401,14 +409,14 @@ fn level_of(s: crate::domain::genai_metrics::Severity) -> Level {
 }
 
 /// The quality line: the Pipeline pane's sentence on faithfulness, then the other scores.
-fn quality_line(store: &Store, ov: &crate::present::views::Overview, theme: &Theme) -> Line<'static> {
+fn quality_line(store: &Store, ov: &crate::present::views::Overview, theme: &Theme, fmt: Fmt) -> Line<'static> {
     let mut quality = ov.quality.clone();
     // faithfulness first: it is the score the seed application alarms on
     quality.sort_by_key(|q| (q.key.metric != "Faithfulness", q.key.metric.clone()));
     let mut spans = vec![Span::styled(format!("{:<LABEL_W$}", "Quality"), theme.header())];
     // the Pipeline pane's sentence first: the score that matters, its line, and since when
     if let Some(h) = store.panel(crate::present::panels::PanelId::Quality).headline {
-        spans.extend(super::panel_board::sentence_spans(&h, theme));
+        spans.extend(super::panel_board::sentence_spans(&h, theme, fmt));
         spans.push(Span::raw("  "));
         quality.retain(|q| q.key.metric != "Faithfulness");
     }
@@ -419,7 +427,7 @@ fn quality_line(store: &Store, ov: &crate::present::views::Overview, theme: &The
             format!("{} ", format::opt(q.value, |v| format!("{v:.2}"))),
             theme.level(quality_level(q.value)),
         ));
-        spans.push(Span::styled(format::spark_minmax(&q.spark, 4, 0.1), theme.accent()));
+        spans.push(Span::styled(fmt.spark_minmax(&q.spark, 4, 0.1), theme.accent()));
         spans.push(Span::raw("  "));
     }
     Line::from(spans)
@@ -555,6 +563,7 @@ fn draw_sparklines(
     store: &Store,
     ov: &crate::present::views::Overview,
     theme: &Theme,
+    fmt: Fmt,
     borders: Borders,
 ) {
     let mut title = format!("Overview · last {}", since_label(store));
@@ -575,14 +584,14 @@ fn draw_sparklines(
                     format!("{:>w$} ", format::clip(&s.value, value_w - 1), w = value_w - 1),
                     theme.level(s.level),
                 ),
-                Span::styled(format::spark_floor(&s.signal.spark, spark_w, s.floor), theme.accent()),
+                Span::styled(fmt.spark_floor(&s.signal.spark, spark_w, s.floor), theme.accent()),
                 Span::raw("  "),
                 Span::styled(format::clip(&s.worst, worst_w), theme.muted()),
             ])
         })
         .collect();
     if !ov.quality.is_empty() {
-        lines.push(quality_line(store, ov, theme));
+        lines.push(quality_line(store, ov, theme, fmt));
     }
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
@@ -594,6 +603,7 @@ fn draw_signal_charts(
     store: &Store,
     ov: &crate::present::views::Overview,
     theme: &Theme,
+    fmt: Fmt,
     view: Window,
 ) {
     let views = signal_views(store, ov);
@@ -603,11 +613,19 @@ fn draw_signal_charts(
     let minutes = store.minutes();
     for (i, v) in views.iter().enumerate() {
         let cells = Layout::horizontal(vec![Constraint::Ratio(1, cols as u32); cols]).split(row_areas[i / cols]);
-        draw_signal_chart(f, cells[i % cols], v, &minutes, theme, view);
+        draw_signal_chart(f, cells[i % cols], v, &minutes, theme, fmt, view);
     }
 }
 
-fn draw_signal_chart(f: &mut Frame, area: Rect, v: &SignalView, minutes: &[i64], theme: &Theme, view: Window) {
+fn draw_signal_chart(
+    f: &mut Frame,
+    area: Rect,
+    v: &SignalView,
+    minutes: &[i64],
+    theme: &Theme,
+    fmt: Fmt,
+    view: Window,
+) {
     use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
     let (x0, x1) = (view.start as f64, view.end as f64);
     let data: Vec<(f64, f64)> = minutes
@@ -659,9 +677,9 @@ fn draw_signal_chart(f: &mut Frame, area: Rect, v: &SignalView, minutes: &[i64],
             Axis::default()
                 .bounds([x0, x1])
                 .labels(vec![
-                    Span::styled(format::hhmm(x0 as i64), theme.muted()),
-                    Span::styled(format::hhmm(mid as i64), theme.muted()),
-                    Span::styled(format::hhmm(x1 as i64), theme.muted()),
+                    Span::styled(fmt.hhmm(x0 as i64), theme.muted()),
+                    Span::styled(fmt.hhmm(mid as i64), theme.muted()),
+                    Span::styled(fmt.hhmm(x1 as i64), theme.muted()),
                 ])
                 .style(theme.muted()),
         )
@@ -697,8 +715,8 @@ fn draw_suspects(f: &mut Frame, area: Rect, sus: &[Suspect], selected: usize, th
 }
 
 /// Beside the charts: what is firing with its culprits, what changed, the worst traces.
-fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected: usize, theme: &Theme) {
-    let firing = firing_lines(store, theme);
+fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected: usize, theme: &Theme, fmt: Fmt) {
+    let firing = firing_lines(store, theme, fmt);
     let inner_w = area.width.saturating_sub(2);
     let sus_lines: Vec<(usize, String)> =
         sus.iter().enumerate().map(|(i, x)| (i, crate::sanitize::one_line(&x.summary))).collect();
@@ -730,11 +748,11 @@ fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected
             sa,
         );
     }
-    draw_worst_traces(f, ta, store, theme);
+    draw_worst_traces(f, ta, store, theme, fmt);
 }
 
 /// Each firing rule (its culprit under it) and each alarm in ALARM.
-fn firing_lines(store: &Store, theme: &Theme) -> Vec<Line<'static>> {
+fn firing_lines(store: &Store, theme: &Theme, fmt: Fmt) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for r in store.firing_rules() {
         let level = if r.severity == crate::domain::rules::Severity::Critical { Level::Crit } else { Level::Warn };
@@ -746,7 +764,7 @@ fn firing_lines(store: &Store, theme: &Theme) -> Vec<Line<'static>> {
         for c in r.culprits.iter().take(2) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {}", theme.glyph("↳ ", "> ")), theme.muted()),
-                Span::styled(crate::present::culprits::compact(c), theme.warn()),
+                Span::styled(crate::present::culprits::compact(c, fmt), theme.warn()),
             ]));
         }
     }
@@ -760,7 +778,7 @@ fn firing_lines(store: &Store, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The window's worst traces: faults, throttles and errors first, then the slowest.
-fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
+fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme, fmt: Fmt) {
     if area.height < 3 {
         return;
     }
@@ -791,7 +809,7 @@ fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
                     format!(" {:>6} ", s.duration.map(|d| format::ms(d * 1000.0)).unwrap_or_else(|| NONE.into())),
                     theme.text(),
                 ),
-                Span::styled(format!("{} ", format::hhmm(s.start as i64)), theme.muted()),
+                Span::styled(format!("{} ", fmt.hhmm(s.start as i64)), theme.muted()),
                 Span::styled(format!("{} ", crate::sanitize::one_line(s.root.as_deref().unwrap_or("?"))), theme.text()),
                 Span::styled(model, theme.muted()),
             ])

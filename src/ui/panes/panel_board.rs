@@ -22,7 +22,7 @@ use ratatui::widgets::{
 use super::{draw_message, placeholder};
 use crate::domain::genai_metrics::Severity;
 use crate::domain::window::Window;
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::present::panels::{Chart, Line as ChartLine, OtherMetric, Panel, PanelId, Points};
 use crate::present::sentence::{Part, Sentence, Unit, plain, sentence_text, value};
 use crate::sanitize::one_line;
@@ -62,7 +62,7 @@ fn marker<'a>(p: &Panel, theme: &Theme) -> Span<'a> {
 }
 
 /// The sentence as spans: numbers stand out in the severity's colour.
-pub fn sentence_spans<'a>(s: &Sentence, theme: &Theme) -> Vec<Span<'a>> {
+pub fn sentence_spans<'a>(s: &Sentence, theme: &Theme, fmt: Fmt) -> Vec<Span<'a>> {
     let num = match s.severity {
         Severity::Warn | Severity::Crit => theme.level(level(s.severity)),
         _ => theme.accent(),
@@ -72,7 +72,7 @@ pub fn sentence_spans<'a>(s: &Sentence, theme: &Theme) -> Vec<Span<'a>> {
         .map(|p| match p {
             Part::Text(t) => Span::styled(one_line(t), theme.text()),
             Part::Value(v, u) => Span::styled(value(*v, *u), num),
-            Part::Time(t) => Span::styled(format::hhmm(*t), theme.text()),
+            Part::Time(t) => Span::styled(fmt.hhmm(*t), theme.text()),
         })
         .collect()
 }
@@ -101,9 +101,9 @@ fn rows_for(text: &str, width: u16) -> u16 {
 
 /// What a panel is matched on by `/`: what it shows (title, headline, figures, chart and line
 /// names, the other metrics it lists).
-fn panel_text(p: &Panel) -> String {
+fn panel_text(p: &Panel, fmt: Fmt) -> String {
     let mut t = vec![p.id.title().to_string()];
-    t.extend(p.headline.as_ref().map(sentence_text));
+    t.extend(p.headline.as_ref().map(|h| sentence_text(h, fmt)));
     t.extend(p.facts.iter().map(|f| f.label.clone()));
     for c in &p.charts {
         t.push(c.title.clone());
@@ -133,12 +133,14 @@ pub struct BoardState {
     cols: usize,
     /// The open panel at the last draw is a list of other metrics (for the footer).
     open_list: bool,
+    /// How times were written at the last draw (the filter matches the headline as shown).
+    fmt: Fmt,
 }
 
 impl BoardState {
     /// The panels the filter lets through, in order.
     pub fn shown<'a>(&self, panels: &'a [Panel]) -> Vec<&'a Panel> {
-        panels.iter().filter(|p| self.filter.matches(&panel_text(p))).collect()
+        panels.iter().filter(|p| self.filter.matches(&panel_text(p, self.fmt))).collect()
     }
 
     /// The rows of a list of other metrics the metric filter lets through.
@@ -325,7 +327,8 @@ impl BoardState {
 
     /// Draw the board: `title` names the pane.
     pub fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx, panels: &[Panel], title: &str) {
-        let (store, theme, view) = (ctx.store, ctx.theme, ctx.view);
+        let (store, theme, view, fmt) = (ctx.store, ctx.theme, ctx.view, ctx.fmt);
+        self.fmt = fmt;
         if let Some((msg, is_err)) = placeholder(store) {
             let style = if is_err { theme.crit() } else { theme.muted() };
             draw_message(f, area, title, vec![Line::styled(msg, style)], theme);
@@ -335,7 +338,7 @@ impl BoardState {
             return;
         }
         if let Some(key) = self.series.clone() {
-            draw_series(f, area, store, &key, theme, view);
+            draw_series(f, area, store, &key, theme, fmt, view);
             return;
         }
         let since = crate::present::views::since_label(store);
@@ -376,15 +379,7 @@ impl BoardState {
             let block = panel_block(p, &t, theme, true);
             let inner = block.inner(area);
             f.render_widget(block, area);
-            draw_body(
-                f,
-                inner,
-                store,
-                view,
-                p,
-                theme,
-                Detail::Full { chart_offset: self.chart_offset, row: self.other_selected },
-            );
+            draw_body(f, inner, ctx, p, Detail::Full { chart_offset: self.chart_offset, row: self.other_selected });
             return;
         }
         match grid_shape(area, panels.len()) {
@@ -399,7 +394,7 @@ impl BoardState {
                         let block = panel_block(p, p.id.title(), theme, i == self.selected);
                         let inner = block.inner(*cell);
                         f.render_widget(block, *cell);
-                        draw_body(f, inner, store, view, p, theme, Detail::Cell);
+                        draw_body(f, inner, ctx, p, Detail::Cell);
                     }
                 }
             }
@@ -428,7 +423,7 @@ impl BoardState {
                 let block = panel_block(p, &t, theme, true);
                 let inner = block.inner(body);
                 f.render_widget(block, body);
-                draw_body(f, inner, store, view, p, theme, Detail::Preview);
+                draw_body(f, inner, ctx, p, Detail::Preview);
             }
         }
     }
@@ -464,7 +459,8 @@ enum Detail {
     Full { chart_offset: usize, row: usize },
 }
 
-fn draw_body(f: &mut Frame, area: Rect, store: &Store, view: Window, p: &Panel, theme: &Theme, detail: Detail) {
+fn draw_body(f: &mut Frame, area: Rect, ctx: &DrawCtx, p: &Panel, detail: Detail) {
+    let (store, view, theme, fmt) = (ctx.store, ctx.view, ctx.theme, ctx.fmt);
     if area.height == 0 || area.width < 4 {
         return;
     }
@@ -478,8 +474,8 @@ fn draw_body(f: &mut Frame, area: Rect, store: &Store, view: Window, p: &Panel, 
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
         return;
     };
-    let spans = sentence_spans(h, theme);
-    let head_h = rows_for(&sentence_text(h), area.width).min(area.height);
+    let spans = sentence_spans(h, theme, fmt);
+    let head_h = rows_for(&sentence_text(h, fmt), area.width).min(area.height);
     let [head, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
     f.render_widget(Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }), head);
     if matches!(p.id, PanelId::Other | PanelId::PlatformOther) {
@@ -487,7 +483,7 @@ fn draw_body(f: &mut Frame, area: Rect, store: &Store, view: Window, p: &Panel, 
             Detail::Full { row, .. } => Some(row),
             _ => None,
         };
-        draw_other(f, rest, store, &p.other, row, theme);
+        draw_other(f, rest, store, &p.other, row, theme, fmt);
         return;
     }
     // figures: as many "label value" cells per line as fit
@@ -523,13 +519,13 @@ fn draw_body(f: &mut Frame, area: Rect, store: &Store, view: Window, p: &Panel, 
         return;
     }
     match detail {
-        Detail::Cell | Detail::Preview => draw_chart(f, charts, view, &p.charts[0], theme),
+        Detail::Cell | Detail::Preview => draw_chart(f, charts, view, &p.charts[0], theme, fmt),
         Detail::Full { chart_offset, .. } => {
             let left = &p.charts[chart_offset.min(p.charts.len() - 1)..];
             let fit = ((charts.height / 7).max(1) as usize).min(left.len());
             let areas = Layout::vertical(vec![Constraint::Ratio(1, fit as u32); fit]).split(charts);
             for (c, a) in left.iter().zip(areas.iter()) {
-                draw_chart(f, *a, view, c, theme);
+                draw_chart(f, *a, view, c, theme, fmt);
             }
         }
     }
@@ -540,7 +536,15 @@ fn series_label(k: &SeriesKey) -> String {
     one_line(&format!("{} {} {}", k.namespace, k.label(), k.stat))
 }
 
-fn draw_other(f: &mut Frame, area: Rect, store: &Store, list: &[OtherMetric], selected: Option<usize>, theme: &Theme) {
+fn draw_other(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    list: &[OtherMetric],
+    selected: Option<usize>,
+    theme: &Theme,
+    fmt: Fmt,
+) {
     if area.height == 0 {
         return;
     }
@@ -554,7 +558,7 @@ fn draw_other(f: &mut Frame, area: Rect, store: &Store, list: &[OtherMetric], se
                 Line::styled(series_label(&o.key), theme.text()),
                 Line::styled(format::opt(o.latest.map(|x| x.1), plain), theme.accent()),
                 Line::styled(format::opt(o.window, plain), theme.text()),
-                Line::styled(format::spark(&spark, spark_w), theme.accent()),
+                Line::styled(fmt.spark(&spark, spark_w), theme.accent()),
             ])
         })
         .collect();
@@ -567,7 +571,7 @@ fn draw_other(f: &mut Frame, area: Rect, store: &Store, list: &[OtherMetric], se
 }
 
 /// One series' chart over the window (from the list of other metrics).
-fn draw_series(f: &mut Frame, area: Rect, store: &Store, key: &SeriesKey, theme: &Theme, view: Window) {
+fn draw_series(f: &mut Frame, area: Rect, store: &Store, key: &SeriesKey, theme: &Theme, fmt: Fmt, view: Window) {
     let title = format!("{} · last {} · Esc back", series_label(key), crate::present::views::since_label(store));
     let Some(s) = store.get(key) else {
         draw_message(
@@ -596,7 +600,7 @@ fn draw_series(f: &mut Frame, area: Rect, store: &Store, key: &SeriesKey, theme:
     let line = Line::from(vec![
         Span::styled("latest ", theme.muted()),
         Span::styled(format::opt(latest.map(|x| x.1), plain), theme.accent()),
-        Span::styled(latest.map(|(t, _)| format!(" at {}", format::hhmm(t))).unwrap_or_default(), theme.muted()),
+        Span::styled(latest.map(|(t, _)| format!(" at {}", fmt.hhmm(t))).unwrap_or_default(), theme.muted()),
         Span::styled(format!("  window ({}) ", key.stat), theme.muted()),
         Span::styled(format::opt(window, plain), theme.accent()),
     ]);
@@ -610,7 +614,7 @@ fn draw_series(f: &mut Frame, area: Rect, store: &Store, key: &SeriesKey, theme:
         y_max: None,
     };
     if body.height >= CHART_MIN_HEIGHT {
-        draw_chart(f, body, view, &chart, theme);
+        draw_chart(f, body, view, &chart, theme, fmt);
     }
 }
 
@@ -619,7 +623,7 @@ type Drawn = (String, Vec<(f64, f64)>, Style);
 
 /// A chart with time axes: stacked lines are drawn cumulatively, then the other lines, then
 /// the threshold rules in their severity's colour.
-fn draw_chart(f: &mut Frame, area: Rect, view: Window, chart: &Chart, theme: &Theme) {
+fn draw_chart(f: &mut Frame, area: Rect, view: Window, chart: &Chart, theme: &Theme, fmt: Fmt) {
     // the part of the window in view (zoom and pan); the headline and figures stay whole-window
     let (x0, x1) = (view.start as f64, view.end as f64);
     let shown = |p: &Points| -> Vec<(i64, f64)> { p.range(view.start..view.end).map(|(t, v)| (*t, *v)).collect() };
@@ -687,9 +691,9 @@ fn draw_chart(f: &mut Frame, area: Rect, view: Window, chart: &Chart, theme: &Th
     }
     let mid = (x0 + x1) / 2.0;
     let x_labels = vec![
-        Span::styled(format::hhmm(x0 as i64), theme.muted()),
-        Span::styled(format::hhmm(mid as i64), theme.muted()),
-        Span::styled(format::hhmm(x1 as i64), theme.muted()),
+        Span::styled(fmt.hhmm(x0 as i64), theme.muted()),
+        Span::styled(fmt.hhmm(mid as i64), theme.muted()),
+        Span::styled(fmt.hhmm(x1 as i64), theme.muted()),
     ];
     let y_labels = vec![
         Span::styled(value(ymin, chart.unit), theme.muted()),

@@ -16,7 +16,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
-use crate::present::format;
+use crate::present::format::{self, Fmt};
 use crate::store::Store;
 use crate::store::quota_usage::{UsageGroup, WeekStats};
 use crate::ui::action::Action;
@@ -70,8 +70,8 @@ fn level(pct: Option<f64>) -> Level {
 }
 
 /// Seconds east of UTC the view's hours are in (`u` switches UTC ↔ local).
-fn utc_offset(at: i64) -> i64 {
-    if !format::is_local() {
+fn utc_offset(at: i64, fmt: Fmt) -> i64 {
+    if !fmt.local {
         return 0;
     }
     use chrono::Offset;
@@ -103,12 +103,12 @@ fn rate(v: f64) -> String {
     if v < 10.0 { format!("{v:.1}") } else { format::count(v) }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut QuotaViewState, theme: &Theme, now: i64) {
+pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut QuotaViewState, theme: &Theme, fmt: Fmt, now: i64) {
     let groups = store.usage_groups();
     let title = |end: Option<i64>| {
         format!(
             "Quota use · last 7 days{} · per minute · Esc back",
-            end.map(|e| format!(" to {}", format::hhmm(e.min(now)))).unwrap_or_default()
+            end.map(|e| format!(" to {}", fmt.hhmm(e.min(now)))).unwrap_or_default()
         )
     };
     if groups.is_empty() {
@@ -219,19 +219,19 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut QuotaViewState
     let g = &groups[state.selected];
     if bottom.width >= 120 {
         let [l, r] = Layout::horizontal([Constraint::Length(60), Constraint::Min(40)]).areas(bottom);
-        draw_heatmap(f, l, g, theme);
+        draw_heatmap(f, l, g, theme, fmt);
         draw_profiles(f, r, g, theme, wide);
     } else if state.profiles {
         draw_profiles(f, bottom, g, theme, false);
     } else {
-        draw_heatmap(f, bottom, g, theme);
+        draw_heatmap(f, bottom, g, theme, fmt);
     }
 }
 
-fn draw_heatmap(f: &mut Frame, area: Rect, g: &UsageGroup, theme: &Theme) {
-    let offset = utc_offset(g.end);
+fn draw_heatmap(f: &mut Frame, area: Rect, g: &UsageGroup, theme: &Theme, fmt: Fmt) {
+    let offset = utc_offset(g.end, fmt);
     let heat = g.heatmap(offset);
-    let zone = if offset == 0 && !format::is_local() { "UTC" } else { "local" };
+    let zone = if offset == 0 && !fmt.local { "UTC" } else { "local" };
     let what = if heat.relative { "% of the week's peak (no quota known)" } else { "% of quota" };
     let title = format!("{} by hour ({zone}), {what}", short_model_name(&g.model_id));
     let inner_w = area.width.saturating_sub(2);

@@ -789,7 +789,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
     // what the list on screen was asked for (the pane's own choice until a list arrives)
     let shown = ts.query().map(|q| q.range).unwrap_or_else(|| p.trace_range(store));
     let range = match shown {
-        TraceRange::Fixed(w) => format!("{}–{} UTC", format::hhmm(w.start), format::hhmm(w.end)),
+        TraceRange::Fixed(w) => format!("{}–{} UTC", ctx.fmt.hhmm(w.start), ctx.fmt.hhmm(w.end)),
         TraceRange::Last(secs) => format!("last {}", since_label(secs)),
     };
     let expr = match ts.query() {
