@@ -1,5 +1,6 @@
-//! Questions panes and reports ask of the store: per-model window figures, fleet totals per
-//! minute, the worst model for each signal, custom-namespace figures.
+//! Questions panes and reports ask of the store: fleet totals per minute, the worst model for
+//! each signal, model groups (split, or by base model), custom-namespace figures. The per-model
+//! rows they start from are the store's own (`store::models`).
 
 use std::collections::BTreeMap;
 
