@@ -1,8 +1,9 @@
 //! Shared helpers for the integration tests that talk to the local AWS emulator
 //! (moto 5.2.5 behind `tests/emulator/moto_shim.py`, started by `scripts/test.sh`).
 //!
-//! Each integration test file uses these with `mod support;`. Not every file uses every helper,
-//! hence the `dead_code` allowance below.
+//! A module of the `aws` and `terminal` test binaries (`tests/aws/main.rs`, `tests/terminal/main.rs`);
+//! their modules, one per former test file, take it with `use crate::support;`. Not every binary
+//! uses every helper, hence the `dead_code` allowance below.
 //!
 //! # Isolation between tests
 //!
@@ -26,6 +27,8 @@
 //!
 //! | region        | test                                             |
 //! |---------------|--------------------------------------------------|
+//! | us-east-1     | emulator_metrics::poller_reads_back_exact_figures (was us-east-2 with emulator_quotas: both in one binary now) |
+//! | us-west-1     | emulator_metrics::once_json_reports_the_seeded_figures |
 //! | ca-west-1     | emulator_smoke::cloudwatch_stats_and_list        |
 //! | il-central-1  | emulator_smoke::sts_caller_identity              |
 //! | me-central-1  | emulator_smoke::logs_insights_fields_sort_limit  |
