@@ -1,7 +1,7 @@
 //! Integration tests against the local AWS emulator (moto behind `tests/emulator/moto_shim.py`,
 //! started by `scripts/test.sh`), through the real SDK clients and the `nightjar` binary: one
 //! module per area, each a former test binary of its own. Every test that writes to the emulator
-//! owns a region.
+//! owns a region (`support::REGION_OWNERS`, checked by `regions::`).
 //!
 //! `scripts/test.sh --test aws emulator_logs::` runs one module.
 
@@ -30,3 +30,4 @@ mod emulator_traces;
 mod emulator_transaction_search;
 mod faults;
 mod prices_real_fixtures;
+mod regions;
