@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # nightjar's test command: lint, then every test against a private AWS emulator.
 #
-#   scripts/test.sh                          fmt --check, clippy -D warnings, cargo test --all-targets
-#   scripts/test.sh --test emulator_smoke    extra arguments go to `cargo test`
-#   NIGHTJAR_SKIP_LINT=1 scripts/test.sh     skip fmt and clippy (quick local loops)
+#   scripts/test.sh                            fmt --check, clippy -D warnings, cargo test --all-targets
+#   scripts/test.sh --test aws emulator_logs::  extra arguments go to `cargo test`: one binary, one module
+#   scripts/test.sh --lib                      the unit tests only
+#   NIGHTJAR_SKIP_LINT=1 scripts/test.sh       skip fmt and clippy (quick local loops)
+#
+# The integration tests are four binaries (Cargo.toml's [[test]]s), each a main.rs with one module
+# per area: `aws` (tests/aws/: emulator_*, faults, prices_real_fixtures), `terminal`
+# (tests/terminal/: tmux-driven terminal_safety and terminal_colours, hostile_text), `ui`
+# (tests/ui/: the ui_* pane snapshots) and `offline` (tests/offline/: real_fixtures, replay,
+# demo_incident, runaway_demo, prices_catalogue, read_only, soak). A test's name is
+# `module::test`, so `--test ui ui_logs::` or `--test aws faults::backoff` pick them out.
 #
 # The emulator (scripts/emulator.sh: moto behind tests/emulator/moto_shim.py) gets its own state
 # directory and a free port, so concurrent runs do not collide; it is stopped on exit, whatever

@@ -25,7 +25,9 @@ mod pipeline;
 mod rng;
 /// The demo's answers to the runaway watch's queries (per caller and session per minute).
 pub mod runaway;
-/// The whole console's store a few minutes into the incident (screenshots, replay tests).
+/// The whole console's store a few minutes into the incident (screenshots, replay tests; the
+/// `test-support` feature).
+#[cfg(feature = "test-support")]
 pub mod scene;
 mod series;
 /// CloudWatch statistics over samples; `stats::nearest_rank` is the reference percentile.

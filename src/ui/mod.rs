@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod pane;
 pub mod panes;
 pub mod sgr;
+#[cfg(feature = "test-support")]
 pub mod svg;
 pub mod theme;
 

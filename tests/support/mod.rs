@@ -1,8 +1,9 @@
 //! Shared helpers for the integration tests that talk to the local AWS emulator
 //! (moto 5.2.5 behind `tests/emulator/moto_shim.py`, started by `scripts/test.sh`).
 //!
-//! Each integration test file uses these with `mod support;`. Not every file uses every helper,
-//! hence the `dead_code` allowance below.
+//! A module of the `aws` and `terminal` test binaries (`tests/aws/main.rs`, `tests/terminal/main.rs`);
+//! their modules, one per former test file, take it with `use crate::support;`. Not every binary
+//! uses every helper, hence the `dead_code` allowance below.
 //!
 //! # Isolation between tests
 //!
@@ -10,10 +11,17 @@
 //! tests must not see each other's data:
 //!
 //! * **One region per test function.** moto keeps separate state per region (taken from the SigV4
-//!   signature), so give each test function its own *real* region from [`REGIONS`] through
-//!   [`claim_region`], which panics when one test binary claims a region twice. moto rejects
+//!   signature), and so do the shims in `tests/emulator/` (their control calls name a region), so
+//!   each test function that writes to the emulator owns one *real* region from [`REGIONS`]. The
+//!   owners are listed once, for the whole suite, in [`REGION_OWNERS`]; the `aws` test binary's
+//!   `regions::` tests check that no region is listed twice and that every
+//!   `claim_region("…")` in `tests/` sits in the test the table names. [`claim_region`] panics
+//!   at run time when the region is not in the table or belongs to another test. moto rejects
 //!   made-up regions (HTTP 500), because the emulator runs without
-//!   `MOTO_ALLOW_NONEXISTENT_REGION`. Keep the allocation below up to date when adding tests.
+//!   `MOTO_ALLOW_NONEXISTENT_REGION`. All 34 regions are taken: a new emulator test needs another
+//!   way to keep apart (moto also keys state by account: the `x-moto-account-id` header or an
+//!   `sts:AssumeRole`, see `shared/reference/moto.md`), or a region whose owner writes nothing it
+//!   reads.
 //! * **Unique names inside the region.** State lives as long as the emulator: different test
 //!   binaries share it, and a hand-started emulator (`eval "$(scripts/emulator.sh start)"`)
 //!   keeps it across `cargo test` runs. Name log groups, model ids, etc. with [`unique_name`] so a
@@ -21,43 +29,6 @@
 //! * **No reset helper on purpose.** `POST /moto-api/reset` wipes *every* region and account at
 //!   once, so calling it from one test would delete the data of tests running concurrently in
 //!   other threads (and other binaries' leftovers are harmless thanks to unique names).
-//!
-//! Region allocation (one line per test function; keep it unique across the whole suite):
-//!
-//! | region        | test                                             |
-//! |---------------|--------------------------------------------------|
-//! | ca-west-1     | emulator_smoke::cloudwatch_stats_and_list        |
-//! | il-central-1  | emulator_smoke::sts_caller_identity              |
-//! | me-central-1  | emulator_smoke::logs_insights_fields_sort_limit  |
-//! | mx-central-1  | emulator_smoke::xray_put_summaries_batch_get     |
-//! | eu-south-1    | emulator_alarms::alarms_are_read_back_firing_first |
-//! | eu-central-1  | emulator_traces::trace_source_reads_back_the_tree |
-//! | eu-central-2  | emulator_traces::once_json_counts_traces_faults_errors_and_throttles |
-//! | eu-north-1    | emulator_traces::the_trace_task_lists_and_fetches_on_command |
-//! | ap-south-1    | emulator_logs::every_preset_runs_end_to_end_through_the_real_client |
-//! | ap-south-2    | emulator_logs::missing_groups_stop_query_and_records_fail_visibly |
-//! | ap-northeast-1 | emulator_logs::the_runner_task_discovers_groups_and_stops_on_exit |
-//! | ap-northeast-2 | emulator_logs::once_query_prints_rows_as_json_and_text |
-//! | eu-west-2     | emulator_pipeline::poller_reads_back_pipeline_and_platform_figures |
-//! | eu-west-3     | emulator_pipeline::once_json_reports_the_genai_namespaces |
-//! | sa-east-1     | faults::every_fault_is_survived_and_recovered_from (faults::once_through_faults_fails_cleanly names it too; every call is faulted, no state is read) |
-//! | ca-central-1  | faults::backoff_holds_the_call_rate_down_in_a_throttling_storm |
-//! | af-south-1    | faults::expired_credentials_show_the_fix_and_recover_by_themselves (faults::expired_sso_session_banner_then_recovery_in_the_console reads it, asserts no figures) |
-//! | me-south-1    | terminal_safety::every_ending_stops_insights_queries_and_hostile_aws_text_stays_inert |
-//! | ap-southeast-2 | emulator_quotas::unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas |
-//! | ap-southeast-4 | emulator_metrics::several_profiles_are_watched_side_by_side (profile alpha) |
-//! | eu-south-2    | emulator_metrics::several_profiles_are_watched_side_by_side (profile beta) |
-//! | ap-east-2     | emulator_runaway::the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it |
-//! | ap-east-1     | emulator_prices::an_application_inference_profile_in_the_metrics_is_named_tagged_and_priced |
-//! | ap-southeast-7 | prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id |
-//! | ap-southeast-5 | emulator_insights::every_preset_over_real_records_matches_figures_computed_here |
-//! | ap-southeast-6 | emulator_insights::boundaries_the_field_cap_limits_and_errors |
-//! | ap-southeast-1 | emulator_transaction_search::once_labels_the_sample_and_reads_the_slowest_traces_from_aws_spans |
-//! | ap-southeast-3 | emulator_transaction_search::the_console_labels_the_sample_and_fetches_spans_by_the_summarys_time |
-//! | us-west-2     | emulator_fidelity::old_ranges_read_at_legal_periods_and_internal_errors_are_retried_or_partial |
-//! | eu-west-1     | emulator_fidelity::log_alarms_are_read_and_shown_like_the_rest |
-//! | us-east-2     | emulator_quotas::quotas_never_raised_come_from_the_defaults_and_tpm_usage_is_the_minutes_sum |
-//! | ap-northeast-3 | emulator_quota_usage::the_week_is_read_at_five_minutes_and_figured_per_minute (reserved by quota) |
 //!
 //! # Running
 //!
@@ -145,14 +116,76 @@ pub fn endpoint() -> Option<String> {
     }
 }
 
-/// Claims `region` for the calling test function: panics if it is not in [`REGIONS`] or if this
-/// test binary already claimed it (two tests sharing a region would see each other's data).
+/// Who owns each region of the emulator, for the whole suite: `(region, "module::test")`, where the
+/// module is the former test file (`tests/aws/emulator_smoke.rs` → `emulator_smoke`). A region is
+/// listed once; a test that needs two has two lines. Tests that only *read* another test's region
+/// without writing (they do not claim it) are named in the comment of that line.
+pub const REGION_OWNERS: &[(&str, &str)] = &[
+    ("us-east-1", "emulator_metrics::poller_reads_back_exact_figures"),
+    ("us-east-2", "emulator_quotas::quotas_never_raised_come_from_the_defaults_and_tpm_usage_is_the_minutes_sum"),
+    ("us-west-1", "emulator_metrics::once_json_reports_the_seeded_figures"),
+    ("us-west-2", "emulator_fidelity::old_ranges_read_at_legal_periods_and_internal_errors_are_retried_or_partial"),
+    ("eu-west-1", "emulator_fidelity::log_alarms_are_read_and_shown_like_the_rest"),
+    ("eu-west-2", "emulator_pipeline::poller_reads_back_pipeline_and_platform_figures"),
+    ("eu-west-3", "emulator_pipeline::once_json_reports_the_genai_namespaces"),
+    ("eu-central-1", "emulator_traces::trace_source_reads_back_the_tree"),
+    ("eu-central-2", "emulator_traces::once_json_counts_traces_faults_errors_and_throttles"),
+    ("eu-north-1", "emulator_traces::the_trace_task_lists_and_fetches_on_command"),
+    ("eu-south-1", "emulator_alarms::alarms_are_read_back_firing_first"),
+    ("eu-south-2", "emulator_metrics::several_profiles_are_watched_side_by_side"), // profile beta
+    ("ap-south-1", "emulator_logs::every_preset_runs_end_to_end_through_the_real_client"),
+    ("ap-south-2", "emulator_logs::missing_groups_stop_query_and_records_fail_visibly"),
+    ("ap-northeast-1", "emulator_logs::the_runner_task_discovers_groups_and_stops_on_exit"),
+    ("ap-northeast-2", "emulator_logs::once_query_prints_rows_as_json_and_text"),
+    ("ap-northeast-3", "emulator_quota_usage::the_week_is_read_at_five_minutes_and_figured_per_minute"),
+    (
+        "ap-southeast-1",
+        "emulator_transaction_search::once_labels_the_sample_and_reads_the_slowest_traces_from_aws_spans",
+    ),
+    ("ap-southeast-2", "emulator_quotas::unreadable_service_quotas_fall_back_calmly_to_the_configured_quotas"),
+    (
+        "ap-southeast-3",
+        "emulator_transaction_search::the_console_labels_the_sample_and_fetches_spans_by_the_summarys_time",
+    ),
+    ("ap-southeast-4", "emulator_metrics::several_profiles_are_watched_side_by_side"), // profile alpha
+    ("ap-southeast-5", "emulator_insights::every_preset_over_real_records_matches_figures_computed_here"),
+    ("ap-southeast-6", "emulator_insights::boundaries_the_field_cap_limits_and_errors"),
+    ("ap-southeast-7", "prices_real_fixtures::once_json_reports_a_cost_for_every_fixture_model_id"),
+    ("ap-east-1", "emulator_prices::an_application_inference_profile_in_the_metrics_is_named_tagged_and_priced"),
+    ("ap-east-2", "emulator_runaway::the_watch_runs_on_the_invocation_group_and_fails_visibly_without_it"),
+    ("ca-central-1", "faults::backoff_holds_the_call_rate_down_in_a_throttling_storm"),
+    ("ca-west-1", "emulator_smoke::cloudwatch_stats_and_list"),
+    // faults::once_through_faults_fails_cleanly names it too: every call is faulted, no state is read
+    ("sa-east-1", "faults::every_fault_is_survived_and_recovered_from"),
+    // faults::expired_sso_session_banner_then_recovery_in_the_console reads it, asserts no figures
+    ("af-south-1", "faults::expired_credentials_show_the_fix_and_recover_by_themselves"),
+    ("me-south-1", "terminal_safety::every_ending_stops_insights_queries_and_hostile_aws_text_stays_inert"),
+    ("me-central-1", "emulator_smoke::logs_insights_fields_sort_limit"),
+    ("il-central-1", "emulator_smoke::sts_caller_identity"),
+    ("mx-central-1", "emulator_smoke::xray_put_summaries_batch_get"),
+];
+
+/// The test [`REGION_OWNERS`] gives `region` to.
+pub fn region_owner(region: &str) -> Option<&'static str> {
+    REGION_OWNERS.iter().find(|(r, _)| *r == region).map(|&(_, test)| test)
+}
+
+/// Claims `region` for the calling test function: panics if it is not in [`REGIONS`], if
+/// [`REGION_OWNERS`] does not give it to the calling test (libtest names each test's thread
+/// `module::test`), or if this process already claimed it (two tests sharing a region would see
+/// each other's data).
 pub fn claim_region(region: &'static str) -> &'static str {
     static CLAIMED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
     assert!(REGIONS.contains(&region), "{region} is not in support::REGIONS (moto rejects unknown regions)");
+    let owner = region_owner(region)
+        .unwrap_or_else(|| panic!("{region} has no owner in support::REGION_OWNERS; add one line for this test"));
+    // a test's own thread is named after it; helper threads (tokio workers) are not checked
+    if let Some(thread) = std::thread::current().name().filter(|n| n.contains("::")) {
+        assert_eq!(thread, owner, "region {region} belongs to {owner} (support::REGION_OWNERS), not to {thread}");
+    }
     let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
     let fresh = claimed.get_or_insert_with(HashSet::new).insert(region);
-    assert!(fresh, "region {region} is claimed by two tests in this binary; give each test its own region");
+    assert!(fresh, "region {region} is claimed twice in this test binary; give each test its own region");
     region
 }
 

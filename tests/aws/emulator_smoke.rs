@@ -2,7 +2,7 @@
 //! the shim, including percentiles), STS, CloudWatch Logs Insights and X-Ray. Run with
 //! `scripts/test.sh --test emulator_smoke`; skipped when no emulator is running.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! `--once --format json` reports a cost for each when their metrics are published (issue 12,
 //! item 9, "done when").
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

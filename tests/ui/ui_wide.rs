@@ -2,7 +2,7 @@
 //! (80x24, 120x40, 160x45, 200x60): what grows with the terminal, what 80 columns keep, and the
 //! first screen's answer in words — which model is throttled, and since when.
 
-mod ui_common;
+use crate::ui_common;
 
 use nightjar::sources::Command;
 use nightjar::sources::demo::traces::DemoTraces;

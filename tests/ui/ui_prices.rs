@@ -3,7 +3,7 @@
 //! profile, its tags, the model it is priced as and the price's source; a model priced from the
 //! Price List says `price-list`, from the built-in table `built-in`.
 
-mod ui_common;
+use crate::ui_common;
 
 use std::collections::BTreeMap;
 

@@ -6,7 +6,7 @@
 //! average, takes p90 over the periods with traffic and the peak, adds the two ids up against
 //! the quota, and breaks them down per profile. Figures are computed here from the datapoints put.
 
-mod support;
+use crate::support;
 
 use nightjar::sources::quota_usage::UsageSource;
 

@@ -7,7 +7,7 @@
 //! * StatusCode `InternalError`: retried, and marked partial when it stays;
 //! * log alarms (DescribeAlarms `LogAlarms`, only when `AlarmTypes` asks for them).
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 

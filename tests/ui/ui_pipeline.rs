@@ -2,7 +2,7 @@
 //! incident at 80x24 (one panel at a time beside a list) and 200x60 (a grid), partial and no
 //! data, an open panel, another metric's chart, and every panel reachable by keyboard.
 
-mod ui_common;
+use crate::ui_common;
 
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::window::Window;

@@ -3,7 +3,7 @@
 //! documents in tests/fixtures/real/pricing/), and an application inference profile ARN as
 //! `ModelId` in CloudWatch metrics, named, tagged and priced as its model by `--once`.
 
-mod support;
+use crate::support;
 
 use nightjar::sources::prices::{MAX_AGE_SECS, PricesSource};
 

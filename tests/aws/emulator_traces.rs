@@ -11,9 +11,7 @@
 //! exact. Its durations are whole seconds, so `--once` ranks the slowest by the fetched
 //! documents, and the test checks the exact milliseconds.
 
-#![recursion_limit = "256"]
-
-mod support;
+use crate::support;
 
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::trace::SpanKind;

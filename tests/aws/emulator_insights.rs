@@ -15,7 +15,7 @@
 //! default row limit comes back whole, a result at its limit says so, results over 10,000 rows
 //! are paged, and an unsupported query fails with MalformedQueryException.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

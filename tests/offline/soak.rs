@@ -7,7 +7,7 @@
 //! traces and query results flat.
 //! (Process RSS is measured in `examples/bench_report.rs`, not asserted here.)
 
-#[path = "../benches/common/mod.rs"]
+#[path = "../../benches/common/mod.rs"]
 mod common;
 
 use nightjar::domain::insights::{GroupClass, QueryStatus};

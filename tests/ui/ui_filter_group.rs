@@ -2,7 +2,7 @@
 //! model (regions and cross-region inference ids summed): snapshots on ratatui's TestBackend and
 //! the selection kept valid while lists narrow.
 
-mod ui_common;
+use crate::ui_common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nightjar::domain::pricing::PriceTable;

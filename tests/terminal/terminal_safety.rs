@@ -6,9 +6,9 @@
 //! Insights query, and hostile text seeded in AWS neither changes the window title nor writes
 //! the clipboard, and shows as inert placeholders.
 
-mod fault_proxy;
-mod support;
-mod tmux;
+use crate::fault_proxy;
+use crate::support;
+use crate::tmux;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! job's application inference profile, which drives it to 85–99 % on weekday nights: the
 //! table's first row, the heatmap's hot 02:00–03:00 band, the per-profile breakdown.
 
-mod ui_common;
+use crate::ui_common;
 
 use nightjar::sources::demo::week;
 use nightjar::store::{SourceHealth, Store, Update};

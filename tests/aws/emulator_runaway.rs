@@ -7,7 +7,7 @@
 //! without log groups is skipped with a note. The per-minute figures against independently
 //! computed ones, and the minute boundaries, are in `tests/emulator_insights.rs`.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! through the `nightjar --once --format json` binary: seed known values, read them back,
 //! assert the exact sums and percentiles per model.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 
@@ -93,7 +93,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 #[tokio::test]
 async fn poller_reads_back_exact_figures() {
     let Some(endpoint) = support::endpoint() else { return };
-    let region = support::claim_region("us-east-2");
+    let region = support::claim_region("us-east-1");
     let conf = support::sdk_config(&endpoint, region).await;
     let cw = aws_sdk_cloudwatch::Client::new(&conf);
     seed_bedrock(&cw).await;

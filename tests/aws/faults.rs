@@ -4,9 +4,9 @@
 //! emulator's answers on demand. Every scenario: no panic, the error classified and shown with
 //! the stale marker, the last good data kept, and full recovery when the faults stop.
 
-mod fault_proxy;
-mod support;
-mod tmux;
+use crate::fault_proxy;
+use crate::support;
+use crate::tmux;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! to ALARM by the test are read back by the alarms source, firing first, with reason and
 //! condition, and reported by `--once --format json`.
 
-mod support;
+use crate::support;
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
 use nightjar::sources::alarms::AlarmsPoller;

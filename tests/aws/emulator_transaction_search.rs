@@ -11,7 +11,7 @@
 //! The span records are written to `aws/spans` with PutLogEvents (a write only the test makes)
 //! and read back by the emulator's Logs Insights executor.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! and AWS's defaults are merged. The parsing, matching and the AccessDenied/throttling handling
 //! are covered with aws-smithy-mocks in `src/sources/quotas.rs`.
 
-mod support;
+use crate::support;
 
 use nightjar::sources::quotas::QuotasSource;
 

@@ -1,6 +1,6 @@
 //! Snapshot tests of the panes on ratatui's TestBackend, in several sizes and states.
 
-mod ui_common;
+use crate::ui_common;
 
 use nightjar::domain::pricing::PriceTable;
 use nightjar::store::{ErrorKind, Identity, MetricsUpdate, SeriesKey, SourceError, SourceHealth, Store, Update};

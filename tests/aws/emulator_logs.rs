@@ -8,7 +8,7 @@
 //! with aws-smithy-mocks in `src/sources/logs.rs`; every preset's figures are checked against
 //! independently computed ones in `tests/emulator_insights.rs`.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

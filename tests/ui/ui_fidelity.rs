@@ -2,7 +2,7 @@
 //! coarser or shorter than asked: 5-minute points for a range 20 days back, a poll with holes
 //! (`◐ partial` and what is missing), and a trace list older than X-Ray's 30 days.
 
-mod ui_common;
+use crate::ui_common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nightjar::domain::pricing::PriceTable;

@@ -5,8 +5,8 @@
 //! uses even for the basic colours) and no `38;2;R;G;B`. With a truecolor terminal and an RGB
 //! theme the same recording does show RGB escapes, so the check can see what it rules out.
 
-mod support;
-mod tmux;
+use crate::support;
+use crate::tmux;
 
 use std::path::PathBuf;
 use std::time::Duration;

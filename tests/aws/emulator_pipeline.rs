@@ -10,7 +10,7 @@
 //! metric published with dimensions is never also published without them; and multi-dimension
 //! data is published with its dimensions in name order (moto's dimension sort is broken).
 
-mod support;
+use crate::support;
 
 use nightjar::domain::catalog::DEFAULT_CUSTOM_NAMESPACES;
 use nightjar::domain::pricing::PriceTable;
