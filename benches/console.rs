@@ -3,6 +3,8 @@
 //! poll of a 24-hour window for 50 models × 12 metrics, and a steady incremental poll).
 //! `cargo run --release --example bench_report` prints the same figures and the rest (launch,
 //! RSS, bytes per refresh, GetMetricData volume) as one table.
+// Measuring code: a panic is its error report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 #[path = "common/mod.rs"]
 mod common;
@@ -98,8 +100,8 @@ fn wire(c: &mut Criterion) {
     }
     let tap = Tap::default();
     let opts = TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, 200, 60)) };
-    let mut t = Terminal::with_options(CrosstermBackend::new(tap.clone()), opts).unwrap();
-    t.draw(|f| app.draw(f, &store, NOW)).unwrap();
+    let mut t = Terminal::with_options(CrosstermBackend::new(tap.clone()), opts).expect("a terminal over the tap");
+    t.draw(|f| app.draw(f, &store, NOW)).expect("the frame draws");
     let bytes = tap.0.borrow().clone();
     let mut g = c.benchmark_group("wire_200x60");
     g.throughput(Throughput::Bytes(bytes.len() as u64));

@@ -1,6 +1,8 @@
 //! The Logs pane and the query runner's result handling with a full result set (10,000 rows, the
 //! Logs Insights maximum): turning GetQueryResults rows into a table with the cost column,
 //! filtering and sorting it, and drawing one frame at 160x48 (only the rows on screen are built).
+// Measuring code: a panic is its error report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nightjar::domain::insights::{GroupClass, QueryStatus, ResultTable};

@@ -1,6 +1,8 @@
 //! What the Pipeline and Platform panes cost per frame: building their panels from the store
 //! (every series classified, rolled up, headlines computed) and drawing the board, over the
 //! demo's hour and day.
+// Measuring code: a panic is its error report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nightjar::domain::pricing::PriceTable;

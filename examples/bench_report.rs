@@ -15,6 +15,8 @@
 //!   aws-smithy-mocks, 50 models × the 11 Bedrock metrics) and by a naive full-window poll.
 //!
 //! Timings are medians; the machine matters (the README names it).
+// A developer tool: a panic is its error report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 #[path = "../benches/common/mod.rs"]
 mod common;

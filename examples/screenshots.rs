@@ -5,6 +5,8 @@
 //! theme drawn on a light terminal).
 //!
 //!     cargo run --example screenshots            # or scripts/screenshots.sh
+// A developer tool: a panic is its error report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,8 @@
 //! owns a region (`support::REGION_OWNERS`, checked by `regions::`).
 //!
 //! `scripts/test.sh --test aws emulator_logs::` runs one module.
-
+// Test code may unwrap: a panic is the failure report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 // serde_json's `json!` literals of whole trace documents (emulator_traces) nest deeply
 #![recursion_limit = "256"]
 

@@ -3,6 +3,8 @@
 //! read-only guarantee and the memory soak. One module per former test binary.
 //!
 //! `scripts/test.sh --test offline real_fixtures::` runs one module.
+// Test code may unwrap: a panic is the failure report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 mod demo_incident;
 mod prices_catalogue;

@@ -4,6 +4,8 @@
 //! `support::REGION_OWNERS`.
 //!
 //! `scripts/test.sh --test terminal terminal_safety::` runs one module.
+// Test code may unwrap: a panic is the failure report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 #[path = "../fault_proxy/mod.rs"]
 mod fault_proxy;

@@ -3,6 +3,8 @@
 //! `tests/ui/snapshots/`, named `ui__<module>__<name>.snap`.
 //!
 //! `scripts/test.sh --test ui ui_logs::` runs one module.
+// Test code may unwrap: a panic is the failure report (the crate denies `unwrap_used` elsewhere).
+#![allow(clippy::unwrap_used)]
 
 #[path = "../ui_common/mod.rs"]
 mod ui_common;
