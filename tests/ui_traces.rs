@@ -264,7 +264,7 @@ fn hostile_prompt_text_is_sanitised() {
     store.apply(Update::Traces(TracesUpdate::Fetched { traces: vec![t], unprocessed: vec![] }));
     let mut a = app_on_traces(&store);
     let p = a.pane_mut::<TracesPane>().unwrap();
-    let mut v = nightjar::ui::panes::span_tree::SpanTreeView::with_trace(Arc::clone(
+    let mut v = nightjar::ui::widgets::span_tree::SpanTreeView::with_trace(Arc::clone(
         store.traces.trace("1-6b000000-000000000000000000000001").unwrap(),
     ));
     v.move_by(1);
@@ -301,7 +301,7 @@ fn a_50k_span_trace_renders_its_window() {
     let mut store = base_store();
     store.apply(Update::Traces(TracesUpdate::Fetched { traces: vec![t], unprocessed: vec![] }));
     let mut a = app_on_traces(&store);
-    let v = nightjar::ui::panes::span_tree::SpanTreeView::with_trace(Arc::clone(store.traces.trace(id).unwrap()));
+    let v = nightjar::ui::widgets::span_tree::SpanTreeView::with_trace(Arc::clone(store.traces.trace(id).unwrap()));
     // a big trace opens two levels deep, plus the path to its first failure
     assert_eq!(v.visible_len(), 2 + 25_000 + 1);
     a.pane_mut::<TracesPane>().unwrap().tree = Some(v);

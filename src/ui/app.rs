@@ -10,8 +10,8 @@ use super::keymap::Keymap;
 use super::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use super::panes::models::ModelsPane;
 use super::panes::overview::OverviewPane;
-use super::panes::{help, status_bar};
 use super::theme::Theme;
+use super::widgets::{help, status_bar};
 use crate::sources::Command;
 use crate::store::Store;
 
@@ -506,7 +506,7 @@ impl App {
             help::draw(f, body, &self.keymap, &titles, &self.theme);
         }
         if let Some(line) = &self.cmdline {
-            super::panes::command_line::draw(f, body, message, line, &self.theme);
+            super::widgets::command_line::draw(f, body, message, line, &self.theme);
         }
     }
 

@@ -18,9 +18,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
-use crate::domain::rules::Severity;
 use crate::store::Store;
 use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
@@ -29,6 +27,8 @@ use crate::ui::action::Action;
 use crate::ui::format;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::banner::{rule_level, value_text};
+use crate::ui::widgets::{block, draw_message};
 
 /// One row of the combined list.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,28 +81,11 @@ pub fn items(store: &Store) -> Vec<Item> {
     v
 }
 
-fn rule_level(r: &RuleStatus) -> Level {
-    match (r.state, r.severity) {
-        (RuleState::Firing, Severity::Critical) => Level::Crit,
-        (RuleState::Firing, _) | (RuleState::Pending, _) => Level::Warn,
-        (RuleState::Resolved, _) => Level::Ok,
-        _ => Level::None,
-    }
-}
-
 fn alarm_level(a: &Alarm) -> Level {
     match a.state {
         AlarmState::Alarm => Level::Crit,
         AlarmState::InsufficientData => Level::None,
         AlarmState::Ok => Level::Ok,
-    }
-}
-
-fn value_text(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.abs() < 10.0 => format!("{v:.2}"),
-        Some(v) => format::count(v),
-        None => format::NONE.into(),
     }
 }
 
@@ -794,36 +777,4 @@ fn logs_of(e: &Entry, store: &Store) -> Outcome {
             crate::sanitize::one_line(e.short_id())
         )),
     }
-}
-
-/// The one-line banner of firing rules and alarms, for the Overview; `None` when all is quiet.
-/// A rule over a per-model signal names its worst culprit ("Bedrock-Throttling
-/// claude-sonnet-4-5 60% (> 10%) since 03:01") while that still leaves room in `width` columns;
-/// past that, rules show their value and condition only.
-pub fn banner(store: &Store, theme: &Theme, width: u16) -> Option<Line<'static>> {
-    let rules = store.firing_rules();
-    let alarms: Vec<Alarm> = store.alarms().into_iter().filter(|a| a.state == AlarmState::Alarm).collect();
-    if rules.is_empty() && alarms.is_empty() {
-        return None;
-    }
-    let head = format!(" FIRING {} ", rules.len() + alarms.len());
-    let mut used = head.chars().count();
-    let mut spans = vec![Span::styled(head, theme.crit().add_modifier(ratatui::style::Modifier::REVERSED))];
-    for r in rules.iter().take(4) {
-        let name = format!(" {} ", r.name);
-        let plain = format!("{} {} ", value_text(r.value), r.condition);
-        let named = r.culprits.first().map(|c| format!("{} ", crate::report::culprits::compact(c)));
-        let n = name.chars().count();
-        let what = match named {
-            Some(c) if used + n + c.chars().count() <= width as usize => c,
-            _ => plain,
-        };
-        used += n + what.chars().count();
-        spans.push(Span::styled(name, theme.level(rule_level(r))));
-        spans.push(Span::styled(what, theme.muted()));
-    }
-    for a in alarms.iter().take(3) {
-        spans.push(Span::styled(format!(" ⏰{} ", crate::sanitize::one_line(&a.name)), theme.crit()));
-    }
-    Some(Line::from(spans))
 }

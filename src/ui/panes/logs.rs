@@ -18,7 +18,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 use serde_json::Value;
 
-use super::block;
 use crate::domain::catalog::short_model_name;
 use crate::domain::insights::{
     self, COST_COLUMN, Fields, GroupClass, MODEL_COLUMNS, QueryStatus, REDACTED, ResultTable, display_value, is_number,
@@ -34,6 +33,7 @@ use crate::ui::action::Action;
 use crate::ui::format;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::block;
 
 /// Widest a column is drawn (the rest is in the detail view).
 const MAX_COL: usize = 48;

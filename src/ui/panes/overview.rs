@@ -16,8 +16,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
-use super::models::{Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns};
-use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
 use crate::store::Store;
@@ -28,6 +26,11 @@ use crate::ui::filter::Filter;
 use crate::ui::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::model_table::{
+    Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns,
+};
+use crate::ui::widgets::sentence::{level, sentence_spans};
+use crate::ui::widgets::{block, draw_message, error_level, latency_level, placeholder};
 
 #[derive(Debug, Default, Clone)]
 pub struct OverviewState {
@@ -250,24 +253,6 @@ fn sorted_models(store: &Store, grouped: bool) -> Vec<ModelGroup> {
     m
 }
 
-pub fn error_level(pct: Option<f64>) -> Level {
-    match pct {
-        Some(v) if v >= 5.0 => Level::Crit,
-        Some(v) if v >= 1.0 => Level::Warn,
-        Some(_) => Level::Ok,
-        None => Level::None,
-    }
-}
-
-pub fn latency_level(ms: Option<f64>) -> Level {
-    match ms {
-        Some(v) if v >= 10_000.0 => Level::Crit,
-        Some(v) if v >= 5_000.0 => Level::Warn,
-        Some(_) => Level::Ok,
-        None => Level::None,
-    }
-}
-
 /// Seed application thresholds: target 0.85, warning 0.75, critical 0.60.
 pub fn quality_level(v: Option<f64>) -> Level {
     match v {
@@ -311,7 +296,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         return;
     }
     let ov = store.overview();
-    let banner = super::alarms::banner(store, theme, area.width);
+    let banner = crate::ui::widgets::banner::banner(store, theme, area.width);
     let (sus, models) = state.lists(store);
     state.selected = state.selected.min((sus.len() + models.len()).saturating_sub(1));
     let tall = area.height >= CHARTS_MIN_HEIGHT;
@@ -387,7 +372,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
             spans.push(Span::styled("; ", theme.muted()));
         }
         used += n;
-        spans.extend(super::panel_board::sentence_spans(c, theme).into_iter().map(|s| {
+        spans.extend(sentence_spans(c, theme).into_iter().map(|s| {
             // the words in the text colour, bold: this is the line to read first
             let st = s.style.add_modifier(ratatui::style::Modifier::BOLD);
             Span::styled(s.content, st)
@@ -397,7 +382,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
 }
 
 fn level_of(s: crate::domain::genai_metrics::Severity) -> Level {
-    super::panel_board::level(s)
+    level(s)
 }
 
 /// The quality line: the Pipeline pane's sentence on faithfulness, then the other scores.
@@ -408,7 +393,7 @@ fn quality_line(store: &Store, ov: &crate::store::views::Overview, theme: &Theme
     let mut spans = vec![Span::styled(format!("{:<LABEL_W$}", "Quality"), theme.header())];
     // the Pipeline pane's sentence first: the score that matters, its line, and since when
     if let Some(h) = store.panel(crate::store::pipeline::PanelId::Quality).headline {
-        spans.extend(super::panel_board::sentence_spans(&h, theme));
+        spans.extend(sentence_spans(&h, theme));
         spans.push(Span::raw("  "));
         quality.retain(|q| q.key.metric != "Faithfulness");
     }

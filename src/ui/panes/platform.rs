@@ -6,11 +6,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::panel_board::BoardState;
 use crate::store::Store;
 use crate::store::pipeline::PanelId;
 use crate::ui::action::Action;
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::widgets::board::BoardState;
 
 #[derive(Debug, Default)]
 pub struct PlatformPane {

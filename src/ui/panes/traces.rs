@@ -1,7 +1,7 @@
 //! Traces: the X-Ray trace list of the window (time, duration, response time, root service and
 //! operation, HTTP status, fault / error / throttle marks, models, tokens, cost), sortable,
 //! narrowed locally with `/`, filtered at the source with presets (`f`) or a typed filter
-//! expression (`i`); Enter opens a trace's span tree ([`super::span_tree`]), Esc comes back with
+//! expression (`i`); Enter opens a trace's span tree ([`crate::ui::widgets::span_tree`]), Esc comes back with
 //! the selection kept. From 160 columns the list (flags, time, duration, service, model) sits
 //! beside a span tree: the open trace's, or while browsing the selected row's once fetched.
 
@@ -13,8 +13,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span as TSpan};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::span_tree::{self, SpanTreeView};
-use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
 use crate::sanitize;
@@ -26,6 +24,8 @@ use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
 use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
 use crate::ui::theme::Level;
+use crate::ui::widgets::span_tree::{self, SpanTreeView};
+use crate::ui::widgets::{block, draw_message};
 
 /// Server-side filter presets, in the order `f` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,13 +10,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
-use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
 use crate::store::Store;
 use crate::store::views::{ModelGroup, split_models};
 use crate::ui::format;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{block, draw_message};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelDetailState {
@@ -116,14 +116,14 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
     let title = crate::sanitize::one_line(&format!(
         "{} · {what} · last {} · Esc back",
         state.model_id,
-        super::overview::since_label(store)
+        crate::ui::panes::overview::since_label(store)
     ));
     let Some(group) = group else {
         draw_message(f, area, &title, vec![Line::styled("No data for this model in the window.", theme.warn())], theme);
         return;
     };
     let row = &group.row;
-    let mark = if group.is_merged() { super::models::WORST_MARK } else { "" };
+    let mark = if group.is_merged() { crate::ui::widgets::model_table::WORST_MARK } else { "" };
     let [summary, charts] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
     let line = Line::from(vec![
         Span::styled(
