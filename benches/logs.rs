@@ -74,7 +74,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("draw_160x48", |b| {
         b.iter(|| {
             term.draw(|f| {
-                let ctx = DrawCtx { store: &store, theme: &theme, keymap: &keymap, now: 3600, view: store.window };
+                let ctx = DrawCtx {
+                    store: &store,
+                    theme: &theme,
+                    keymap: &keymap,
+                    now: 3600,
+                    view: store.window,
+                    view_state: Default::default(),
+                };
                 pane.draw(f, f.area(), &ctx)
             })
             .unwrap();

@@ -25,7 +25,7 @@ use crate::store::rules::{RuleState, RuleStatus};
 use crate::store::runaway::{Entry, Kind};
 use crate::ui::action::Action;
 use crate::ui::format;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::{Level, Theme};
 use crate::ui::widgets::banner::{rule_level, value_text};
 use crate::ui::widgets::{block, draw_message};
@@ -173,7 +173,8 @@ impl Pane for AlarmsPane {
             None => draw_runaway_detail_empty(f, detail, ctx),
         }
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         let items = self.items(store);
         let last = items.len().saturating_sub(1);
         match action {
@@ -239,22 +240,22 @@ impl Pane for AlarmsPane {
     fn captures_input(&self) -> bool {
         self.filter.editing
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _store: &Store) -> Outcome {
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _ctx: &Ctx) -> Outcome {
         self.selected = 0;
         if self.filter.key(key) { Outcome::Redraw } else { Outcome::None }
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.chart {
-            vec![(Action::Back, "back")]
+            vec![C::hint(Action::Back, "back")]
         } else {
-            vec![(Action::Select, "chart / logs"), (Action::ShowTraces, "traces"), (Action::ShowLogs, "logs")]
+            vec![
+                C::hint(Action::Select, "chart / logs"),
+                C::hint(Action::ShowTraces, "traces"),
+                C::hint(Action::ShowLogs, "logs"),
+                C::help(Action::Filter, "filter by name, condition or reason"),
+            ]
         }
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 

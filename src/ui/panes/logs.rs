@@ -31,7 +31,7 @@ use crate::store::Store;
 use crate::store::logs::{Purpose, QueryId, QueryRun, QuerySpec, RecordState};
 use crate::ui::action::Action;
 use crate::ui::format;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::block;
 
@@ -303,16 +303,11 @@ impl Default for LogsPane {
     }
 }
 
-/// Now, for new query windows.
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// The window queries run over: the console's (`--since`), ending now.
-fn window_of(store: &Store) -> (Window, Since) {
+/// The window queries run over: the console's (`--since`), ending `now`.
+fn window_of(store: &Store, now: i64) -> (Window, Since) {
     let secs = store.window.secs();
     let since = if secs > 0 { Since::from_secs(secs) } else { Since::default() };
-    (since.window_ending(now()), since)
+    (since.window_ending(now), since)
 }
 
 impl LogsPane {
@@ -369,13 +364,14 @@ impl LogsPane {
     }
 
     /// Run `query` over `groups` (the class's when empty), replacing the current query.
-    fn start(&mut self, store: &Store, label: &str, query: &str, class: GroupClass, purpose: Purpose) -> Outcome {
+    fn start(&mut self, ctx: &Ctx, label: &str, query: &str, class: GroupClass, purpose: Purpose) -> Outcome {
+        let store = ctx.store;
         let (window, since) = match &purpose {
             Purpose::TraceLogs { .. } => {
-                let w = self.trace_at.take().map(trace_window).unwrap_or_else(|| window_of(store).0);
+                let w = self.trace_at.take().map(trace_window).unwrap_or_else(|| window_of(store, ctx.now).0);
                 (w, since_of(w))
             }
-            _ => window_of(store),
+            _ => window_of(store, ctx.now),
         };
         let groups = match (&self.groups, &purpose) {
             (Some(g), Purpose::Table) => g.clone(),
@@ -399,17 +395,18 @@ impl LogsPane {
         Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))
     }
 
-    fn run_preset(&mut self, store: &Store, p: &insights::Preset) -> Outcome {
+    fn run_preset(&mut self, ctx: &Ctx, p: &insights::Preset) -> Outcome {
         self.preset = Some(p.name.clone());
         self.query = p.query.clone();
         self.class = p.groups;
         self.groups = None;
         let (name, query, class) = (p.name.clone(), p.query.clone(), p.groups);
-        self.start(store, &name, &query, class, Purpose::Table)
+        self.start(ctx, &name, &query, class, Purpose::Table)
     }
 
     /// Run what is in the editor.
-    fn run_editor(&mut self, store: &Store) -> Outcome {
+    fn run_editor(&mut self, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         let Some(ed) = &self.editor else { return Outcome::None };
         let text = ed.text();
         if text.is_empty() {
@@ -431,7 +428,7 @@ impl LogsPane {
         self.editor = None;
         self.picker = None;
         let class = self.class;
-        self.start(store, &label, &text, class, Purpose::Table)
+        self.start(ctx, &label, &text, class, Purpose::Table)
     }
 
     fn open_picker(&mut self, store: &Store) {
@@ -472,16 +469,17 @@ impl LogsPane {
         Outcome::Redraw
     }
 
-    fn editor_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+    fn editor_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         if self.picker.is_some() {
             return self.picker_key(key);
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let Some(ed) = &mut self.editor else { return Outcome::None };
         match key.code {
-            KeyCode::Char('s') | KeyCode::Char('r') if ctrl => return self.run_editor(store),
-            KeyCode::F(5) => return self.run_editor(store),
-            KeyCode::Enter if ctrl || key.modifiers.contains(KeyModifiers::ALT) => return self.run_editor(store),
+            KeyCode::Char('s') | KeyCode::Char('r') if ctrl => return self.run_editor(ctx),
+            KeyCode::F(5) => return self.run_editor(ctx),
+            KeyCode::Enter if ctrl || key.modifiers.contains(KeyModifiers::ALT) => return self.run_editor(ctx),
             KeyCode::Char('g') if ctrl => {
                 self.open_picker(store);
             }
@@ -591,7 +589,7 @@ impl LogsPane {
     }
 
     /// Show the log lines of one trace.
-    pub fn logs_for_trace(&mut self, store: &Store, trace_id: &str) -> Outcome {
+    pub fn logs_for_trace(&mut self, ctx: &Ctx, trace_id: &str) -> Outcome {
         let Some(q) = insights::trace_logs_query(trace_id) else {
             return Outcome::Flash(format!("not a trace id: {}", sanitize::one_line(trace_id)));
         };
@@ -599,7 +597,7 @@ impl LogsPane {
         self.query = q.clone();
         self.class = GroupClass::App;
         self.start(
-            store,
+            ctx,
             &format!("trace {trace_id}"),
             &q,
             GroupClass::App,
@@ -632,16 +630,17 @@ impl Pane for LogsPane {
     fn captures_input(&self) -> bool {
         self.editor.is_some() || self.filtering
     }
-    fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         if self.editor.is_some() {
-            self.editor_key(key, store)
+            self.editor_key(key, ctx)
         } else if self.filtering {
             self.filter_key(key)
         } else {
             Outcome::None
         }
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         let rows = self.run(store).map(|r| self.view(&r.table).len()).unwrap_or(0);
         let last = rows.saturating_sub(1);
         if let Some(d) = &mut self.detail {
@@ -677,7 +676,7 @@ impl Pane for LogsPane {
                     self.preset_shown(store).or_else(|| store.logs.presets.next_after(None))
                 };
                 return match next.cloned() {
-                    Some(p) => self.run_preset(store, &p),
+                    Some(p) => self.run_preset(ctx, &p),
                     None => Outcome::Flash("no presets".into()),
                 };
             }
@@ -732,7 +731,7 @@ impl Pane for LogsPane {
                     if self.run(store).is_none()
                         && let Some(p) = self.preset_shown(store).cloned()
                     {
-                        return self.run_preset(store, &p);
+                        return self.run_preset(ctx, &p);
                     }
                     return Outcome::None;
                 };
@@ -749,7 +748,7 @@ impl Pane for LogsPane {
                 return match self.row_trace_id(store) {
                     Some(t) => {
                         self.trace_at = self.row_time(store);
-                        self.logs_for_trace(store, &t)
+                        self.logs_for_trace(ctx, &t)
                     }
                     None => Outcome::Flash("no trace id in this row".into()),
                 };
@@ -790,10 +789,10 @@ impl Pane for LogsPane {
         }
         Outcome::Redraw
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
         match intent {
             Intent::LogsForTrace { trace_id, window } => {
-                let out = self.logs_for_trace(store, trace_id);
+                let out = self.logs_for_trace(ctx, trace_id);
                 // a window from the caller replaces the ±1 h default
                 if let (Some(w), Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))) = (window, &out) {
                     let mut spec = spec.clone();
@@ -807,7 +806,7 @@ impl Pane for LogsPane {
                 self.query = query.clone();
                 self.class = *class;
                 self.groups = None;
-                let out = self.start(store, label, query, *class, Purpose::Table);
+                let out = self.start(ctx, label, query, *class, Purpose::Table);
                 // a fixed window from the caller, not the console's moving one
                 if let (Some(w), Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))) = (window, &out) {
                     let mut spec = spec.clone();
@@ -820,9 +819,9 @@ impl Pane for LogsPane {
             _ => Outcome::None,
         }
     }
-    fn leave(&mut self, store: &Store) -> Outcome {
+    fn leave(&mut self, ctx: &Ctx) -> Outcome {
         // nobody is watching it any more: stop it rather than pay for the scan
-        match self.unfinished(store) {
+        match self.unfinished(ctx.store) {
             Some(id) => Outcome::Send(Command::Logs(LogsRequest::Cancel { id, why: "left the Logs pane".into() })),
             None => Outcome::None,
         }
@@ -837,25 +836,33 @@ impl Pane for LogsPane {
         }
         false
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.detail.is_some() {
-            return vec![(Action::Back, "back"), (Action::Yank, "copy"), (Action::Redact, "redact")];
+            return vec![
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Yank, "copy"),
+                C::hint(Action::Redact, "redact"),
+                C::help(Action::Down, "scroll"),
+                C::help(Action::Cancel, "cancel the query"),
+            ];
         }
         let f = if self.started { "next preset" } else { "run preset" };
         vec![
-            (Action::NextPreset, f),
-            (Action::Edit, "edit"),
-            (Action::Cancel, "cancel"),
-            (Action::Select, "detail"),
-            (Action::Filter, "filter"),
-            (Action::Redact, "redact"),
+            C::hint(Action::NextPreset, f),
+            C::hint(Action::Edit, "edit"),
+            C::hint(Action::Cancel, "cancel"),
+            C::hint(Action::Select, "detail"),
+            C::hint(Action::Filter, "filter"),
+            C::hint(Action::Redact, "redact"),
+            C::help(Action::SortNext, "sort by the next column"),
+            C::help(Action::SortReverse, "reverse the sort"),
+            C::help(Action::Right, "scroll the columns"),
+            C::help(Action::NextFailure, "next failing row"),
+            C::help(Action::Yank, "copy the row (JSON)"),
+            C::help(Action::ShowLogs, "log lines of the row's trace"),
+            C::help(Action::ShowTraces, "span tree of the row's trace"),
         ]
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 
@@ -1342,6 +1349,11 @@ fn draw_detail(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A context at a fixed time (2026-11-25 06:00 UTC).
+    fn cx(store: &Store) -> Ctx<'_> {
+        Ctx::new(store, 1_795_586_400)
+    }
     use crate::store::logs::LogsUpdate;
 
     fn key(c: KeyCode) -> KeyEvent {
@@ -1400,7 +1412,8 @@ mod tests {
         let mut store = Store::default();
         let mut p = LogsPane::default();
         // the first f runs the preset shown, tokens-by-caller
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces })) = p.handle(Action::NextPreset, &store)
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces })) =
+            p.handle(Action::NextPreset, &cx(&store))
         else {
             panic!()
         };
@@ -1411,35 +1424,36 @@ mod tests {
         run.status = QueryStatus::Running;
         store.logs.apply(LogsUpdate::Query(Box::new(run)));
         assert_eq!(
-            p.handle(Action::Cancel, &store),
+            p.handle(Action::Cancel, &cx(&store)),
             Outcome::Send(Command::Logs(LogsRequest::Cancel { id: spec.id, why: "cancelled".into() }))
         );
         // leaving the pane stops it too
         assert_eq!(
-            p.leave(&store),
+            p.leave(&cx(&store)),
             Outcome::Send(Command::Logs(LogsRequest::Cancel { id: spec.id, why: "left the Logs pane".into() }))
         );
         // the next f replaces the running query
         let Outcome::Send(Command::Logs(LogsRequest::Run { spec: s2, replaces })) =
-            p.handle(Action::NextPreset, &store)
+            p.handle(Action::NextPreset, &cx(&store))
         else {
             panic!()
         };
         assert_eq!((s2.label.as_str(), replaces), ("recent-errors", Some(spec.id)));
         // the editor captures keys and runs on Ctrl-S with the picked groups
-        p.handle(Action::Edit, &store);
+        p.handle(Action::Edit, &cx(&store));
         assert!(p.captures_input());
         assert_eq!(p.editor.as_ref().unwrap().text(), s2.query);
-        p.handle_key(ctrl('g'), &store);
+        p.handle_key(ctrl('g'), &cx(&store));
         assert!(p.picker.is_some());
         p.picker.as_mut().unwrap().items = vec!["/a".into(), "/b".into()];
-        p.handle_key(key(KeyCode::Down), &store);
-        p.handle_key(key(KeyCode::Char(' ')), &store);
-        p.handle_key(key(KeyCode::Enter), &store);
+        p.handle_key(key(KeyCode::Down), &cx(&store));
+        p.handle_key(key(KeyCode::Char(' ')), &cx(&store));
+        p.handle_key(key(KeyCode::Enter), &cx(&store));
         assert_eq!(p.groups, Some(vec!["/b".to_string()]));
-        p.handle_key(key(KeyCode::End), &store);
-        p.handle_key(key(KeyCode::Char('!')), &store);
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec: s3, .. })) = p.handle_key(ctrl('s'), &store) else {
+        p.handle_key(key(KeyCode::End), &cx(&store));
+        p.handle_key(key(KeyCode::Char('!')), &cx(&store));
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec: s3, .. })) = p.handle_key(ctrl('s'), &cx(&store))
+        else {
             panic!()
         };
         assert_eq!(s3.label, "query");
@@ -1448,15 +1462,15 @@ mod tests {
         assert!(!p.captures_input());
         // x right after a run cancels it, even before the source has echoed it
         assert_eq!(
-            p.handle(Action::Cancel, &store),
+            p.handle(Action::Cancel, &cx(&store)),
             Outcome::Send(Command::Logs(LogsRequest::Cancel { id: s3.id, why: "cancelled".into() }))
         );
         // once it has ended, x says there is nothing to cancel
         let mut done = QueryRun::new(s3.clone(), 0);
         done.status = QueryStatus::Complete;
         store.logs.apply(LogsUpdate::Query(Box::new(done)));
-        assert_eq!(p.handle(Action::Cancel, &store), Outcome::Flash("no query is running".into()));
-        assert_eq!(p.leave(&store), Outcome::None);
+        assert_eq!(p.handle(Action::Cancel, &cx(&store)), Outcome::Flash("no query is running".into()));
+        assert_eq!(p.leave(&cx(&store)), Outcome::None);
     }
 
     #[test]
@@ -1464,7 +1478,8 @@ mod tests {
         let mut store = Store::default();
         store.logs.groups.app = vec!["/ecs/app".into()];
         let mut p = LogsPane::default();
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &store) else {
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &cx(&store))
+        else {
             panic!()
         };
         // an OpenTelemetry trace id: "f1e2d3c4" read as a time is the year 2098; the line is of
@@ -1477,14 +1492,15 @@ mod tests {
         ]]);
         store.logs.apply(LogsUpdate::Query(Box::new(run)));
         let at = 1_795_437_120; // 12:32:00
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &store) else {
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &cx(&store))
+        else {
             panic!()
         };
         assert!(matches!(spec.purpose, Purpose::TraceLogs { .. }));
         assert_eq!(spec.window, Window { start: at - 3600, end: at + 3600 });
         // the span tree: the traces pane is told when the line was written
         p.current = store.logs.queries().find(|q| q.spec.purpose == Purpose::Table).map(|q| q.id());
-        let out = p.handle(Action::ShowTraces, &store);
+        let out = p.handle(Action::ShowTraces, &cx(&store));
         assert_eq!(
             out,
             Outcome::Goto(
@@ -1503,14 +1519,14 @@ mod tests {
         let w = Window { start: 60, end: 120 };
         let out = p.receive(
             &Intent::LogsForTrace { trace_id: "1-5759e988-bd862e3fe1be46a994272793".into(), window: Some(w) },
-            &store,
+            &cx(&store),
         );
         let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = out else { panic!("{out:?}") };
         assert_eq!(spec.groups, vec!["/ecs/app".to_string(), "aws/spans".to_string()]);
         assert_eq!(spec.window, w);
         assert!(matches!(spec.purpose, Purpose::TraceLogs { .. }));
         assert!(spec.query.contains("5759e988bd862e3fe1be46a994272793"));
-        let out = p.receive(&Intent::LogsForTrace { trace_id: "x\" or 1=1".into(), window: None }, &store);
+        let out = p.receive(&Intent::LogsForTrace { trace_id: "x\" or 1=1".into(), window: None }, &cx(&store));
         assert!(matches!(out, Outcome::Flash(m) if m.starts_with("not a trace id")));
     }
 

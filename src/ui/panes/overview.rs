@@ -24,7 +24,7 @@ use crate::store::views::{ModelGroup, Signal};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
 use crate::ui::format::{self, NONE};
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::{Level, Theme};
 use crate::ui::widgets::model_table::{
     Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns,
@@ -38,8 +38,6 @@ pub struct OverviewState {
     pub selected: usize,
     /// `/` narrows the suspects and the models.
     pub filter: Filter,
-    /// Models by base model (regions and cross-region ids summed) instead of per region and id.
-    pub grouped: bool,
 }
 
 /// What a row of the Overview's list is, to keep the selection on it while the list changes.
@@ -53,8 +51,9 @@ enum Ident {
 }
 
 impl OverviewState {
-    /// The suspects and the models the list shows, as filtered.
-    pub fn lists(&self, store: &Store) -> (Vec<Suspect>, Vec<ModelGroup>) {
+    /// The suspects and the models the list shows, as filtered; the models by base model when
+    /// `grouped` (the app's view setting).
+    pub fn lists(&self, store: &Store, grouped: bool) -> (Vec<Suspect>, Vec<ModelGroup>) {
         let sus = if self.filter.text.is_empty() {
             suspects(store)
         } else {
@@ -64,13 +63,13 @@ impl OverviewState {
             all.truncate(SUSPECTS_SHOWN);
             all
         };
-        let mut models = sorted_models(store, self.grouped);
+        let mut models = sorted_models(store, grouped);
         models.retain(|g| self.filter.matches(&g.search_text()));
         (sus, models)
     }
 
-    fn ident(&self, store: &Store, member: bool) -> Option<Ident> {
-        let (sus, models) = self.lists(store);
+    fn ident(&self, store: &Store, grouped: bool, member: bool) -> Option<Ident> {
+        let (sus, models) = self.lists(store, grouped);
         if let Some(x) = sus.get(self.selected) {
             return Some(Ident::Suspect(x.key.clone()));
         }
@@ -83,8 +82,8 @@ impl OverviewState {
     }
 
     /// Put the selection back on `ident` when it is still listed, else on the first row.
-    fn reselect(&mut self, store: &Store, ident: Option<Ident>) {
-        let (sus, models) = self.lists(store);
+    fn reselect(&mut self, store: &Store, grouped: bool, ident: Option<Ident>) {
+        let (sus, models) = self.lists(store, grouped);
         let at = match &ident {
             Some(Ident::Suspect(k)) => sus.iter().position(|x| &x.key == k),
             Some(Ident::Model(r, m)) => {
@@ -96,23 +95,22 @@ impl OverviewState {
         self.selected = at.unwrap_or(0);
     }
 
-    /// Split ↔ grouped, keeping the selection on the same model.
-    pub fn set_grouped(&mut self, grouped: bool, store: &Store) {
-        if grouped == self.grouped {
+    /// The tables went split ↔ grouped: keep the selection on the same model.
+    pub fn regroup(&mut self, store: &Store, before: bool, after: bool) {
+        if before == after {
             return;
         }
-        let before = self.ident(store, true);
-        self.grouped = grouped;
-        self.reselect(store, before);
+        let ident = self.ident(store, before, true);
+        self.reselect(store, after, ident);
     }
 
     /// A key while the filter is edited; the selection follows its row while it matches.
-    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> bool {
-        let before = self.ident(store, false);
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, grouped: bool) -> bool {
+        let before = self.ident(store, grouped, false);
         if !self.filter.key(key) {
             return false;
         }
-        self.reselect(store, before);
+        self.reselect(store, grouped, before);
         true
     }
 }
@@ -139,10 +137,11 @@ impl Pane for OverviewPane {
         "Overview"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view);
+        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view, ctx.view_state.grouped);
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        let (sus, models) = self.state.lists(store);
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
+        let (sus, models) = self.state.lists(store, ctx.view_state.grouped);
         let n = sus.len() + models.len();
         let s = &mut self.state;
         // one list: the suspects ("what changed") first, then the models
@@ -155,7 +154,9 @@ impl Pane for OverviewPane {
             Action::Top => s.selected = 0,
             Action::Bottom => s.selected = n.saturating_sub(1),
             Action::Filter => s.filter.start(),
-            Action::GroupModels => s.set_grouped(!s.grouped, store),
+            Action::GroupModels => {
+                return Outcome::SetView(ctx.view_state.toggle_grouping());
+            }
             Action::Select => {
                 return match selected(s.selected) {
                     // a group opens through its busiest member (the Models pane shares the grouping)
@@ -198,13 +199,16 @@ impl Pane for OverviewPane {
         }
         Outcome::Redraw
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, view: &ViewState) -> Vec<CommandInfo> {
         vec![
-            (Action::Select, "open"),
-            (Action::ShowTraces, "traces"),
-            (Action::Filter, "filter"),
-            grouping_hint(self.state.grouped),
+            CommandInfo::hint(Action::Select, "open"),
+            CommandInfo::hint(Action::ShowTraces, "traces"),
+            CommandInfo::hint(Action::Filter, "filter"),
+            grouping_hint(view.grouped),
         ]
+    }
+    fn view_changed(&mut self, before: &ViewState, ctx: &Ctx) {
+        self.state.regroup(ctx.store, before.grouped, ctx.view_state.grouped);
     }
     fn back(&mut self) -> bool {
         if self.state.filter.text.is_empty() {
@@ -216,14 +220,8 @@ impl Pane for OverviewPane {
     fn captures_input(&self) -> bool {
         self.state.filter.editing
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
-        if self.state.filter_key(key, store) { Outcome::Redraw } else { Outcome::None }
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
+        if self.state.filter_key(key, ctx.store, ctx.view_state.grouped) { Outcome::Redraw } else { Outcome::None }
     }
 }
 
@@ -269,7 +267,15 @@ pub const CHARTS_MIN_HEIGHT: u16 = 34;
 /// worst traces sit beside the charts.
 pub const SIDE_MIN_WIDTH: u16 = 150;
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState, theme: &Theme, view: Window) {
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    state: &mut OverviewState,
+    theme: &Theme,
+    view: Window,
+    grouped: bool,
+) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Overview", vec![Line::styled(msg, style)], theme);
@@ -297,7 +303,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
     }
     let ov = store.overview();
     let banner = crate::ui::widgets::banner::banner(store, theme, area.width);
-    let (sus, models) = state.lists(store);
+    let (sus, models) = state.lists(store, grouped);
     state.selected = state.selected.min((sus.len() + models.len()).saturating_sub(1));
     let tall = area.height >= CHARTS_MIN_HEIGHT;
     let side = tall && area.width >= SIDE_MIN_WIDTH;
@@ -320,7 +326,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         }
         draw_sparklines(f, top, store, &ov, theme, Borders::TOP);
         draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::TOP);
-        draw_models(f, bottom, store, state, &models, sus.len(), theme);
+        draw_models(f, bottom, store, state, &models, sus.len(), theme, grouped);
         return;
     }
     let sus_h = if side || sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
@@ -352,7 +358,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut OverviewState,
         f.render_widget(Paragraph::new(quality_line(store, &ov, theme)), quality_area);
     }
     draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::ALL);
-    draw_models(f, bottom, store, state, &models, sus.len(), theme);
+    draw_models(f, bottom, store, state, &models, sus.len(), theme, grouped);
 }
 
 /// The first line: what matters now, in words — as many of the headline's clauses as fit.
@@ -786,6 +792,7 @@ fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
 }
 
 /// The models, worst-first by cost, with as many columns as fit.
+#[allow(clippy::too_many_arguments)]
 fn draw_models(
     f: &mut Frame,
     area: Rect,
@@ -794,6 +801,7 @@ fn draw_models(
     models: &[ModelGroup],
     n_sus: usize,
     theme: &Theme,
+    grouped: bool,
 ) {
     let multi_region = store.identity.several_scopes();
     let wanted: Vec<Column> = Column::ALL
@@ -806,7 +814,7 @@ fn draw_models(
     let header = header_row(&cols, None, theme);
     let n = models.len();
     let models_title =
-        format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(state.grouped), state.filter.label());
+        format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(grouped), state.filter.label());
     if models.is_empty() {
         let msg =
             format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&state.filter.text));

@@ -22,7 +22,7 @@ use crate::store::Store;
 use crate::store::traces::{Trace, TraceQuery, TraceRange, TraceSummary};
 use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Level;
 use crate::ui::widgets::span_tree::{self, SpanTreeView};
 use crate::ui::widgets::{block, draw_message};
@@ -619,13 +619,14 @@ impl Pane for TracesPane {
         }
         draw_list(f, area, self, ctx, false, true);
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
         if self.tree.is_some() {
-            return self.handle_tree(action, store);
+            return self.handle_tree(action, ctx.store);
         }
-        self.handle_list(action, store)
+        self.handle_list(action, ctx.store)
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         if let Intent::OpenTrace { trace_id, at } = intent {
             let region = store.identity.regions.first().cloned().unwrap_or_default();
             self.open_at_time = *at;
@@ -645,30 +646,45 @@ impl Pane for TracesPane {
         }
         Outcome::None
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         match &self.tree {
-            Some(v) if v.detail_focus => {
-                vec![(Action::Back, "tree"), (Action::Redact, "hide prompts"), (Action::YankAlt, "copy span id")]
-            }
+            Some(v) if v.detail_focus => vec![
+                C::hint(Action::Back, "tree"),
+                C::hint(Action::Redact, "hide prompts"),
+                C::hint(Action::YankAlt, "copy span id"),
+                C::help(Action::Down, "scroll"),
+                C::help(Action::Yank, "copy trace id"),
+            ],
             Some(_) => vec![
-                (Action::Back, "list"),
-                (Action::Toggle, "fold"),
-                (Action::NextFailure, "next failure"),
-                (Action::Select, "detail"),
-                (Action::Yank, "copy trace id"),
-                (Action::ShowLogs, "logs"),
+                C::hint(Action::Back, "list"),
+                C::hint(Action::Toggle, "fold"),
+                C::hint(Action::NextFailure, "next failure"),
+                C::hint(Action::Select, "detail"),
+                C::hint(Action::Yank, "copy trace id"),
+                C::hint(Action::ShowLogs, "logs"),
+                C::help(Action::PrevFailure, "previous failure"),
+                C::help(Action::ExpandAll, "expand all"),
+                C::help(Action::CollapseAll, "collapse all"),
+                C::help(Action::YankAlt, "copy span id"),
+                C::help(Action::Redact, "hide prompts"),
             ],
             None => vec![
-                (Action::Select, "span tree"),
-                (Action::NextFailure, "next failing"),
-                (Action::NextPreset, "preset"),
-                (Action::Edit, "filter expr"),
-                (Action::Filter, "narrow"),
-                (Action::SortNext, "sort"),
+                C::hint(Action::Select, "span tree"),
+                C::hint(Action::NextFailure, "next failing"),
+                C::hint(Action::NextPreset, "preset"),
+                C::hint(Action::Edit, "filter expr"),
+                C::hint(Action::Filter, "narrow"),
+                C::hint(Action::SortNext, "sort"),
+                C::help(Action::SortReverse, "reverse the sort"),
+                C::help(Action::PrevFailure, "previous failing"),
+                C::help(Action::Yank, "copy trace id"),
+                C::help(Action::ShowLogs, "logs of the trace"),
             ],
         }
     }
-    fn entered(&mut self, store: &Store) -> Outcome {
+    fn entered(&mut self, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         // the selected trace and the next few, so Enter (or the span tree beside a wide list)
         // shows at once; only for the list on screen, not one a pivot is about to replace
         let on_screen = store.traces.query().map(|q| q.filter.clone());
@@ -685,8 +701,8 @@ impl Pane for TracesPane {
     fn captures_input(&self) -> bool {
         self.input.is_some()
     }
-    fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        self.edit_key(key, store)
+    fn handle_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
+        self.edit_key(key, ctx.store)
     }
     fn back(&mut self) -> bool {
         if let Some(v) = self.tree.as_mut() {
@@ -704,12 +720,6 @@ impl Pane for TracesPane {
             return true;
         }
         false
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 
@@ -1047,6 +1057,11 @@ fn dur_level(d: Option<f64>) -> Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A context at a fixed time (2026-11-25 06:00 UTC).
+    fn cx(store: &Store) -> Ctx<'_> {
+        Ctx::new(store, 1_795_586_400)
+    }
     use crate::domain::pricing::PriceTable;
     use crate::store::Update;
     use crate::store::traces::{TraceList, TracesUpdate};
@@ -1089,7 +1104,7 @@ mod tests {
         assert_eq!(p.expression(&store), None);
         let seen: Vec<Option<String>> = (0..7)
             .map(|_| {
-                p.handle(Action::NextPreset, &store);
+                p.handle(Action::NextPreset, &cx(&store));
                 p.expression(&store)
             })
             .collect();
@@ -1111,12 +1126,12 @@ mod tests {
                 window: Some(Window { start: 60, end: 120 }),
                 filter: None,
             },
-            &store,
+            &cx(&store),
         );
         let Outcome::Send(Command::Traces(TraceRequest::List(q))) = out else { panic!("{out:?}") };
         assert_eq!(q.filter.as_deref(), Some("annotation.model_id = \"us.x\\\"y\""));
         assert_eq!(q.range, TraceRange::Fixed(Window { start: 60, end: 120 }));
-        p.handle(Action::NextPreset, &store);
+        p.handle(Action::NextPreset, &cx(&store));
         assert_eq!(
             p.expression(&store).as_deref(),
             Some("annotation.model_id = \"us.x\\\"y\" AND service(\"rag-api\")")
@@ -1132,44 +1147,44 @@ mod tests {
         ]);
         let mut p = TracesPane::default();
         assert_eq!(p.rows(&store).iter().map(|r| r.s.id.as_str()).collect::<Vec<_>>(), ["1-c", "1-b", "1-a"]);
-        p.handle(Action::Edit, &store);
+        p.handle(Action::Edit, &cx(&store));
         assert!(p.captures_input());
         for c in "fault OR throttle".chars() {
-            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &store);
+            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &cx(&store));
         }
-        let out = p.handle_key(KeyEvent::from(KeyCode::Enter), &store);
+        let out = p.handle_key(KeyEvent::from(KeyCode::Enter), &cx(&store));
         assert!(
             matches!(out, Outcome::Send(Command::Traces(TraceRequest::List(ref q))) if q.filter.as_deref() == Some("fault OR throttle"))
         );
         assert!(!p.captures_input());
         // narrow locally
-        p.handle(Action::Filter, &store);
+        p.handle(Action::Filter, &cx(&store));
         for c in "m2".chars() {
-            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &store);
+            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &cx(&store));
         }
         assert_eq!(p.rows(&store).len(), 1);
-        p.handle_key(KeyEvent::from(KeyCode::Enter), &store);
+        p.handle_key(KeyEvent::from(KeyCode::Enter), &cx(&store));
         assert_eq!(p.narrow, "m2");
         assert!(p.back(), "Esc clears the narrowing");
         assert_eq!(p.rows(&store).len(), 3);
         // next failing row, and sorting keeps the selection on the same trace
-        p.handle(Action::NextFailure, &store);
+        p.handle(Action::NextFailure, &cx(&store));
         assert_eq!(p.selected_id.as_deref(), Some("1-b"));
-        p.handle(Action::SortNext, &store); // duration, descending
+        p.handle(Action::SortNext, &cx(&store)); // duration, descending
         let rows = p.rows(&store);
         assert_eq!(rows[0].s.id, "1-b");
-        let out = p.handle(Action::Down, &store);
+        let out = p.handle(Action::Down, &cx(&store));
         assert_eq!(p.selected_id.as_deref(), Some("1-c"));
         assert!(matches!(out, Outcome::Send(Command::Traces(TraceRequest::Fetch { ref ids, .. })) if ids[0] == "1-c"));
-        assert_eq!(p.handle(Action::Yank, &store), Outcome::Yank("1-c".into()));
+        assert_eq!(p.handle(Action::Yank, &cx(&store)), Outcome::Yank("1-c".into()));
     }
 
     #[test]
     fn enter_opens_and_esc_returns_with_the_selection_kept() {
         let store = store_with(vec![sum("1-a", 10.0, 1.0, false, "m1"), sum("1-b", 20.0, 9.0, true, "m2")]);
         let mut p = TracesPane::default();
-        p.handle(Action::Down, &store);
-        let out = p.handle(Action::Select, &store);
+        p.handle(Action::Down, &cx(&store));
+        let out = p.handle(Action::Select, &cx(&store));
         assert!(
             matches!(out, Outcome::Send(Command::Traces(TraceRequest::Fetch { ref ids, .. })) if ids == &["1-a".to_string()])
         );
@@ -1194,12 +1209,12 @@ mod tests {
         let mut p = TracesPane::default();
         let out = p.receive(
             &Intent::OpenTrace { trace_id: "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb".into(), at: Some(5000.0) },
-            &store,
+            &cx(&store),
         );
         let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
         assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
         // Enter on the pending tree retries with the same window
-        let out = p.handle(Action::Select, &store);
+        let out = p.handle(Action::Select, &cx(&store));
         let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
         assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
     }

@@ -27,7 +27,7 @@ use crate::store::{SeriesKey, Store};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
 use crate::ui::format;
-use crate::ui::pane::{DrawCtx, Outcome};
+use crate::ui::pane::{CommandInfo, DrawCtx, Outcome};
 use crate::ui::panes::panel_board::{plain, sentence_text, value};
 use crate::ui::theme::{Level, Theme};
 use crate::ui::widgets::sentence::{level, sentence_spans};
@@ -282,20 +282,34 @@ impl BoardState {
         }
     }
 
-    pub fn hints(&self) -> Vec<(Action, &'static str)> {
+    /// The board's commands in its current view (the pane's footer and help).
+    pub fn commands(&self) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.series.is_some() {
-            vec![(Action::Back, "back")]
+            vec![C::hint(Action::Back, "back")]
         } else if self.open && self.open_list {
             vec![
-                (Action::Back, "back"),
-                (Action::Right, "next panel"),
-                (Action::Select, "chart"),
-                (Action::Filter, "filter"),
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Right, "next panel"),
+                C::hint(Action::Select, "chart"),
+                C::hint(Action::Filter, "filter"),
+                C::help(Action::Left, "previous panel"),
+                C::help(Action::Down, "next metric"),
             ]
         } else if self.open {
-            vec![(Action::Back, "back"), (Action::Right, "next panel"), (Action::Down, "scroll")]
+            vec![
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Right, "next panel"),
+                C::hint(Action::Down, "scroll"),
+                C::help(Action::Left, "previous panel"),
+            ]
         } else {
-            vec![(Action::Select, "open panel"), (Action::Down, "next"), (Action::Filter, "filter")]
+            vec![
+                C::hint(Action::Select, "open panel"),
+                C::hint(Action::Down, "next"),
+                C::hint(Action::Filter, "filter"),
+                C::help(Action::Up, "previous"),
+            ]
         }
     }
 

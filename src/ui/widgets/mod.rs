@@ -11,6 +11,7 @@ pub mod model_table;
 pub mod sentence;
 pub mod span_tree;
 pub mod status_bar;
+pub mod text;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};

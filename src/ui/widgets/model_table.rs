@@ -11,6 +11,7 @@ use crate::domain::catalog::short_model_name;
 use crate::store::views::{ModelGroup, ModelRow};
 use crate::ui::action::Action;
 use crate::ui::format::{self, NONE};
+use crate::ui::pane::CommandInfo;
 use crate::ui::theme::{Level, Theme};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,9 +338,9 @@ pub fn grouping_label(grouped: bool) -> &'static str {
     if grouped { " · by model, ^ = worst member" } else { "" }
 }
 
-/// Footer hint for the group key: what pressing it does.
-pub fn grouping_hint(grouped: bool) -> (Action, &'static str) {
-    (Action::GroupModels, if grouped { "split" } else { "by model" })
+/// The group key's command: what pressing it does.
+pub fn grouping_hint(grouped: bool) -> CommandInfo {
+    CommandInfo::hint(Action::GroupModels, if grouped { "split" } else { "by model" })
 }
 
 #[cfg(test)]

@@ -21,31 +21,13 @@ use crate::domain::window::Window;
 use crate::store::Store;
 use crate::store::views::{ModelGroup, ModelRow};
 use crate::ui::action::Action;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::model_table::{
     Column, grouping_hint, grouping_label, header_row, name_width, shown_names, table_rows, table_width,
     visible_columns,
 };
 use crate::ui::widgets::{block, draw_message, placeholder};
-
-/// The Overview's and the Models pane's tables show one grouping: after the group key, copy the
-/// current pane's to the other (each keeps its selection on the same model).
-pub fn share_grouping(app: &mut crate::ui::app::App, store: &Store) {
-    use crate::ui::panes::overview::OverviewPane;
-    let grouped = match app.current_kind() {
-        PaneKind::Overview => app.pane::<OverviewPane>().map(|p| p.state.grouped),
-        PaneKind::Models => app.pane::<ModelsPane>().map(|p| p.state.grouped),
-        _ => None,
-    };
-    let Some(grouped) = grouped else { return };
-    if let Some(p) = app.pane_mut::<OverviewPane>() {
-        p.state.set_grouped(grouped, store);
-    }
-    if let Some(p) = app.pane_mut::<ModelsPane>() {
-        p.state.set_grouped(grouped, store);
-    }
-}
 
 /// Which row of `rows` is `ident` (a row's region and model id).
 fn position(rows: &[ModelGroup], ident: &(String, String)) -> Option<usize> {
@@ -63,25 +45,24 @@ pub struct ModelsState {
     pub selected: usize,
     pub sort: Column,
     pub descending: bool,
-    /// One row per base model (regions and cross-region ids summed) instead of per region and id.
-    pub grouped: bool,
 }
 
 impl Default for ModelsState {
     fn default() -> Self {
-        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true, grouped: false }
+        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true }
     }
 }
 
 impl ModelsState {
-    /// The rows' figures as shown (grouped rows combined), filtered and sorted.
-    pub fn rows(&self, store: &Store) -> Vec<ModelRow> {
-        self.groups(store).into_iter().map(|g| g.row).collect()
+    /// The rows' figures as shown (grouped rows combined), filtered and sorted; `grouped` is the
+    /// app's view setting.
+    pub fn rows(&self, store: &Store, grouped: bool) -> Vec<ModelRow> {
+        self.groups(store, grouped).into_iter().map(|g| g.row).collect()
     }
 
     /// The table's rows, split or grouped, filtered and sorted.
-    pub fn groups(&self, store: &Store) -> Vec<ModelGroup> {
-        let mut rows = store.model_groups(self.grouped);
+    pub fn groups(&self, store: &Store, grouped: bool) -> Vec<ModelGroup> {
+        let mut rows = store.model_groups(grouped);
         rows.retain(|g| self.filter.matches(&g.search_text()));
         let sort = self.sort;
         rows.sort_by(|a, b| {
@@ -97,25 +78,30 @@ impl ModelsState {
         rows
     }
 
-    /// Switch split ↔ grouped, keeping the selection on the same model: a group selects the
-    /// row of its busiest member, a row the group it belongs to.
-    pub fn set_grouped(&mut self, grouped: bool, store: &Store) {
-        if grouped == self.grouped {
+    /// The table went split ↔ grouped: keep the selection on the same model (a group selects
+    /// the row of its busiest member, a row the group it belongs to).
+    pub fn regroup(&mut self, store: &Store, before: bool, after: bool) {
+        if before == after {
             return;
         }
-        let before = self.groups(store).get(self.selected).map(|g| {
+        let was = self.groups(store, before).get(self.selected).map(|g| {
             let b = g.busiest();
             (b.region.clone(), b.model_id.clone())
         });
-        self.grouped = grouped;
-        if let Some((region, id)) = before {
-            self.selected = self.groups(store).iter().position(|g| g.contains(&region, &id)).unwrap_or(0);
+        if let Some((region, id)) = was {
+            self.selected = self.groups(store, after).iter().position(|g| g.contains(&region, &id)).unwrap_or(0);
         }
     }
 
     /// Returns the model to open, if the action opens one; `None` when the key is not ours.
-    pub fn handle(&mut self, action: Action, store: &Store, page: usize) -> Option<Option<ModelDetailState>> {
-        let n = self.rows(store).len();
+    pub fn handle(
+        &mut self,
+        action: Action,
+        store: &Store,
+        page: usize,
+        grouped: bool,
+    ) -> Option<Option<ModelDetailState>> {
+        let n = self.rows(store, grouped).len();
         let last = n.saturating_sub(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -131,9 +117,8 @@ impl ModelsState {
             }
             Action::SortReverse => self.descending = !self.descending,
             Action::Filter => self.filter.start(),
-            Action::GroupModels => self.set_grouped(!self.grouped, store),
             Action::Select => {
-                return Some(self.groups(store).get(self.selected).map(|g| ModelDetailState::of(g, self.grouped)));
+                return Some(self.groups(store, grouped).get(self.selected).map(|g| ModelDetailState::of(g, grouped)));
             }
             _ => return None,
         }
@@ -141,12 +126,12 @@ impl ModelsState {
     }
 
     /// A filter key: the selection stays on the same row while it still matches.
-    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> bool {
-        let before = self.groups(store).get(self.selected).map(ident);
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, grouped: bool) -> bool {
+        let before = self.groups(store, grouped).get(self.selected).map(ident);
         if !self.filter.key(key) {
             return false;
         }
-        let rows = self.groups(store);
+        let rows = self.groups(store, grouped);
         self.selected = before.and_then(|b| position(&rows, &b)).unwrap_or(0);
         true
     }
@@ -176,10 +161,11 @@ impl Pane for ModelsPane {
         }
         match &self.detail {
             Some(d) => detail::draw(f, area, ctx.store, d, ctx.theme, ctx.view),
-            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view),
+            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.view, ctx.view_state.grouped),
         }
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let (store, grouped) = (ctx.store, ctx.view_state.grouped);
         if action == Action::QuotaView {
             self.quotas = match self.quotas.take() {
                 Some(_) => None,
@@ -195,7 +181,9 @@ impl Pane for ModelsPane {
             // grouped row, its busiest member's id (traces are annotated with the id as called)
             let model = match &self.detail {
                 Some(d) => Some(d.trace_model(store)),
-                None => self.state.groups(store).get(self.state.selected).map(|g| g.busiest().model_id.clone()),
+                None => {
+                    self.state.groups(store, grouped).get(self.state.selected).map(|g| g.busiest().model_id.clone())
+                }
             };
             return match model {
                 Some(m) => {
@@ -207,7 +195,10 @@ impl Pane for ModelsPane {
         if self.detail.is_some() {
             return Outcome::Ignored;
         }
-        match self.state.handle(action, store, self.page.max(1)) {
+        if action == Action::GroupModels {
+            return Outcome::SetView(ctx.view_state.toggle_grouping());
+        }
+        match self.state.handle(action, store, self.page.max(1), grouped) {
             Some(Some(detail)) => {
                 self.detail = Some(detail);
                 Outcome::Redraw
@@ -216,7 +207,8 @@ impl Pane for ModelsPane {
             None => Outcome::Ignored,
         }
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
+        let (store, grouped) = (ctx.store, ctx.view_state.grouped);
         if *intent == Intent::OpenQuotas {
             self.quotas.get_or_insert_with(Default::default);
             return Outcome::Redraw;
@@ -224,21 +216,19 @@ impl Pane for ModelsPane {
         if let Intent::OpenModel { region, model_id } = intent {
             self.quotas = None;
             // grouped: the group the model belongs to
-            let rows = self.state.groups(store);
+            let rows = self.state.groups(store, grouped);
             let base = crate::domain::catalog::base_model_id(model_id);
             let i = rows
                 .iter()
                 .position(|g| g.contains(region, model_id))
-                .or_else(|| rows.iter().position(|g| self.state.grouped && g.row.model_id == base));
+                .or_else(|| rows.iter().position(|g| grouped && g.row.model_id == base));
             if let Some(i) = i {
                 self.state.selected = i;
             }
             self.detail = Some(match i.and_then(|i| rows.get(i)) {
-                Some(g) => ModelDetailState::of(g, self.state.grouped),
+                Some(g) => ModelDetailState::of(g, grouped),
                 // not listed (filtered out): still the view the table is in
-                None if self.state.grouped => {
-                    ModelDetailState { grouped: true, ..ModelDetailState::single(region, base) }
-                }
+                None if grouped => ModelDetailState { grouped: true, ..ModelDetailState::single(region, base) },
                 None => ModelDetailState::single(region, model_id),
             });
             return Outcome::Redraw;
@@ -261,39 +251,51 @@ impl Pane for ModelsPane {
     fn captures_input(&self) -> bool {
         self.state.filter.editing
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
-        if self.state.filter_key(key, store) { Outcome::Redraw } else { Outcome::None }
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
+        if self.state.filter_key(key, ctx.store, ctx.view_state.grouped) { Outcome::Redraw } else { Outcome::None }
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.quotas.is_some() {
-            vec![(Action::Back, "back"), (Action::Toggle, "heatmap/profiles")]
+            vec![
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Toggle, "heatmap/profiles"),
+                C::help(Action::QuotaView, "back to the table"),
+            ]
         } else if self.detail.is_some() {
-            vec![(Action::Back, "back"), (Action::ShowTraces, "traces")]
+            vec![C::hint(Action::Back, "back"), C::hint(Action::ShowTraces, "traces")]
         } else {
             vec![
-                (Action::Select, "charts"),
-                (Action::SortNext, "sort"),
-                (Action::ShowTraces, "traces"),
-                grouping_hint(self.state.grouped),
-                (Action::QuotaView, "quota use"),
+                C::hint(Action::Select, "charts"),
+                C::hint(Action::SortNext, "sort"),
+                C::hint(Action::ShowTraces, "traces"),
+                grouping_hint(view.grouped),
+                C::hint(Action::QuotaView, "quota use"),
+                C::help(Action::SortReverse, "reverse the sort"),
+                C::help(Action::Filter, "filter by model or region"),
             ]
         }
     }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
+    fn view_changed(&mut self, before: &ViewState, ctx: &Ctx) {
+        self.state.regroup(ctx.store, before.grouped, ctx.view_state.grouped);
     }
 }
 
-pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, theme: &Theme, view: Window) {
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    state: &mut ModelsState,
+    theme: &Theme,
+    view: Window,
+    grouped: bool,
+) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Models", vec![Line::styled(msg, style)], theme);
         return;
     }
-    let rows = state.groups(store);
+    let rows = state.groups(store, grouped);
     if rows.is_empty() {
         draw_message(
             f,
@@ -330,7 +332,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &mut ModelsState, t
     let title = format!(
         "Models ({}){}{} · sort {} · s/S sort · / filter · Enter charts",
         rows.len(),
-        grouping_label(state.grouped),
+        grouping_label(grouped),
         state.filter.label(),
         state.sort.title(),
     );
