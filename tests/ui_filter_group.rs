@@ -166,7 +166,7 @@ fn pipeline_filter_list_80x24() {
     a.handle(Action::Back, &store);
     a.handle(Action::Back, &store);
     let b = &a.panes.pipeline.board;
-    assert!(b.filter.text.is_empty() && b.shown(&panels).len() == 10);
+    assert!(b.filter.is_empty() && b.shown(&panels).len() == 10);
 }
 
 #[test]
@@ -360,4 +360,62 @@ fn the_group_key_is_bound_in_every_shipped_keymap_without_conflict() {
         }
     }
     assert!(Action::GroupModels.description().contains("by base model"));
+}
+
+/// The five editors (the command line, a list's `/` filter, the Traces filter expression, the
+/// Logs query editor and the Logs filter) are one text input: the same keys edit the same way.
+#[test]
+fn every_editor_edits_the_same_way() {
+    let store = regions_store();
+    let ctrl = |a: &mut App, c: char| {
+        a.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL), &store);
+    };
+    // "claude sonnet", Ctrl-W, Ctrl-A, "x", End, Left, Backspace, Home, Delete → "laudee "
+    let edit = |a: &mut App| {
+        type_text(a, &store, "claude sonnet");
+        ctrl(a, 'w');
+        ctrl(a, 'a');
+        type_text(a, &store, "x");
+        key(a, &store, KeyCode::End);
+        key(a, &store, KeyCode::Left);
+        type_text(a, &store, "e");
+        key(a, &store, KeyCode::Home);
+        key(a, &store, KeyCode::Delete);
+        key(a, &store, KeyCode::Delete);
+    };
+    const EDITED: &str = "laudee ";
+    let mut a = app();
+    // the command line
+    a.handle(Action::Command, &store);
+    edit(&mut a);
+    assert_eq!(a.cmdline.as_ref().map(|l| l.value()), Some(EDITED));
+    ctrl(&mut a, 'e');
+    ctrl(&mut a, 'u');
+    assert_eq!(a.cmdline.as_ref().map(|l| l.value()), Some(""));
+    key(&mut a, &store, KeyCode::Backspace); // empty: Backspace closes it
+    assert!(a.cmdline.is_none());
+    // the Overview's filter
+    a.handle(Action::Filter, &store);
+    edit(&mut a);
+    assert_eq!(a.panes.overview.state.filter.text(), EDITED);
+    key(&mut a, &store, KeyCode::Esc);
+    // the Traces filter expression
+    a.handle(Action::Pane5, &store);
+    a.handle(Action::Edit, &store);
+    edit(&mut a);
+    assert_eq!(a.panes.traces.expression_input.as_ref().map(|t| t.value()), Some(EDITED));
+    key(&mut a, &store, KeyCode::Esc);
+    // the Logs query editor (multi-line: Ctrl-U and Ctrl-W work on the cursor's line)
+    a.handle(Action::Pane6, &store);
+    a.handle(Action::Edit, &store);
+    ctrl(&mut a, 'e');
+    key(&mut a, &store, KeyCode::Enter);
+    edit(&mut a);
+    let text = a.panes.logs.editor.as_ref().map(|e| e.text()).unwrap();
+    assert_eq!(text.lines().last(), Some(EDITED), "{text}");
+    key(&mut a, &store, KeyCode::Esc);
+    // the Logs filter
+    a.handle(Action::Filter, &store);
+    edit(&mut a);
+    assert_eq!(a.panes.logs.filter.text(), EDITED);
 }

@@ -10,6 +10,7 @@ use super::keymap::Keymap;
 use super::pane::{Ctx, DrawCtx, Intent, Outcome, PaneKind, ViewState};
 use super::panes::Panes;
 use super::theme::Theme;
+use super::widgets::text_input::TextInput;
 use super::widgets::{help, status_bar};
 use crate::sources::Command;
 use crate::store::Store;
@@ -57,7 +58,7 @@ pub struct App {
     /// Commands a pane left behind asked for (see [`App::take_pending`]).
     pending: Vec<Command>,
     /// The `:` command line while it is open.
-    pub cmdline: Option<String>,
+    pub cmdline: Option<TextInput>,
     /// Mouse capture is on (`--mouse`): the wheel scrolls, a click on a tab opens it.
     pub mouse: bool,
     /// Where the header's tabs were drawn (columns), for clicks.
@@ -99,22 +100,24 @@ impl App {
         let Some(line) = self.cmdline.as_mut() else { return Effect::None };
         match key.code {
             KeyCode::Esc => self.cmdline = None,
-            KeyCode::Backspace if line.pop().is_none() => {
+            KeyCode::Backspace if line.is_empty() => {
                 self.cmdline = None;
             }
             KeyCode::Tab => {
-                let options = super::command::complete(line);
+                let options = super::command::complete(line.value());
                 if let Some(p) = super::command::common_prefix(&options) {
-                    if p.len() > line.len() {
-                        *line = p;
+                    let mut text = line.value().to_string();
+                    if p.len() > text.len() {
+                        text = p;
                     }
-                    if options.len() == 1 && !line.ends_with(' ') && !line.contains(' ') {
-                        line.push(' ');
+                    if options.len() == 1 && !text.ends_with(' ') && !text.contains(' ') {
+                        text.push(' ');
                     }
+                    line.set_text(&text);
                 }
             }
             KeyCode::Enter => {
-                let text = self.cmdline.take().unwrap_or_default();
+                let text = self.cmdline.take().map(|l| l.value().to_string()).unwrap_or_default();
                 if text.trim().is_empty() {
                     return Effect::Redraw;
                 }
@@ -127,8 +130,9 @@ impl App {
                     }
                 };
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => line.push(c),
-            _ => {}
+            _ => {
+                line.key(key);
+            }
         }
         Effect::Redraw
     }
@@ -354,11 +358,11 @@ impl App {
             Action::Refresh => self.apply(Outcome::Send(Command::Refresh), store),
             Action::SaveReport => Effect::SaveReport,
             Action::Command => {
-                self.cmdline = Some(String::new());
+                self.cmdline = Some(TextInput::default());
                 Effect::Redraw
             }
             Action::TimeRange => {
-                self.cmdline = Some("since ".into());
+                self.cmdline = Some(TextInput::single("since "));
                 Effect::Redraw
             }
             Action::Freeze => self.toggle_freeze(),

@@ -99,9 +99,9 @@ impl Pane for AlarmsPane {
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         let items = self.items(ctx.store);
         self.selected = self.selected.min(items.len().saturating_sub(1));
-        if items.is_empty() && !self.filter.text.is_empty() {
+        if items.is_empty() && !self.filter.is_empty() {
             let msg =
-                format!("Nothing matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&self.filter.text));
+                format!("Nothing matches '{}' (Esc clears the filter).", crate::sanitize::one_line(self.filter.text()));
             draw_message(f, area, "Alarms", vec![Line::styled(msg, ctx.theme.warn())], ctx.theme);
             return;
         }
@@ -147,7 +147,7 @@ impl Pane for AlarmsPane {
         self.page = list.height.saturating_sub(3) as usize;
         let (top, rows) = items.split_at(upper);
         if top.is_empty() {
-            let msg = if self.filter.text.is_empty() {
+            let msg = if self.filter.is_empty() {
                 "No alert rules and no CloudWatch alarms (cloudwatch:DescribeAlarms found none in this region)."
             } else {
                 "No rule or alarm matches the filter."
@@ -231,7 +231,7 @@ impl Pane for AlarmsPane {
         if std::mem::take(&mut self.chart) {
             return true;
         }
-        if !self.filter.text.is_empty() {
+        if !self.filter.is_empty() {
             self.filter = Default::default();
             return true;
         }

@@ -30,10 +30,12 @@ use crate::sources::logs::LogsRequest;
 use crate::store::Store;
 use crate::store::logs::{Purpose, QueryId, QueryRun, QuerySpec, RecordState};
 use crate::ui::action::Action;
+use crate::ui::filter::Filter;
 use crate::ui::format;
 use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::block;
+use crate::ui::widgets::text_input::TextInput;
 
 /// Widest a column is drawn (the rest is in the detail view).
 const MAX_COL: usize = 48;
@@ -105,130 +107,6 @@ fn shown(table: &ResultTable, col: usize, value: &str, redact: bool, invocation:
     display_cell(name, value, table.computed.contains(&col))
 }
 
-/// The multi-line query editor.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Editor {
-    pub lines: Vec<String>,
-    pub row: usize,
-    /// In characters.
-    pub col: usize,
-    /// Position in the history while browsing it.
-    history: Option<usize>,
-    /// What was being written before browsing the history.
-    draft: Option<Vec<String>>,
-}
-
-impl Editor {
-    pub fn new(text: &str) -> Self {
-        let lines: Vec<String> =
-            if text.is_empty() { vec![String::new()] } else { text.lines().map(String::from).collect() };
-        let row = lines.len() - 1;
-        let col = lines[row].chars().count();
-        Self { lines, row, col, history: None, draft: None }
-    }
-
-    pub fn text(&self) -> String {
-        self.lines.join("\n").trim().to_string()
-    }
-
-    fn byte(&self) -> usize {
-        self.lines[self.row].char_indices().nth(self.col).map(|(i, _)| i).unwrap_or(self.lines[self.row].len())
-    }
-
-    fn len(&self) -> usize {
-        self.lines[self.row].chars().count()
-    }
-
-    fn insert(&mut self, c: char) {
-        let b = self.byte();
-        self.lines[self.row].insert(b, c);
-        self.col += 1;
-        self.history = None;
-    }
-
-    fn newline(&mut self) {
-        let b = self.byte();
-        let rest = self.lines[self.row].split_off(b);
-        self.lines.insert(self.row + 1, rest);
-        self.row += 1;
-        self.col = 0;
-    }
-
-    fn backspace(&mut self) {
-        if self.col > 0 {
-            self.col -= 1;
-            let b = self.byte();
-            self.lines[self.row].remove(b);
-        } else if self.row > 0 {
-            let line = self.lines.remove(self.row);
-            self.row -= 1;
-            self.col = self.len();
-            self.lines[self.row].push_str(&line);
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.col < self.len() {
-            let b = self.byte();
-            self.lines[self.row].remove(b);
-        } else if self.row + 1 < self.lines.len() {
-            let next = self.lines.remove(self.row + 1);
-            self.lines[self.row].push_str(&next);
-        }
-    }
-
-    fn load(&mut self, text: &str) {
-        let h = self.history;
-        let d = self.draft.take();
-        *self = Self::new(text);
-        self.history = h;
-        self.draft = d;
-    }
-
-    /// Up at the first line: the previous query of the history.
-    fn up(&mut self, history: &[String]) {
-        if self.row > 0 {
-            self.row -= 1;
-            self.col = self.col.min(self.len());
-            return;
-        }
-        if history.is_empty() {
-            return;
-        }
-        let i = match self.history {
-            None => {
-                self.draft = Some(self.lines.clone());
-                history.len() - 1
-            }
-            Some(i) => i.saturating_sub(1),
-        };
-        self.history = Some(i);
-        self.load(&history[i]);
-        self.row = 0;
-        self.col = 0;
-    }
-
-    /// Down at the last line: the next query of the history, then back to the draft.
-    fn down(&mut self, history: &[String]) {
-        if self.row + 1 < self.lines.len() {
-            self.row += 1;
-            self.col = self.col.min(self.len());
-            return;
-        }
-        let Some(i) = self.history else { return };
-        if i + 1 < history.len() {
-            self.history = Some(i + 1);
-            self.load(&history[i + 1]);
-        } else {
-            let draft = self.draft.take().unwrap_or_else(|| vec![String::new()]);
-            self.history = None;
-            self.lines = draft;
-            self.row = self.lines.len() - 1;
-            self.col = self.len();
-        }
-    }
-}
-
 /// The log group picker (Ctrl-G in the editor).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Picker {
@@ -258,10 +136,11 @@ pub struct LogsPane {
     pub class: GroupClass,
     /// Log groups picked by the operator (otherwise the class's).
     pub groups: Option<Vec<String>>,
-    pub editor: Option<Editor>,
+    /// The query editor while it is open (multi-line, with the history on ↑↓).
+    pub editor: Option<TextInput>,
     pub picker: Option<Picker>,
-    pub filter: String,
-    pub filtering: bool,
+    /// `/` narrows the rows.
+    pub filter: Filter,
     pub selected: usize,
     /// First column shown.
     pub hscroll: usize,
@@ -288,8 +167,7 @@ impl Default for LogsPane {
             groups: None,
             editor: None,
             picker: None,
-            filter: String::new(),
-            filtering: false,
+            filter: Filter::default(),
             selected: 0,
             hscroll: 0,
             sort: None,
@@ -335,7 +213,7 @@ impl LogsPane {
 
     /// The rows shown: filtered, then sorted; indices into the table.
     pub fn view(&self, table: &ResultTable) -> Vec<usize> {
-        let needle = self.filter.to_lowercase();
+        let needle = self.filter.text().to_lowercase();
         let mut idx: Vec<usize> = (0..table.rows.len())
             .filter(|i| needle.is_empty() || table.rows[*i].iter().any(|c| c.to_lowercase().contains(&needle)))
             .collect();
@@ -408,7 +286,7 @@ impl LogsPane {
     fn run_editor(&mut self, ctx: &Ctx) -> Outcome {
         let store = ctx.store;
         let Some(ed) = &self.editor else { return Outcome::None };
-        let text = ed.text();
+        let text = ed.text().trim().to_string();
         if text.is_empty() {
             return Outcome::Flash("the query is empty".into());
         }
@@ -485,54 +363,21 @@ impl LogsPane {
             }
             KeyCode::Esc => {
                 // keep what was written: `i` brings it back
-                self.query = ed.text();
+                self.query = ed.text().trim().to_string();
                 self.editor = None;
             }
-            KeyCode::Char(c) if !ctrl => ed.insert(c),
-            KeyCode::Tab => {
-                ed.insert(' ');
-                ed.insert(' ');
-            }
-            KeyCode::Enter => ed.newline(),
-            KeyCode::Backspace => ed.backspace(),
-            KeyCode::Delete => ed.delete(),
-            KeyCode::Left => {
-                if ed.col > 0 {
-                    ed.col -= 1;
-                } else if ed.row > 0 {
-                    ed.row -= 1;
-                    ed.col = ed.len();
+            _ => {
+                if !ed.key_with_history(key, store.logs.history()) {
+                    return Outcome::None;
                 }
             }
-            KeyCode::Right => {
-                if ed.col < ed.len() {
-                    ed.col += 1;
-                } else if ed.row + 1 < ed.lines.len() {
-                    ed.row += 1;
-                    ed.col = 0;
-                }
-            }
-            KeyCode::Home => ed.col = 0,
-            KeyCode::End => ed.col = ed.len(),
-            KeyCode::Up => ed.up(store.logs.history()),
-            KeyCode::Down => ed.down(store.logs.history()),
-            _ => return Outcome::None,
         }
         Outcome::Redraw
     }
 
     fn filter_key(&mut self, key: KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => {
-                self.filter.clear();
-                self.filtering = false;
-            }
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Backspace => {
-                self.filter.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.filter.push(c),
-            _ => return Outcome::None,
+        if !self.filter.key(key) {
+            return Outcome::None;
         }
         self.selected = 0;
         Outcome::Redraw
@@ -628,12 +473,12 @@ impl Pane for LogsPane {
         draw(f, area, ctx.store, self, ctx.theme, ctx.now);
     }
     fn captures_input(&self) -> bool {
-        self.editor.is_some() || self.filtering
+        self.editor.is_some() || self.filter.editing
     }
     fn handle_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         if self.editor.is_some() {
             self.editor_key(key, ctx)
-        } else if self.filtering {
+        } else if self.filter.editing {
             self.filter_key(key)
         } else {
             Outcome::None
@@ -693,10 +538,10 @@ impl Pane for LogsPane {
                         self.preset = Some(p.name);
                     }
                 }
-                self.editor = Some(Editor::new(&self.query));
+                self.editor = Some(TextInput::multi(&self.query));
             }
             Action::Cancel => return self.cancel(store),
-            Action::Filter => self.filtering = true,
+            Action::Filter => self.filter.start(),
             Action::SortNext => {
                 let Some(run) = self.run(store) else { return Outcome::None };
                 let cols = &run.table.columns;
@@ -986,8 +831,8 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
             theme.muted(),
         ));
     }
-    let editor_h = pane.editor.as_ref().map(|e| (e.lines.len() as u16 + 2).clamp(5, 12)).unwrap_or(0);
-    let filter_h = u16::from(pane.filtering || !pane.filter.is_empty());
+    let editor_h = pane.editor.as_ref().map(|e| (e.lines().len() as u16 + 2).clamp(5, 12)).unwrap_or(0);
+    let filter_h = u16::from(pane.filter.editing || !pane.filter.is_empty());
     let [head_a, editor_a, body_a, filter_a] = Layout::vertical([
         Constraint::Length(head.len() as u16),
         Constraint::Length(editor_h.min(inner.height.saturating_sub(head.len() as u16 + 2))),
@@ -1000,13 +845,14 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
         draw_editor(f, editor_a, store, pane, theme);
     }
     if filter_h > 0 {
-        let cursor = if pane.filtering { "▏" } else { "" };
-        let l = Line::from(vec![
-            Span::styled("/", theme.accent()),
-            Span::styled(format!("{}{cursor}", sanitize::one_line(&pane.filter)), theme.text()),
-            Span::styled(if pane.filtering { "  (Enter keep · Esc clear)" } else { "" }, theme.muted()),
-        ]);
-        f.render_widget(Paragraph::new(l), filter_a);
+        let mut spans = vec![Span::styled("/", theme.accent())];
+        if pane.filter.editing {
+            spans.extend(pane.filter.input.line_spans(0, theme.text(), theme.selected(), ("▏", theme.text())));
+            spans.push(Span::styled("  (Enter keep · Esc clear)", theme.muted()));
+        } else {
+            spans.push(Span::styled(sanitize::one_line(pane.filter.text()), theme.text()));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), filter_a);
     }
     pane.page = body_a.height.saturating_sub(1) as usize;
     match run {
@@ -1094,28 +940,11 @@ fn draw_editor(f: &mut Frame, area: Rect, store: &Store, pane: &LogsPane, theme:
         return;
     }
     let h = inner.height as usize;
-    let top = ed.row.saturating_sub(h.saturating_sub(1));
-    let lines: Vec<Line> = ed
-        .lines
-        .iter()
-        .enumerate()
+    let top = ed.cursor().0.saturating_sub(h.saturating_sub(1));
+    let lines: Vec<Line> = (0..ed.lines().len())
         .skip(top)
         .take(h)
-        .map(|(i, l)| {
-            let clean = sanitize::one_line(l);
-            if i != ed.row {
-                return Line::styled(clean, theme.text());
-            }
-            let chars: Vec<char> = clean.chars().collect();
-            let before: String = chars[..ed.col.min(chars.len())].iter().collect();
-            let at: String = chars.get(ed.col).map(|c| c.to_string()).unwrap_or_else(|| " ".into());
-            let after: String = chars.get(ed.col + 1..).map(|s| s.iter().collect()).unwrap_or_default();
-            Line::from(vec![
-                Span::styled(before, theme.text()),
-                Span::styled(at, theme.selected()),
-                Span::styled(after, theme.text()),
-            ])
-        })
+        .map(|i| Line::from(ed.line_spans(i, theme.text(), theme.selected(), (" ", theme.selected()))))
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -1374,37 +1203,6 @@ mod tests {
         assert_eq!(display_cell("@message", "a\u{1b}[2Jb", false), "a␛[2Jb");
         assert_eq!(fmt_bytes(12_345_678.0), "12.3 MB");
         assert_eq!(fmt_bytes(12.0), "12 B");
-    }
-
-    #[test]
-    fn the_editor_edits_and_browses_history() {
-        let mut e = Editor::new("fields @message");
-        for c in " | limit 5".chars() {
-            e.insert(c);
-        }
-        assert_eq!(e.text(), "fields @message | limit 5");
-        e.newline();
-        e.insert('x');
-        e.backspace();
-        e.backspace();
-        assert_eq!(e.lines.len(), 1);
-        let history = vec!["stats count(*)".to_string(), "fields a\n| sort a".to_string()];
-        e.up(&history);
-        assert_eq!(e.text(), "fields a\n| sort a");
-        assert_eq!(e.row, 0);
-        e.up(&history);
-        assert_eq!(e.text(), "stats count(*)");
-        e.down(&history);
-        assert_eq!(e.text(), "fields a\n| sort a");
-        e.down(&history); // to the second line
-        e.down(&history); // past the newest: the draft again
-        assert_eq!(e.text(), "fields @message | limit 5");
-        // multi-byte characters
-        let mut e = Editor::new("é");
-        e.insert('ü');
-        e.col = 1;
-        e.delete();
-        assert_eq!(e.text(), "é");
     }
 
     #[test]

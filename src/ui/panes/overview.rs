@@ -54,7 +54,7 @@ impl OverviewState {
     /// The suspects and the models the list shows, as filtered; the models by base model when
     /// `grouped` (the app's view setting).
     pub fn lists(&self, store: &Store, grouped: bool) -> (Vec<Suspect>, Vec<ModelGroup>) {
-        let sus = if self.filter.text.is_empty() {
+        let sus = if self.filter.is_empty() {
             suspects(store)
         } else {
             // look further down the ranking for ones that match, show as many as usual
@@ -211,7 +211,7 @@ impl Pane for OverviewPane {
         self.state.regroup(ctx.store, before.grouped, ctx.view_state.grouped);
     }
     fn back(&mut self) -> bool {
-        if self.state.filter.text.is_empty() {
+        if self.state.filter.is_empty() {
             return false;
         }
         self.state.filter = Filter::default();
@@ -817,7 +817,7 @@ fn draw_models(
         format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(grouped), state.filter.label());
     if models.is_empty() {
         let msg =
-            format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&state.filter.text));
+            format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(state.filter.text()));
         draw_message(f, area, &models_title, vec![Line::styled(msg, theme.warn())], theme);
         return;
     }

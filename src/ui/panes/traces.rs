@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span as TSpan};
@@ -21,10 +21,13 @@ use crate::sources::xray::TraceRequest;
 use crate::store::Store;
 use crate::store::traces::{Trace, TraceQuery, TraceRange, TraceSummary};
 use crate::ui::action::Action;
+use crate::ui::filter::Filter;
 use crate::ui::format::{self, NONE};
 use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Level;
 use crate::ui::widgets::span_tree::{self, SpanTreeView};
+use crate::ui::widgets::text::width;
+use crate::ui::widgets::text_input::TextInput;
 use crate::ui::widgets::{block, draw_message};
 
 /// Server-side filter presets, in the order `f` cycles through them.
@@ -153,15 +156,6 @@ impl TraceRow<'_> {
     }
 }
 
-/// What text input is open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// `/`: narrow the list locally, as you type.
-    Narrow(String),
-    /// `i`: an X-Ray filter expression, sent on Enter.
-    Expression(String),
-}
-
 /// The Traces pane: the list, and an open trace's span tree.
 #[derive(Debug)]
 pub struct TracesPane {
@@ -169,8 +163,8 @@ pub struct TracesPane {
     selected: usize,
     pub sort: Col,
     pub descending: bool,
-    /// The `/` text (kept after Enter).
-    pub narrow: String,
+    /// `/`: narrows the list locally, as you type (kept after Enter).
+    pub narrow: Filter,
     pub preset: Preset,
     /// The model the list is scoped to (a pivot, or the model preset).
     pub model: Option<String>,
@@ -180,7 +174,8 @@ pub struct TracesPane {
     pub custom: Option<String>,
     /// A fixed range from a pivot; `None` follows the console's window.
     pub range: Option<Window>,
-    pub input: Option<Input>,
+    /// `i`: the X-Ray filter expression being typed, sent on Enter.
+    pub expression_input: Option<TextInput>,
     pub tree: Option<SpanTreeView>,
     /// Wide: the selected row's span tree beside the list (rebuilt when the selection moves).
     preview: Option<SpanTreeView>,
@@ -196,13 +191,13 @@ impl Default for TracesPane {
             selected: 0,
             sort: Col::Time,
             descending: true,
-            narrow: String::new(),
+            narrow: Filter::default(),
             preset: Preset::All,
             model: None,
             service: None,
             custom: None,
             range: None,
-            input: None,
+            expression_input: None,
             tree: None,
             preview: None,
             page: 10,
@@ -261,7 +256,7 @@ impl TracesPane {
         let mut rows: Vec<TraceRow> =
             store.traces.summaries().into_iter().map(|s| TraceRow { s, t: store.traces.trace(&s.id) }).collect();
         if !self.narrow.is_empty() {
-            rows.retain(|r| r.matches(&self.narrow));
+            rows.retain(|r| r.matches(self.narrow.text()));
         }
         let sort = self.sort;
         let num = |r: &TraceRow| -> f64 {
@@ -371,11 +366,11 @@ impl TracesPane {
                 return Outcome::Redraw;
             }
             Action::Filter => {
-                self.input = Some(Input::Narrow(self.narrow.clone()));
+                self.narrow.start();
                 return Outcome::Redraw;
             }
             Action::Edit => {
-                self.input = Some(Input::Expression(self.expression(store).unwrap_or_default()));
+                self.expression_input = Some(TextInput::single(&self.expression(store).unwrap_or_default()));
                 return Outcome::Redraw;
             }
             Action::NextPreset => return self.next_preset(store, &rows),
@@ -512,38 +507,27 @@ impl TracesPane {
     }
 
     fn edit_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        let Some(input) = self.input.as_mut() else { return Outcome::None };
-        let text = match input {
-            Input::Narrow(t) | Input::Expression(t) => t,
-        };
-        match key.code {
-            KeyCode::Esc => {
-                if matches!(input, Input::Narrow(_)) {
-                    self.narrow.clear();
-                }
-                self.input = None;
-            }
-            KeyCode::Enter => {
-                let input = self.input.take().expect("open input");
-                if let Input::Expression(e) = input {
-                    let e = e.trim().to_string();
-                    self.custom = (!e.is_empty()).then_some(e);
-                    if self.custom.is_none() {
-                        self.preset = Preset::All;
-                        self.model = None;
-                    }
-                    return Outcome::Send(self.list_command(store));
-                }
-            }
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => text.push(c),
-            _ => return Outcome::None,
+        if self.narrow.editing {
+            return if self.narrow.key(key) { Outcome::Redraw } else { Outcome::None };
         }
-        if let Some(Input::Narrow(t)) = &self.input {
-            self.narrow = t.clone();
+        let Some(input) = self.expression_input.as_mut() else { return Outcome::None };
+        match key.code {
+            KeyCode::Esc => self.expression_input = None,
+            KeyCode::Enter => {
+                let e = input.value().trim().to_string();
+                self.expression_input = None;
+                self.custom = (!e.is_empty()).then_some(e);
+                if self.custom.is_none() {
+                    self.preset = Preset::All;
+                    self.model = None;
+                }
+                return Outcome::Send(self.list_command(store));
+            }
+            _ => {
+                if !input.key(key) {
+                    return Outcome::None;
+                }
+            }
         }
         Outcome::Redraw
     }
@@ -634,7 +618,7 @@ impl Pane for TracesPane {
         }
         if let Intent::TracesFor { model, window, filter } = intent {
             self.tree = None;
-            self.input = None;
+            self.expression_input = None;
             self.narrow.clear();
             self.model = model.clone();
             self.range = *window;
@@ -699,7 +683,7 @@ impl Pane for TracesPane {
         self.prefetch(store, &rows)
     }
     fn captures_input(&self) -> bool {
-        self.input.is_some()
+        self.narrow.editing || self.expression_input.is_some()
     }
     fn handle_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         self.edit_key(key, ctx.store)
@@ -833,7 +817,8 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
     if inner.height < 2 {
         return;
     }
-    let input_h = u16::from(p.input.is_some());
+    let input_open = p.narrow.editing || p.expression_input.is_some();
+    let input_h = u16::from(input_open);
     let [filter_area, body, input_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(input_h)]).areas(inner);
     // the expression in use, always
@@ -845,31 +830,27 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
     if p.custom.is_none() && p.preset != Preset::All && p.expression(store) == expr {
         fl.push(TSpan::styled(format!("  [{}]", p.preset.label()), theme.muted()));
     }
-    if !p.narrow.is_empty() && p.input.is_none() {
-        fl.push(TSpan::styled(format!("  / {}", sanitize::one_line(&p.narrow)), theme.warn()));
+    if !p.narrow.is_empty() && !input_open {
+        fl.push(TSpan::styled(format!("  / {}", sanitize::one_line(p.narrow.text())), theme.warn()));
     }
     f.render_widget(Paragraph::new(Line::from(fl)), filter_area);
-    if let Some(inp) = &p.input {
-        let (label, text) = match inp {
-            Input::Narrow(t) => ("/ ", t),
-            Input::Expression(t) => ("X-Ray filter: ", t),
-        };
-        let w = input_area.width as usize;
-        let shown: String = {
-            let t = sanitize::one_line(text);
-            let n = t.chars().count();
-            let room = w.saturating_sub(label.len() + 2);
-            t.chars().skip(n.saturating_sub(room)).collect()
-        };
-        f.render_widget(
-            Paragraph::new(Line::from(vec![
-                TSpan::styled(label, theme.header()),
-                TSpan::raw(shown),
-                TSpan::styled("▏", theme.accent()),
-                TSpan::styled("  Enter ok · Esc cancel", theme.muted()),
-            ])),
-            input_area,
-        );
+    let open = match &p.expression_input {
+        Some(t) => Some(("X-Ray filter: ", t)),
+        None if p.narrow.editing => Some(("/ ", &p.narrow.input)),
+        None => None,
+    };
+    if let Some((label, input)) = open {
+        // the text as far as it fits before the hint, the cursor kept in view
+        let room = (input_area.width as usize).saturating_sub(width(label) + 1);
+        let mut spans = vec![TSpan::styled(label, theme.header())];
+        spans.extend(input.fitted_spans(
+            room,
+            ratatui::style::Style::default(),
+            theme.accent().add_modifier(ratatui::style::Modifier::REVERSED),
+            ("▏", theme.accent()),
+        ));
+        spans.push(TSpan::styled("  Enter ok · Esc cancel", theme.muted()));
+        f.render_widget(Paragraph::new(Line::from(spans)), input_area);
     }
     let errors = ts.list_errors();
     if rows.is_empty() {
@@ -880,7 +861,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
             lines.push(Line::styled("Listing traces from X-Ray (GetTraceSummaries)…", theme.muted()));
         } else if total > 0 {
             lines.push(Line::styled(
-                format!("No trace matches '{}'. Esc clears.", sanitize::one_line(&p.narrow)),
+                format!("No trace matches '{}'. Esc clears.", sanitize::one_line(p.narrow.text())),
                 theme.warn(),
             ));
         } else if let Some(note) = ts.retention_note() {
@@ -1164,7 +1145,7 @@ mod tests {
         }
         assert_eq!(p.rows(&store).len(), 1);
         p.handle_key(KeyEvent::from(KeyCode::Enter), &cx(&store));
-        assert_eq!(p.narrow, "m2");
+        assert_eq!(p.narrow.text(), "m2");
         assert!(p.back(), "Esc clears the narrowing");
         assert_eq!(p.rows(&store).len(), 3);
         // next failing row, and sorting keeps the selection on the same trace

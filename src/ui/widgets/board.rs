@@ -244,7 +244,7 @@ impl BoardState {
             self.other_filter = Filter::default();
             return true;
         }
-        if !self.filter.text.is_empty() {
+        if !self.filter.is_empty() {
             self.filter = Filter::default();
             self.selected = 0;
             return true;
@@ -332,7 +332,7 @@ impl BoardState {
         let all = panels.len();
         let panels = self.shown(panels);
         // a filter shows on a line of its own above the list or grid, with what it leaves
-        let area = if !self.open && (self.filter.editing || !self.filter.text.is_empty()) {
+        let area = if !self.open && (self.filter.editing || !self.filter.is_empty()) {
             let [bar, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
             let text = format!(" {title}{} · {} of {all} panels", self.filter.label(), panels.len());
             f.render_widget(Paragraph::new(Line::styled(text, theme.title())), bar);
@@ -341,7 +341,7 @@ impl BoardState {
             area
         };
         if panels.is_empty() {
-            let msg = format!("No panel matches '{}' (Esc clears the filter).", one_line(&self.filter.text));
+            let msg = format!("No panel matches '{}' (Esc clears the filter).", one_line(self.filter.text()));
             draw_message(f, area, title, vec![Line::styled(msg, theme.warn())], theme);
             return;
         }
@@ -349,7 +349,7 @@ impl BoardState {
         if self.open {
             let filtered;
             let mut p = panels[self.selected];
-            if !self.other_filter.text.is_empty() {
+            if !self.other_filter.is_empty() {
                 filtered = Panel { other: self.others(p).into_iter().cloned().collect(), ..p.clone() };
                 p = &filtered;
             }

@@ -2,23 +2,27 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
+use super::text_input::TextInput;
 use crate::ui::command::{WORDS, complete};
 use crate::ui::theme::Theme;
 
-pub fn draw(f: &mut Frame, body: Rect, line_area: Rect, line: &str, theme: &Theme) {
+pub fn draw(f: &mut Frame, body: Rect, line_area: Rect, input: &TextInput, theme: &Theme) {
     f.render_widget(Clear, line_area);
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(":", theme.accent()),
-            Span::raw(line.to_string()),
-            Span::styled("█", theme.accent()),
-        ])),
-        line_area,
-    );
+    let mut spans = vec![Span::styled(":", theme.accent())];
+    let room = (line_area.width as usize).saturating_sub(1);
+    spans.extend(input.fitted_spans(
+        room,
+        Style::default(),
+        theme.accent().add_modifier(Modifier::REVERSED),
+        ("█", theme.accent()),
+    ));
+    f.render_widget(Paragraph::new(Line::from(spans)), line_area);
+    let line = input.value();
     let options = complete(line);
     if options.is_empty() {
         return;

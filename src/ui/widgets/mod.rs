@@ -12,6 +12,7 @@ pub mod sentence;
 pub mod span_tree;
 pub mod status_bar;
 pub mod text;
+pub mod text_input;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};

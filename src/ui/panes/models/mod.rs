@@ -242,7 +242,7 @@ impl Pane for ModelsPane {
         if self.detail.take().is_some() {
             return true;
         }
-        if !self.state.filter.text.is_empty() {
+        if !self.state.filter.is_empty() {
             self.state.filter = Default::default();
             return true;
         }
@@ -302,12 +302,12 @@ pub fn draw(
             area,
             "Models",
             vec![Line::styled(
-                if state.filter.text.is_empty() {
+                if state.filter.is_empty() {
                     "No Bedrock model metrics in this window.".to_string()
                 } else {
                     format!(
                         "No model matches '{}' (Esc clears the filter).",
-                        crate::sanitize::one_line(&state.filter.text)
+                        crate::sanitize::one_line(state.filter.text())
                     )
                 },
                 theme.warn(),
