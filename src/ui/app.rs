@@ -520,7 +520,7 @@ impl App {
             head.iter().chain(middle.iter()).chain(tail.iter()).cloned().collect::<Vec<_>>().join(" · ")
         };
         // one column of margin (the line starts with a space)
-        while !middle.is_empty() && join(&middle).chars().count() + 1 > width {
+        while !middle.is_empty() && super::widgets::text::width(&join(&middle)) + 1 > width {
             middle.pop();
         }
         join(&middle)

@@ -28,6 +28,7 @@ use crate::ui::format;
 use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::{Level, Theme};
 use crate::ui::widgets::banner::{rule_level, value_text};
+use crate::ui::widgets::text::width;
 use crate::ui::widgets::{block, draw_message};
 
 /// One row of the combined list.
@@ -324,8 +325,8 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
     let longest = items
         .iter()
         .map(|i| match i {
-            Item::Rule(r) => r.name.chars().count(),
-            Item::Alarm(a) => crate::sanitize::one_line(&a.name).chars().count(),
+            Item::Rule(r) => width(&r.name),
+            Item::Alarm(a) => width(&crate::sanitize::one_line(&a.name)),
             Item::Runaway(_) => 0,
         })
         .max()

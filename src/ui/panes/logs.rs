@@ -35,6 +35,7 @@ use crate::ui::format;
 use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::block;
+use crate::ui::widgets::text::{pad_left, pad_right, width};
 use crate::ui::widgets::text_input::TextInput;
 
 /// Widest a column is drawn (the rest is in the detail view).
@@ -957,9 +958,8 @@ fn widths(table: &ResultTable, view: &[usize], redact: bool, invocation: bool) -
         .enumerate()
         .map(|(c, name)| {
             let cap = if name == "@message" { MAX_MESSAGE_COL } else { MAX_COL };
-            let cells =
-                view.iter().take(200).map(|i| shown(table, c, &table.rows[*i][c], redact, invocation).chars().count());
-            cells.chain([name.chars().count() + 1]).max().unwrap_or(4).clamp(4, cap)
+            let cells = view.iter().take(200).map(|i| width(&shown(table, c, &table.rows[*i][c], redact, invocation)));
+            cells.chain([width(name) + 1]).max().unwrap_or(4).clamp(4, cap)
         })
         .collect()
 }
@@ -1038,7 +1038,7 @@ fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, th
             name.push('▶');
         }
         let width = w[*c];
-        if numeric[*c] { format!("{:>width$}", format::clip(&name, width)) } else { format::clip(&name, width) }
+        if numeric[*c] { pad_left(&format::clip(&name, width), width) } else { format::clip(&name, width) }
     }))
     .style(theme.header());
     // only the rows on screen are built (a query may return 10,000)
@@ -1057,7 +1057,7 @@ fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, th
                 let width = w[*c];
                 let text = format::clip(&v, width);
                 let style = if pane.redact && v.contains(REDACTED) { theme.muted() } else { theme.text() };
-                let text = if numeric[*c] { format!("{text:>width$}") } else { text };
+                let text = if numeric[*c] { pad_left(&text, width) } else { text };
                 ratatui::widgets::Cell::from(Span::styled(text, style))
             }))
         })
@@ -1139,7 +1139,7 @@ fn draw_detail(
             fields.extend(extra);
         }
     }
-    let key_w = fields.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(8).min(36);
+    let key_w = fields.iter().map(|(k, _)| width(&sanitize::one_line(k))).max().unwrap_or(8).min(36);
     let mut lines: Vec<Line> = Vec::new();
     if let Some((n, style)) = note {
         lines.push(Line::styled(format::clip(&n, area.width as usize), style));
@@ -1150,7 +1150,7 @@ fn draw_detail(
         let style = if redact && vl.iter().any(|l| l.contains(REDACTED)) { theme.muted() } else { theme.text() };
         for (i, l) in vl.iter().enumerate() {
             let key = if i == 0 {
-                format!("{:<key_w$} ", format::clip(&sanitize::one_line(k), key_w))
+                format!("{} ", pad_right(&format::clip(&sanitize::one_line(k), key_w), key_w))
             } else {
                 " ".repeat(key_w + 1)
             };
@@ -1184,6 +1184,7 @@ mod tests {
         Ctx::new(store, 1_795_586_400)
     }
     use crate::store::logs::LogsUpdate;
+    use crate::ui::widgets::text::width;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -1306,6 +1307,56 @@ mod tests {
                 Intent::OpenTrace { trace_id: "1-f1e2d3c4-bd862e3fe1be46a994272793".into(), at: Some(at as f64) }
             )
         );
+    }
+
+    /// CJK and emoji in log values and field names take two columns each: the table's
+    /// columns and the detail's keys are measured in columns, not characters. Measured in
+    /// characters, the caller's name below was cut to "客服机" without an ellipsis, and the
+    /// values after a two-character CJK key started two columns right of the others.
+    #[test]
+    fn wide_characters_keep_the_table_and_the_detail_aligned() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let mut store = Store::default();
+        let mut p = LogsPane::default();
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &cx(&store))
+        else {
+            panic!()
+        };
+        let mut run = QueryRun::new(spec, 0);
+        run.status = QueryStatus::Complete;
+        run.table = ResultTable::from_rows(&[
+            vec![("caller".into(), "客服机器人🤖".into()), ("用户".into(), "张三".into()), ("n".into(), "5".into())],
+            vec![("caller".into(), "bob".into()), ("用户".into(), "li".into()), ("n".into(), "12".into())],
+        ]);
+        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+        let theme = Theme::default();
+        let screen = |p: &mut LogsPane| {
+            let mut t = Terminal::new(TestBackend::new(100, 20)).unwrap();
+            t.draw(|f| draw(f, f.area(), &store, p, &theme, 1_795_586_400)).unwrap();
+            t.backend().to_string()
+        };
+        let table = screen(&mut p);
+        // the whole name, and the column after it starts at the same column on every row
+        let row = table.lines().find(|l| l.contains("客服机器人🤖")).unwrap_or_else(|| panic!("{table}"));
+        let bob = table.lines().find(|l| l.contains("bob")).unwrap_or_else(|| panic!("{table}"));
+        let col_of = |line: &str, what: &str| width(&line[..line.find(what).unwrap()]);
+        assert_eq!(col_of(row, "张三"), col_of(bob, "li"), "{table}");
+        // the detail: every value starts in the same column, whatever its key
+        p.handle(Action::Select, &cx(&store));
+        let detail = screen(&mut p);
+        // (the lines inside the pane's border start with the key)
+        let line_of = |key: &str| {
+            let start = format!("│{key} ");
+            // (the test backend quotes each line)
+            detail
+                .lines()
+                .find(|l| l.trim_start_matches('"').starts_with(&start))
+                .unwrap_or_else(|| panic!("{key}: {detail}"))
+        };
+        let value_col = |key: &str, value: &str| col_of(line_of(key), value);
+        assert_eq!(value_col("用户", "张三"), value_col("caller", "客服机器人🤖"), "{detail}");
+        assert_eq!(value_col("n", "5"), value_col("caller", "客服机器人🤖"), "{detail}");
     }
 
     #[test]

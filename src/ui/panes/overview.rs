@@ -30,6 +30,7 @@ use crate::ui::widgets::model_table::{
     Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns,
 };
 use crate::ui::widgets::sentence::{level, sentence_spans};
+use crate::ui::widgets::text::{self, width};
 use crate::ui::widgets::{block, draw_message, error_level, latency_level, placeholder};
 
 #[derive(Debug, Default, Clone)]
@@ -366,11 +367,11 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme) {
     let clauses = store.headline();
     let width = area.width as usize;
     let mark = theme.glyph("▶ ", "> ");
-    let mut used = mark.chars().count();
+    let mut used = text::width(mark);
     let first = clauses.first().map(|c| level_of(c.severity)).unwrap_or(Level::None);
     let mut spans = vec![Span::styled(mark, theme.level(first))];
     for (i, c) in clauses.iter().enumerate() {
-        let n = super::panel_board::sentence_text(c).chars().count() + if i > 0 { 2 } else { 0 };
+        let n = text::width(&super::panel_board::sentence_text(c)) + if i > 0 { 2 } else { 0 };
         if i > 0 && used + n > width {
             break;
         }
@@ -693,7 +694,7 @@ fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected
     let inner_w = area.width.saturating_sub(2);
     let sus_lines: Vec<(usize, String)> =
         sus.iter().enumerate().map(|(i, x)| (i, crate::sanitize::one_line(&x.summary))).collect();
-    let sus_rows: u16 = sus_lines.iter().map(|(_, t)| (t.chars().count() as u16 + 2).div_ceil(inner_w.max(1))).sum();
+    let sus_rows: u16 = sus_lines.iter().map(|(_, t)| (width(t) as u16 + 2).div_ceil(inner_w.max(1))).sum();
     let firing_h = if firing.is_empty() { 0 } else { (firing.len() as u16 + 2).min(area.height / 2) };
     let sus_h = if sus.is_empty() { 0 } else { (sus_rows + 2).min(area.height / 3) };
     let [fa, sa, ta] =

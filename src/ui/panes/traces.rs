@@ -26,7 +26,7 @@ use crate::ui::format::{self, NONE};
 use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Level;
 use crate::ui::widgets::span_tree::{self, SpanTreeView};
-use crate::ui::widgets::text::width;
+use crate::ui::widgets::text::{self, width};
 use crate::ui::widgets::text_input::TextInput;
 use crate::ui::widgets::{block, draw_message};
 
@@ -936,7 +936,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
         })
         .sum::<usize>()
         + cols.len().saturating_sub(1);
-    let longest = rows.iter().map(|r| r.root().chars().count()).max().unwrap_or(0).clamp(14, 60);
+    let longest = rows.iter().map(|r| text::width(&r.root())).max().unwrap_or(0).clamp(14, 60);
     let root_w = (fixed + longest <= width).then_some(longest as u16);
     let widths: Vec<Constraint> = cols
         .iter()

@@ -9,6 +9,7 @@ use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
 use crate::ui::format;
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::text;
 
 /// A rule's colour: by its state, and when firing by its severity.
 pub fn rule_level(r: &RuleStatus) -> Level {
@@ -40,18 +41,18 @@ pub fn banner(store: &Store, theme: &Theme, width: u16) -> Option<Line<'static>>
         return None;
     }
     let head = format!(" FIRING {} ", rules.len() + alarms.len());
-    let mut used = head.chars().count();
+    let mut used = text::width(&head);
     let mut spans = vec![Span::styled(head, theme.crit().add_modifier(ratatui::style::Modifier::REVERSED))];
     for r in rules.iter().take(4) {
         let name = format!(" {} ", r.name);
         let plain = format!("{} {} ", value_text(r.value), r.condition);
         let named = r.culprits.first().map(|c| format!("{} ", crate::report::culprits::compact(c)));
-        let n = name.chars().count();
+        let n = text::width(&name);
         let what = match named {
-            Some(c) if used + n + c.chars().count() <= width as usize => c,
+            Some(c) if used + n + text::width(&c) <= width as usize => c,
             _ => plain,
         };
-        used += n + what.chars().count();
+        used += n + text::width(&what);
         spans.push(Span::styled(name, theme.level(rule_level(r))));
         spans.push(Span::styled(what, theme.muted()));
     }

@@ -31,6 +31,7 @@ use crate::ui::pane::{CommandInfo, DrawCtx, Outcome};
 use crate::ui::panes::panel_board::{plain, sentence_text, value};
 use crate::ui::theme::{Level, Theme};
 use crate::ui::widgets::sentence::{level, sentence_spans};
+use crate::ui::widgets::text::{self, width};
 use crate::ui::widgets::{block, draw_message, placeholder};
 
 /// Below this width the board shows one panel at a time with a list.
@@ -59,7 +60,7 @@ fn rows_for(text: &str, width: u16) -> u16 {
     let mut rows = 1;
     let mut used = 0;
     for word in text.split(' ') {
-        let n = word.chars().count();
+        let n = text::width(word);
         if (used == 0 && n <= w) || (used > 0 && used + 1 + n <= w) {
             used += if used == 0 { n } else { n + 1 };
             continue;
@@ -487,7 +488,7 @@ fn draw_body(f: &mut Frame, area: Rect, store: &Store, view: Window, p: &Panel, 
         .filter(|x| x.value.is_some())
         .map(|x| (one_line(&x.label), value(x.value.unwrap_or(0.0), x.unit), level(x.severity)))
         .collect();
-    let cell_w = cells.iter().map(|(l, v, _)| l.chars().count() + v.chars().count() + 3).max().unwrap_or(10).min(34);
+    let cell_w = cells.iter().map(|(l, v, _)| width(l) + width(v) + 3).max().unwrap_or(10).min(34);
     let per_line = (rest.width as usize / cell_w).max(1);
     let want_rows = cells.len().div_ceil(per_line) as u16;
     let fact_rows = match detail {
@@ -500,7 +501,7 @@ fn draw_body(f: &mut Frame, area: Rect, store: &Store, view: Window, p: &Panel, 
     for chunk in cells.chunks(per_line).take(fact_rows as usize) {
         let mut spans = Vec::new();
         for (l, v, lv) in chunk {
-            let pad = cell_w.saturating_sub(l.chars().count() + v.chars().count() + 1);
+            let pad = cell_w.saturating_sub(width(l) + width(v) + 1);
             spans.push(Span::styled(format!("{l} "), theme.muted()));
             spans.push(Span::styled(v.clone(), theme.level(*lv)));
             spans.push(Span::raw(" ".repeat(pad)));

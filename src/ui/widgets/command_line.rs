@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
+use super::text::pad_right;
 use super::text_input::TextInput;
 use crate::ui::command::{WORDS, complete};
 use crate::ui::theme::Theme;
@@ -32,7 +33,7 @@ pub fn draw(f: &mut Frame, body: Rect, line_area: Rect, input: &TextInput, theme
         .take(body.height.saturating_sub(2).min(10) as usize)
         .map(|o| {
             let help = WORDS.iter().find(|(w, _)| w == o).map(|(_, h)| *h).unwrap_or("");
-            Line::from(vec![Span::styled(format!("{o:<22}"), theme.text()), Span::styled(help, theme.muted())])
+            Line::from(vec![Span::styled(pad_right(o, 22), theme.text()), Span::styled(help, theme.muted())])
         })
         .collect();
     let h = shown.len() as u16 + 2;

@@ -6,6 +6,7 @@ use ratatui::layout::Constraint;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 
+use super::text::width;
 use super::{error_level, latency_level};
 use crate::domain::catalog::short_model_name;
 use crate::store::views::{ModelGroup, ModelRow};
@@ -285,7 +286,7 @@ pub fn name_width(rows: &[ModelGroup]) -> u16 {
         .iter()
         .zip(shown_names(rows))
         .map(|(g, name)| {
-            let n = name.chars().count();
+            let n = width(&name);
             if g.is_merged() { n + format!(" ({})", g.members.len()).len() } else { n }
         })
         .max()

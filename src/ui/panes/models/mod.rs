@@ -27,6 +27,7 @@ use crate::ui::widgets::model_table::{
     Column, grouping_hint, grouping_label, header_row, name_width, shown_names, table_rows, table_width,
     visible_columns,
 };
+use crate::ui::widgets::text::width;
 use crate::ui::widgets::{block, draw_message, placeholder};
 
 /// Which row of `rows` is `ident` (a row's region and model id).
@@ -338,7 +339,7 @@ pub fn draw(
     );
     // room to spare: the selected model's charts below the table (a short table), or beside it
     // (a long one, or rows too few for charts below)
-    let table_w = table_width(&cols, name_w).max(title.chars().count() as u16 + 4).min(area.width);
+    let table_w = table_width(&cols, name_w).max(width(&title) as u16 + 4).min(area.width);
     let table_h = (rows.len() as u16 + 3).min(area.height);
     let beside = area.width.saturating_sub(table_w) >= CHARTS_BESIDE_MIN_WIDTH && area.height >= 20;
     let below = area.height.saturating_sub(table_h) >= CHARTS_BELOW_MIN_HEIGHT;
