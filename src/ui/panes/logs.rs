@@ -1272,24 +1272,33 @@ mod tests {
         assert_eq!(p.leave(&cx(&store)), Outcome::None);
     }
 
+    /// `f` runs the first preset, and its answer (`rows`, complete) is in the store.
+    fn answered(store: &mut Store, p: &mut LogsPane, rows: &[Vec<(String, String)>]) {
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &cx(store))
+        else {
+            panic!()
+        };
+        let mut run = QueryRun::new(spec, 0);
+        run.status = QueryStatus::Complete;
+        run.table = ResultTable::from_rows(rows);
+        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+    }
+
     #[test]
     fn a_rows_trace_is_looked_for_at_the_rows_time_not_the_ids() {
         let mut store = Store::default();
         store.logs.groups.app = vec!["/ecs/app".into()];
         let mut p = LogsPane::default();
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &cx(&store))
-        else {
-            panic!()
-        };
         // an OpenTelemetry trace id: "f1e2d3c4" read as a time is the year 2098; the line is of
         // 2026-11-23 12:32
-        let mut run = QueryRun::new(spec, 0);
-        run.status = QueryStatus::Complete;
-        run.table = ResultTable::from_rows(&[vec![
-            ("@timestamp".into(), "2026-11-23 12:32:56.400".into()),
-            ("traceId".into(), "f1e2d3c4bd862e3fe1be46a994272793".into()),
-        ]]);
-        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+        answered(
+            &mut store,
+            &mut p,
+            &[vec![
+                ("@timestamp".into(), "2026-11-23 12:32:56.400".into()),
+                ("traceId".into(), "f1e2d3c4bd862e3fe1be46a994272793".into()),
+            ]],
+        );
         let at = 1_795_437_120; // 12:32:00
         let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &cx(&store))
         else {
@@ -1319,17 +1328,18 @@ mod tests {
         use ratatui::backend::TestBackend;
         let mut store = Store::default();
         let mut p = LogsPane::default();
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &cx(&store))
-        else {
-            panic!()
-        };
-        let mut run = QueryRun::new(spec, 0);
-        run.status = QueryStatus::Complete;
-        run.table = ResultTable::from_rows(&[
-            vec![("caller".into(), "客服机器人🤖".into()), ("用户".into(), "张三".into()), ("n".into(), "5".into())],
-            vec![("caller".into(), "bob".into()), ("用户".into(), "li".into()), ("n".into(), "12".into())],
-        ]);
-        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+        answered(
+            &mut store,
+            &mut p,
+            &[
+                vec![
+                    ("caller".into(), "客服机器人🤖".into()),
+                    ("用户".into(), "张三".into()),
+                    ("n".into(), "5".into()),
+                ],
+                vec![("caller".into(), "bob".into()), ("用户".into(), "li".into()), ("n".into(), "12".into())],
+            ],
+        );
         let theme = Theme::default();
         let screen = |p: &mut LogsPane| {
             let mut t = Terminal::new(TestBackend::new(100, 20)).unwrap();
