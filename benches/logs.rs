@@ -84,6 +84,7 @@ fn bench(c: &mut Criterion) {
                     now: 3600,
                     view: store.window,
                     fmt: Fmt::default(),
+                    view_state: Default::default(),
                 };
                 pane.draw(f, f.area(), &ctx)
             })

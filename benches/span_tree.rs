@@ -12,8 +12,8 @@ use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::trace::Trace;
 use nightjar::sources::demo::traces::big_trace_documents;
 use nightjar::sources::spans::xray::{parse_document, parse_trace};
-use nightjar::ui::panes::span_tree::{self, SpanTreeView};
 use nightjar::ui::theme::Theme;
+use nightjar::ui::widgets::span_tree::{self, SpanTreeView};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

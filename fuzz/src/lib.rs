@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock};
 
 use nightjar::domain::pricing::PriceTable;
 use nightjar::domain::trace::Trace;
-use nightjar::ui::panes::span_tree::{self, SpanTreeView};
+use nightjar::ui::widgets::span_tree::{self, SpanTreeView};
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -1,6 +1,8 @@
 //! Number, time and sparkline formatting shared by panes and the text report; times and
 //! sparklines as a [`Fmt`] says.
 
+use unicode_width::UnicodeWidthStr;
+
 pub const NONE: &str = "—";
 
 pub fn count(v: f64) -> String {
@@ -185,7 +187,7 @@ pub fn resample(values: &[Option<f64>], width: usize) -> Vec<Option<f64>> {
 /// whole when it fits, else the region in AWS's short form (`ap-southeast-4` → `apse4`, as in
 /// many resource names), then the profile clipped.
 pub fn region_label(label: &str, width: usize) -> String {
-    if label.chars().count() <= width {
+    if UnicodeWidthStr::width(label) <= width {
         return label.to_string();
     }
     // northeast → ne, southeast → se, central → c, east → e, west → w, south → s, north → n
@@ -215,8 +217,8 @@ pub fn region_label(label: &str, width: usize) -> String {
     let fitted = match label.rsplit_once('/') {
         Some((profile, region)) => {
             let r = short(region);
-            let room = width.saturating_sub(r.chars().count() + 1);
-            if profile.chars().count() <= room {
+            let room = width.saturating_sub(UnicodeWidthStr::width(r.as_str()) + 1);
+            if UnicodeWidthStr::width(profile) <= room {
                 format!("{profile}/{r}")
             } else {
                 format!("{}/{r}", clip(profile, room))
@@ -227,14 +229,27 @@ pub fn region_label(label: &str, width: usize) -> String {
     clip(&fitted, width)
 }
 
+/// `s` in at most `n` terminal columns (a wide character takes two): whole when it fits, else
+/// cut with an ellipsis.
 pub fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else if n == 0 {
-        String::new()
-    } else {
-        s.chars().take(n - 1).chain(['…']).collect()
+    if UnicodeWidthStr::width(s) <= n {
+        return s.to_string();
     }
+    if n == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > n - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 #[cfg(test)]
@@ -312,5 +327,16 @@ mod tests {
         assert_eq!(Fmt::UTC.hhmm(3 * 3600 + 12 * 60), "03:12");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(clip("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn clipping_counts_terminal_columns() {
+        // two columns per CJK character: 4 columns hold one and the ellipsis (and a space)
+        assert_eq!(clip("模型名称", 4), "模…");
+        assert_eq!(clip("模型名称", 8), "模型名称");
+        assert_eq!(clip("模型名称", 7), "模型名…");
+        assert_eq!(unicode_width::UnicodeWidthStr::width(clip("a模型名称", 6).as_str()), 6);
+        assert_eq!(region_label("模型/us-east-1", 9), "模型/use1");
+        assert_eq!(region_label("模型/us-east-1", 8), "模…/use1");
     }
 }

@@ -7,11 +7,11 @@ use ratatui::layout::{Constraint, Layout};
 
 use super::action::Action;
 use super::keymap::Keymap;
-use super::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
-use super::panes::models::ModelsPane;
-use super::panes::overview::OverviewPane;
-use super::panes::{help, status_bar};
+use super::pane::{Ctx, DrawCtx, Intent, Outcome, PaneKind, ViewState};
+use super::panes::Panes;
 use super::theme::Theme;
+use super::widgets::text_input::TextInput;
+use super::widgets::{help, status_bar};
 use crate::present::format::Fmt;
 use crate::sources::Command;
 use crate::store::Store;
@@ -39,8 +39,13 @@ pub enum Effect {
 }
 
 pub struct App {
-    panes: Vec<Box<dyn Pane>>,
-    current: usize,
+    /// Every pane, by name.
+    pub panes: Panes,
+    current: PaneKind,
+    /// View settings the panes share (the model tables' grouping).
+    pub view_state: ViewState,
+    /// The clock panes are handed as "now" (epoch seconds); the wall clock but in tests.
+    pub clock: fn() -> i64,
     pub help: bool,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -54,7 +59,7 @@ pub struct App {
     /// Commands a pane left behind asked for (see [`App::take_pending`]).
     pending: Vec<Command>,
     /// The `:` command line while it is open.
-    pub cmdline: Option<String>,
+    pub cmdline: Option<TextInput>,
     /// Mouse capture is on (`--mouse`): the wheel scrolls, a click on a tab opens it.
     pub mouse: bool,
     /// Where the header's tabs were drawn (columns), for clicks.
@@ -72,20 +77,11 @@ pub struct App {
 
 impl App {
     pub fn new(keymap: Keymap, theme: Theme) -> Self {
-        let mut panes: Vec<Box<dyn Pane>> = vec![
-            Box::new(OverviewPane::default()),
-            Box::new(ModelsPane::default()),
-            Box::new(super::panes::pipeline::PipelinePane::default()),
-            Box::new(super::panes::platform::PlatformPane::default()),
-            Box::new(super::panes::alarms::AlarmsPane::default()),
-            Box::new(super::panes::traces::TracesPane::default()),
-            Box::new(super::panes::logs::LogsPane::default()),
-        ];
-        // number keys follow PaneKind's order, whatever the order above
-        panes.sort_by_key(|p| p.kind());
         Self {
-            panes,
-            current: 0,
+            panes: Panes::default(),
+            current: PaneKind::Overview,
+            view_state: ViewState::default(),
+            clock: wall_clock,
             help: false,
             keymap,
             theme,
@@ -109,22 +105,24 @@ impl App {
         let Some(line) = self.cmdline.as_mut() else { return Effect::None };
         match key.code {
             KeyCode::Esc => self.cmdline = None,
-            KeyCode::Backspace if line.pop().is_none() => {
+            KeyCode::Backspace if line.is_empty() => {
                 self.cmdline = None;
             }
             KeyCode::Tab => {
-                let options = super::command::complete(line);
+                let options = super::command::complete(line.value());
                 if let Some(p) = super::command::common_prefix(&options) {
-                    if p.len() > line.len() {
-                        *line = p;
+                    let mut text = line.value().to_string();
+                    if p.len() > text.len() {
+                        text = p;
                     }
-                    if options.len() == 1 && !line.ends_with(' ') && !line.contains(' ') {
-                        line.push(' ');
+                    if options.len() == 1 && !text.ends_with(' ') && !text.contains(' ') {
+                        text.push(' ');
                     }
+                    line.set_text(&text);
                 }
             }
             KeyCode::Enter => {
-                let text = self.cmdline.take().unwrap_or_default();
+                let text = self.cmdline.take().map(|l| l.value().to_string()).unwrap_or_default();
                 if text.trim().is_empty() {
                     return Effect::Redraw;
                 }
@@ -137,8 +135,9 @@ impl App {
                     }
                 };
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => line.push(c),
-            _ => {}
+            _ => {
+                line.key(key);
+            }
         }
         Effect::Redraw
     }
@@ -147,9 +146,7 @@ impl App {
         use super::command::Cmd;
         match cmd {
             Cmd::Goto(kind) => {
-                if !self.goto(kind) {
-                    self.flash = Some(format!("{kind:?} is not available"));
-                }
+                self.current = kind;
                 Effect::Redraw
             }
             Cmd::Since(s) => {
@@ -255,30 +252,21 @@ impl App {
     }
 
     pub fn current_kind(&self) -> PaneKind {
-        self.panes[self.current].kind()
+        self.current
     }
 
     pub fn pane_titles(&self) -> Vec<&'static str> {
-        self.panes.iter().map(|p| p.title()).collect()
+        PaneKind::ALL.iter().map(|k| self.panes.get(*k).title()).collect()
     }
 
-    /// The registered pane of type `T` (for tests and pivots).
-    pub fn pane<T: Pane>(&self) -> Option<&T> {
-        self.panes.iter().find_map(|p| p.as_any().downcast_ref::<T>())
+    /// Now, for the panes: a reopened snapshot's time, else the clock.
+    pub fn now(&self) -> i64 {
+        self.frozen_at.unwrap_or_else(self.clock)
     }
 
-    pub fn pane_mut<T: Pane>(&mut self) -> Option<&mut T> {
-        self.panes.iter_mut().find_map(|p| p.as_any_mut().downcast_mut::<T>())
-    }
-
-    fn goto(&mut self, kind: PaneKind) -> bool {
-        match self.panes.iter().position(|p| p.kind() == kind) {
-            Some(i) => {
-                self.current = i;
-                true
-            }
-            None => false,
-        }
+    /// What a pane is handed with a key, an intent or a switch.
+    fn ctx<'a>(&self, store: &'a Store) -> Ctx<'a> {
+        Ctx { store, now: self.now(), view_state: self.view_state }
     }
 
     /// A raw key: to a pane that is editing text, else through the keymap.
@@ -291,18 +279,15 @@ impl App {
 
     /// The pane that lost the screen (if it did) may have something to stop, and the one that
     /// gained it something to fetch.
-    fn left(&mut self, before: usize, store: &Store) {
+    fn left(&mut self, before: PaneKind, store: &Store) {
         if before == self.current {
             return;
         }
-        if let Some(p) = self.panes.get_mut(before)
-            && let Outcome::Send(c) = p.leave(store)
-        {
+        let ctx = self.ctx(store);
+        if let Outcome::Send(c) = self.panes.get_mut(before).leave(&ctx) {
             self.pending.push(c);
         }
-        if let Some(p) = self.panes.get_mut(self.current)
-            && let Outcome::Send(c) = p.entered(store)
-        {
+        if let Outcome::Send(c) = self.panes.get_mut(self.current).entered(&ctx) {
             self.pending.push(c);
         }
     }
@@ -322,7 +307,7 @@ impl App {
                     Some(i) => {
                         let before = self.current;
                         self.help = false;
-                        self.current = i;
+                        self.current = PaneKind::ALL[i.min(PaneKind::ALL.len() - 1)];
                         self.left(before, store);
                         return Effect::Redraw;
                     }
@@ -344,8 +329,9 @@ impl App {
         if self.cmdline.is_some() && !ctrl_c {
             return self.command_key(key, store);
         }
-        if !self.help && !ctrl_c && self.panes[self.current].captures_input() {
-            let out = self.panes[self.current].handle_key(key, store);
+        if !self.help && !ctrl_c && self.panes.get(self.current).captures_input() {
+            let ctx = self.ctx(store);
+            let out = self.panes.get_mut(self.current).handle_key(key, &ctx);
             return self.apply(out, store);
         }
         match self.keymap.action(&key) {
@@ -375,11 +361,11 @@ impl App {
             Action::Refresh => self.apply(Outcome::Send(Command::Refresh), store),
             Action::SaveReport => Effect::SaveReport,
             Action::Command => {
-                self.cmdline = Some(String::new());
+                self.cmdline = Some(TextInput::default());
                 Effect::Redraw
             }
             Action::TimeRange => {
-                self.cmdline = Some("since ".into());
+                self.cmdline = Some(TextInput::single("since "));
                 Effect::Redraw
             }
             Action::Freeze => self.toggle_freeze(),
@@ -393,32 +379,29 @@ impl App {
                 Effect::Redraw
             }
             Action::NextPane | Action::PrevPane => {
-                let n = self.panes.len();
-                self.current =
-                    if action == Action::NextPane { (self.current + 1) % n } else { (self.current + n - 1) % n };
+                let n = PaneKind::ALL.len();
+                let i = self.current.index();
+                let i = if action == Action::NextPane { (i + 1) % n } else { (i + n - 1) % n };
+                self.current = PaneKind::ALL[i];
                 Effect::Redraw
             }
-            a if a.pane_number().is_some() => match a.pane_number().filter(|n| *n <= self.panes.len()) {
+            a if a.pane_number().is_some() => match a.pane_number().filter(|n| *n <= PaneKind::ALL.len()) {
                 Some(n) => {
-                    self.current = n - 1;
+                    self.current = PaneKind::ALL[n - 1];
                     Effect::Redraw
                 }
                 None => Effect::None,
             },
             Action::Back => {
-                if self.panes[self.current].back() {
+                if self.panes.get_mut(self.current).back() {
                     Effect::Redraw
                 } else {
                     Effect::None
                 }
             }
-            Action::GroupModels => {
-                let out = self.panes[self.current].handle(action, store);
-                super::panes::models::share_grouping(self, store);
-                self.apply(out, store)
-            }
             _ => {
-                let out = self.panes[self.current].handle(action, store);
+                let ctx = self.ctx(store);
+                let out = self.panes.get_mut(self.current).handle(action, &ctx);
                 self.apply(out, store)
             }
         }
@@ -449,12 +432,18 @@ impl App {
                 self.flash = Some(m);
                 Effect::Redraw
             }
-            Outcome::Goto(kind, intent) => {
-                if !self.goto(kind) {
-                    self.flash = Some(format!("{kind:?} is not available in this build"));
-                    return Effect::Redraw;
+            Outcome::SetView(v) => {
+                let before = std::mem::replace(&mut self.view_state, v);
+                let ctx = self.ctx(store);
+                for kind in PaneKind::ALL {
+                    self.panes.get_mut(kind).view_changed(&before, &ctx);
                 }
-                let next = self.panes[self.current].receive(&intent, store);
+                Effect::Redraw
+            }
+            Outcome::Goto(kind, intent) => {
+                self.current = kind;
+                let ctx = self.ctx(store);
+                let next = self.panes.get_mut(kind).receive(&intent, &ctx);
                 match self.apply(next, store) {
                     Effect::None => Effect::Redraw,
                     e => e,
@@ -479,7 +468,7 @@ impl App {
             Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
                 .areas(area);
         let titles = self.pane_titles();
-        let tabs: Vec<(&str, bool)> = titles.iter().enumerate().map(|(i, t)| (*t, i == self.current)).collect();
+        let tabs: Vec<(&str, bool)> = titles.iter().enumerate().map(|(i, t)| (*t, i == self.current.index())).collect();
         let when = match self.range {
             Some(r) => {
                 // the range as polled: old data is read on the 5-minute or hour clock, so the
@@ -492,8 +481,16 @@ impl App {
         };
         self.tab_hits = status_bar::draw_header(f, header, store, &tabs, &when, &self.theme);
         let view = self.view(store);
-        let ctx = DrawCtx { store, theme: &self.theme, keymap: &self.keymap, now, view, fmt: self.fmt };
-        self.panes[self.current].draw(f, body, &ctx);
+        let ctx = DrawCtx {
+            store,
+            theme: &self.theme,
+            keymap: &self.keymap,
+            now,
+            view,
+            fmt: self.fmt,
+            view_state: self.view_state,
+        };
+        self.panes.get_mut(self.current).draw(f, body, &ctx);
         let frozen = self
             .frozen_at
             .map(|t| format!("REPLAY of {}", crate::present::format::rfc3339(t)))
@@ -505,10 +502,12 @@ impl App {
         };
         status_bar::draw_message_line(f, message, store, &hints, &self.theme);
         if self.help {
-            help::draw(f, body, &self.keymap, &titles, &self.theme);
+            let pane = self.panes.get(self.current);
+            let commands = pane.commands(&self.view_state);
+            help::draw(f, body, &self.keymap, &titles, pane.title(), &commands, &self.theme);
         }
         if let Some(line) = &self.cmdline {
-            super::panes::command_line::draw(f, body, message, line, &self.theme);
+            super::widgets::command_line::draw(f, body, message, line, &self.theme);
         }
     }
 
@@ -519,15 +518,26 @@ impl App {
         let k = |a| self.keymap.key_for(a).unwrap_or_else(|| "?".into());
         let head = [format!("{} help", k(Action::Help)), format!("{} panes", k(Action::NextPane))];
         let tail = [format!("{} refresh", k(Action::Refresh)), format!("{} quit", k(Action::Quit))];
-        let mut middle: Vec<String> =
-            self.panes[self.current].hints().into_iter().map(|(a, label)| format!("{} {label}", k(a))).collect();
+        let mut middle: Vec<String> = self
+            .panes
+            .get(self.current)
+            .commands(&self.view_state)
+            .into_iter()
+            .filter(|c| c.footer)
+            .map(|c| format!("{} {}", k(c.action), c.label))
+            .collect();
         let join = |middle: &[String]| {
             head.iter().chain(middle.iter()).chain(tail.iter()).cloned().collect::<Vec<_>>().join(" · ")
         };
         // one column of margin (the line starts with a space)
-        while !middle.is_empty() && join(&middle).chars().count() + 1 > width {
+        while !middle.is_empty() && super::widgets::text::width(&join(&middle)) + 1 > width {
             middle.pop();
         }
         join(&middle)
     }
+}
+
+/// The wall clock, epoch seconds.
+fn wall_clock() -> i64 {
+    chrono::Utc::now().timestamp()
 }

@@ -12,6 +12,7 @@ pub mod sgr;
 #[cfg(feature = "test-support")]
 pub mod svg;
 pub mod theme;
+pub mod widgets;
 
 use std::io;
 use std::sync::Mutex;

@@ -13,9 +13,6 @@ use nightjar::ui::action::Action;
 use nightjar::ui::app::App;
 use nightjar::ui::keymap::{BUILTIN, Keymap};
 use nightjar::ui::pane::PaneKind;
-use nightjar::ui::panes::models::ModelsPane;
-use nightjar::ui::panes::overview::OverviewPane;
-use nightjar::ui::panes::pipeline::PipelinePane;
 use ui_common::*;
 
 fn key(a: &mut App, store: &Store, code: KeyCode) {
@@ -90,7 +87,7 @@ fn overview_filter_narrows_models_and_suspects_80x24() {
     let editing = render(&store, &mut a, 80, 24, now);
     assert!(editing.contains("/opus█"), "the filter shows while typed: {editing}");
     key(&mut a, &store, KeyCode::Enter);
-    let (sus, models) = a.pane::<OverviewPane>().unwrap().state.lists(&store);
+    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state.grouped);
     assert_eq!(models.len(), 1);
     assert!(models[0].row.model_id.contains("opus"));
     assert!(sus.iter().all(|x| format!("{} {}", x.summary, x.key.label()).to_lowercase().contains("opus")), "{sus:?}");
@@ -100,14 +97,14 @@ fn overview_filter_narrows_models_and_suspects_80x24() {
     insta::assert_snapshot!("overview_filter_80x24", screen);
     // Esc at the pane clears it, and every model is back
     a.handle(Action::Back, &store);
-    assert_eq!(a.pane::<OverviewPane>().unwrap().state.lists(&store).1.len(), 6);
+    assert_eq!(a.panes.overview.state.lists(&store, a.view_state.grouped).1.len(), 6);
 }
 
 #[test]
 fn overview_filter_keeps_the_selection_on_its_row() {
     let (store, _) = demo_store(5);
     let mut a = app();
-    let (sus, models) = a.pane::<OverviewPane>().unwrap().state.lists(&store);
+    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state.grouped);
     // select the Nova row
     let nova = models.iter().position(|g| g.row.model_id == NOVA).unwrap();
     for _ in 0..sus.len() + nova {
@@ -115,19 +112,19 @@ fn overview_filter_keeps_the_selection_on_its_row() {
     }
     a.handle(Action::Filter, &store);
     type_text(&mut a, &store, "nov");
-    let st = &a.pane::<OverviewPane>().unwrap().state;
-    let (sus, models) = st.lists(&store);
+    let st = &a.panes.overview.state;
+    let (sus, models) = st.lists(&store, a.view_state.grouped);
     assert_eq!(models.len(), 1);
     assert_eq!(st.selected, sus.len(), "still on the Nova row, now the first model");
     // a filter that matches nothing: the index stays in range and drawing works
     type_text(&mut a, &store, "zzz");
-    let st = &a.pane::<OverviewPane>().unwrap().state;
+    let st = &a.panes.overview.state;
     assert_eq!(st.selected, 0);
     let screen = render(&store, &mut a, 80, 24, LAUNCH);
     assert!(screen.contains("No model matches 'novzzz'"), "{screen}");
     a.handle(Action::Down, &store);
     a.handle(Action::Bottom, &store);
-    assert_eq!(a.pane::<OverviewPane>().unwrap().state.selected, 0);
+    assert_eq!(a.panes.overview.state.selected, 0);
 }
 
 #[test]
@@ -138,7 +135,7 @@ fn pipeline_filter_list_80x24() {
     a.handle(Action::Down, &store); // latency by stage
     a.handle(Action::Filter, &store);
     type_text(&mut a, &store, "lat");
-    let b = &a.pane::<PipelinePane>().unwrap().board;
+    let b = &a.panes.pipeline.board;
     let panels = store.panels(&PanelId::PIPELINE);
     let shown: Vec<PanelId> = b.shown(&panels).iter().map(|p| p.id).collect();
     assert!(shown.contains(&PanelId::Latency) && shown.contains(&PanelId::Models), "{shown:?}");
@@ -157,7 +154,7 @@ fn pipeline_filter_list_80x24() {
         key(&mut a, &store, KeyCode::Backspace);
     }
     type_text(&mut a, &store, "faith");
-    let b = &a.pane::<PipelinePane>().unwrap().board;
+    let b = &a.panes.pipeline.board;
     let shown: Vec<PanelId> = b.shown(&panels).iter().map(|p| p.id).collect();
     assert_eq!(shown, vec![PanelId::Quality]);
     assert_eq!(b.selected, 0);
@@ -168,8 +165,8 @@ fn pipeline_filter_list_80x24() {
     assert!(open.contains("Pipeline › Quality"), "{open}");
     a.handle(Action::Back, &store);
     a.handle(Action::Back, &store);
-    let b = &a.pane::<PipelinePane>().unwrap().board;
-    assert!(b.filter.text.is_empty() && b.shown(&panels).len() == 10);
+    let b = &a.panes.pipeline.board;
+    assert!(b.filter.is_empty() && b.shown(&panels).len() == 10);
 }
 
 #[test]
@@ -190,7 +187,7 @@ fn pipeline_filter_grid_200x60() {
         a.handle(Action::Down, &store);
         a.handle(Action::Right, &store);
     }
-    let b = &a.pane::<PipelinePane>().unwrap().board;
+    let b = &a.panes.pipeline.board;
     let panels = store.panels(&PanelId::PIPELINE);
     assert_eq!(b.selected, b.shown(&panels).len() - 1);
 }
@@ -226,14 +223,14 @@ fn pipeline_filter_narrows_other_metrics() {
     assert!(!screen.contains("QueueDepth"), "{screen}");
     assert!(screen.contains("CacheHitRatio") && screen.contains("CacheEvictions"), "{screen}");
     a.handle(Action::Select, &store);
-    assert_eq!(a.pane::<PipelinePane>().unwrap().board.series.as_ref(), Some(&a_key), "the same row stays selected");
+    assert_eq!(a.panes.pipeline.board.series.as_ref(), Some(&a_key), "the same row stays selected");
 }
 
 fn grouped_models_app(store: &Store) -> App {
     let mut a = app();
     a.handle(Action::Pane2, store);
     a.handle(Action::GroupModels, store);
-    assert!(a.pane::<ModelsPane>().unwrap().state.grouped);
+    assert!(a.view_state.grouped);
     a
 }
 
@@ -242,7 +239,7 @@ fn models_grouped_80x24_and_160x48() {
     let store = regions_store();
     let mut a = app();
     a.handle(Action::Pane2, &store);
-    assert_eq!(a.pane::<ModelsPane>().unwrap().state.rows(&store).len(), 8);
+    assert_eq!(a.panes.models.state.rows(&store, a.view_state.grouped).len(), 8);
     // split: two Sonnet ids in us-east-1 would read the same; the cross-region one shows its prefix
     let split = render(&store, &mut a, 100, 24, LAUNCH);
     assert!(split.contains("us.claude-sonnet-4-5") && split.contains("│claude-sonnet-4-5 "), "{split}");
@@ -250,7 +247,7 @@ fn models_grouped_80x24_and_160x48() {
     assert!(!split.contains("global."), "{split}");
     assert_eq!(split.matches("nova-pro").count(), 2, "one id per region is not ambiguous: {split}");
     let mut a = grouped_models_app(&store);
-    let groups = a.pane::<ModelsPane>().unwrap().state.groups(&store);
+    let groups = a.panes.models.state.groups(&store, a.view_state.grouped);
     assert_eq!(groups.len(), 3);
     let sonnet = groups.iter().find(|g| g.row.model_id == SONNET).unwrap();
     assert_eq!(sonnet.members.len(), 4);
@@ -273,13 +270,20 @@ fn models_grouped_80x24_and_160x48() {
 fn models_grouped_row_opens_summed_charts() {
     let store = regions_store();
     let mut a = grouped_models_app(&store);
-    let i = a.pane::<ModelsPane>().unwrap().state.groups(&store).iter().position(|g| g.row.model_id == SONNET).unwrap();
+    let i = a
+        .panes
+        .models
+        .state
+        .groups(&store, a.view_state.grouped)
+        .iter()
+        .position(|g| g.row.model_id == SONNET)
+        .unwrap();
     a.handle(Action::Top, &store);
     for _ in 0..i {
         a.handle(Action::Down, &store);
     }
     a.handle(Action::Select, &store);
-    let d = a.pane::<ModelsPane>().unwrap().detail.clone().expect("charts open");
+    let d = a.panes.models.detail.clone().expect("charts open");
     assert!(d.grouped && d.model_id == SONNET);
     let screen = render(&store, &mut a, 120, 30, LAUNCH);
     assert!(screen.contains("3 ids in 3 regions summed"), "{screen}");
@@ -295,31 +299,31 @@ fn grouping_is_shared_by_the_overview_and_models_and_survives_pane_switches() {
     let store = regions_store();
     let mut a = app();
     a.handle(Action::GroupModels, &store); // on the Overview
-    assert!(a.pane::<OverviewPane>().unwrap().state.grouped);
-    assert!(a.pane::<ModelsPane>().unwrap().state.grouped);
+    // one setting, followed by both tables
+    assert!(a.view_state.grouped);
+    assert_eq!(a.panes.models.state.rows(&store, a.view_state.grouped).len(), 3);
     a.handle(Action::Pane6, &store);
     a.handle(Action::Pane1, &store);
     let screen = render(&store, &mut a, 120, 35, LAUNCH);
     assert!(screen.contains("Models (3) · by model"), "{screen}");
     assert!(screen.contains("claude-sonnet-4-5 (4)"), "{screen}");
     // Enter on the grouped Haiku row opens the Haiku group's charts in the Models pane
-    let (sus, models) = a.pane::<OverviewPane>().unwrap().state.lists(&store);
+    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state.grouped);
     let haiku = models.iter().position(|g| g.row.model_id == HAIKU).unwrap();
     for _ in 0..sus.len() + haiku {
         a.handle(Action::Down, &store);
     }
     a.handle(Action::Select, &store);
     assert_eq!(a.current_kind(), PaneKind::Models);
-    let d = a.pane::<ModelsPane>().unwrap().detail.clone().unwrap();
+    let d = a.panes.models.detail.clone().unwrap();
     assert!(d.grouped && d.model_id == HAIKU, "{d:?}");
     // back to split, from the Models pane: the selection stays on a Haiku row
     a.handle(Action::Back, &store);
     a.handle(Action::GroupModels, &store);
-    assert!(!a.pane::<OverviewPane>().unwrap().state.grouped);
-    let st = &a.pane::<ModelsPane>().unwrap().state;
-    assert!(!st.grouped);
-    assert!(st.rows(&store)[st.selected].model_id.ends_with(HAIKU));
-    assert_eq!(st.rows(&store).len(), 8);
+    assert!(!a.view_state.grouped);
+    let st = &a.panes.models.state;
+    assert!(st.rows(&store, a.view_state.grouped)[st.selected].model_id.ends_with(HAIKU));
+    assert_eq!(st.rows(&store, a.view_state.grouped).len(), 8);
     // the footer names what the key does next
     let screen = render(&store, &mut a, 120, 35, LAUNCH);
     assert!(screen.contains("a by model"), "{screen}");
@@ -331,7 +335,7 @@ fn models_grouped_filter_matches_member_ids_and_regions() {
     let mut a = grouped_models_app(&store);
     a.handle(Action::Filter, &store);
     type_text(&mut a, &store, "eu-west-1");
-    let groups = a.pane::<ModelsPane>().unwrap().state.groups(&store);
+    let groups = a.panes.models.state.groups(&store, a.view_state.grouped);
     let ids: Vec<&str> = groups.iter().map(|g| g.row.model_id.as_str()).collect();
     assert_eq!(ids.len(), 2, "Sonnet and Haiku have a member in eu-west-1: {ids:?}");
     assert!(!ids.contains(&NOVA));
@@ -356,4 +360,62 @@ fn the_group_key_is_bound_in_every_shipped_keymap_without_conflict() {
         }
     }
     assert!(Action::GroupModels.description().contains("by base model"));
+}
+
+/// The five editors (the command line, a list's `/` filter, the Traces filter expression, the
+/// Logs query editor and the Logs filter) are one text input: the same keys edit the same way.
+#[test]
+fn every_editor_edits_the_same_way() {
+    let store = regions_store();
+    let ctrl = |a: &mut App, c: char| {
+        a.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL), &store);
+    };
+    // "claude sonnet", Ctrl-W, Ctrl-A, "x", End, Left, Backspace, Home, Delete → "laudee "
+    let edit = |a: &mut App| {
+        type_text(a, &store, "claude sonnet");
+        ctrl(a, 'w');
+        ctrl(a, 'a');
+        type_text(a, &store, "x");
+        key(a, &store, KeyCode::End);
+        key(a, &store, KeyCode::Left);
+        type_text(a, &store, "e");
+        key(a, &store, KeyCode::Home);
+        key(a, &store, KeyCode::Delete);
+        key(a, &store, KeyCode::Delete);
+    };
+    const EDITED: &str = "laudee ";
+    let mut a = app();
+    // the command line
+    a.handle(Action::Command, &store);
+    edit(&mut a);
+    assert_eq!(a.cmdline.as_ref().map(|l| l.value()), Some(EDITED));
+    ctrl(&mut a, 'e');
+    ctrl(&mut a, 'u');
+    assert_eq!(a.cmdline.as_ref().map(|l| l.value()), Some(""));
+    key(&mut a, &store, KeyCode::Backspace); // empty: Backspace closes it
+    assert!(a.cmdline.is_none());
+    // the Overview's filter
+    a.handle(Action::Filter, &store);
+    edit(&mut a);
+    assert_eq!(a.panes.overview.state.filter.text(), EDITED);
+    key(&mut a, &store, KeyCode::Esc);
+    // the Traces filter expression
+    a.handle(Action::Pane5, &store);
+    a.handle(Action::Edit, &store);
+    edit(&mut a);
+    assert_eq!(a.panes.traces.expression_input.as_ref().map(|t| t.value()), Some(EDITED));
+    key(&mut a, &store, KeyCode::Esc);
+    // the Logs query editor (multi-line: Ctrl-U and Ctrl-W work on the cursor's line)
+    a.handle(Action::Pane6, &store);
+    a.handle(Action::Edit, &store);
+    ctrl(&mut a, 'e');
+    key(&mut a, &store, KeyCode::Enter);
+    edit(&mut a);
+    let text = a.panes.logs.editor.as_ref().map(|e| e.text()).unwrap();
+    assert_eq!(text.lines().last(), Some(EDITED), "{text}");
+    key(&mut a, &store, KeyCode::Esc);
+    // the Logs filter
+    a.handle(Action::Filter, &store);
+    edit(&mut a);
+    assert_eq!(a.panes.logs.filter.text(), EDITED);
 }

@@ -17,7 +17,6 @@ use nightjar::store::{ErrorKind, SourceError, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
 use nightjar::ui::app::App;
 use nightjar::ui::keymap::Keymap;
-use nightjar::ui::panes::logs::LogsPane;
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -220,7 +219,7 @@ fn logs_detail_and_redaction() {
     let table = render(&store, &mut a, 80, 24);
     assert!(table.contains("ThrottlingException"), "{table}");
     a.handle(Action::Select, &store);
-    assert!(a.pane::<LogsPane>().unwrap().detail.is_some());
+    assert!(a.panes.logs.detail.is_some());
     // before GetLogRecord answers: the row's own fields, pretty-printed
     store.apply(Update::Logs(LogsUpdate::RecordLoading { ptr: ptr.clone() }));
     let loading = render(&store, &mut a, 80, 24);
@@ -271,7 +270,7 @@ fn logs_detail_and_redaction() {
     let failed = render(&store, &mut a, 80, 24);
     assert!(failed.contains("GetLogRecord failed"), "{failed}");
     assert!(matches!(
-        store.logs.record(a.pane::<LogsPane>().unwrap().detail.as_ref().unwrap().ptr.as_deref().unwrap()),
+        store.logs.record(a.panes.logs.detail.as_ref().unwrap().ptr.as_deref().unwrap()),
         Some(RecordState::Failed(_))
     ));
 

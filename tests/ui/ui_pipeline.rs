@@ -13,8 +13,6 @@ use nightjar::ui::action::Action;
 use nightjar::ui::app::App;
 use nightjar::ui::keymap::Keymap;
 use nightjar::ui::pane::{DrawCtx, Intent, Pane, PaneKind};
-use nightjar::ui::panes::pipeline::PipelinePane;
-use nightjar::ui::panes::platform::PlatformPane;
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -47,12 +45,13 @@ fn cw_store(series: Vec<(SeriesKey, Vec<(i64, f64)>)>, window_values: Vec<(Serie
 fn render(store: &Store, app: &mut App, w: u16, h: u16, now: i64) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h - 3)).unwrap();
     let (theme, keymap) = (Theme::default(), Keymap::default());
-    let kind = app.current_kind();
+    let (kind, view_state) = (app.current_kind(), app.view_state);
     t.draw(|f| {
-        let ctx = DrawCtx { store, theme: &theme, keymap: &keymap, now, view: store.window, fmt: Fmt::default() };
+        let ctx =
+            DrawCtx { store, theme: &theme, keymap: &keymap, now, view: store.window, fmt: Fmt::default(), view_state };
         match kind {
-            PaneKind::Pipeline => app.pane_mut::<PipelinePane>().unwrap().draw(f, f.area(), &ctx),
-            PaneKind::Platform => app.pane_mut::<PlatformPane>().unwrap().draw(f, f.area(), &ctx),
+            PaneKind::Pipeline => app.panes.pipeline.draw(f, f.area(), &ctx),
+            PaneKind::Platform => app.panes.platform.draw(f, f.area(), &ctx),
             other => panic!("not this file's pane: {other:?}"),
         }
     })
@@ -107,7 +106,7 @@ fn pipeline_panel_opened_80x24_and_200x60() {
     let (store, now) = demo_store(5);
     let mut a = app_at(PaneKind::Pipeline, &store);
     a.handle(Action::Select, &store);
-    assert!(a.pane::<PipelinePane>().unwrap().board.open);
+    assert!(a.panes.pipeline.board.open);
     let small = render(&store, &mut a, 80, 24, now);
     assert!(small.contains("Pipeline › Quality"), "{small}");
     insta::assert_snapshot!("pipeline_quality_open_80x24", small);
@@ -118,7 +117,7 @@ fn pipeline_panel_opened_80x24_and_200x60() {
     assert!(big.contains("Pipeline › Latency by stage"), "{big}");
     insta::assert_snapshot!("pipeline_latency_open_200x60", big);
     assert_eq!(a.handle(Action::Back, &store), nightjar::ui::app::Effect::Redraw);
-    assert!(!a.pane::<PipelinePane>().unwrap().board.open);
+    assert!(!a.panes.pipeline.board.open);
 }
 
 #[test]
@@ -247,18 +246,18 @@ fn another_metric_opens_its_chart() {
     assert!(list.contains("GenAI/Custom CacheHitRatio{Route=/ask} Average"), "{list}");
     insta::assert_snapshot!("pipeline_other_list_80x24", list);
     a.handle(Action::Select, &store);
-    assert_eq!(a.pane::<PipelinePane>().unwrap().board.series.as_ref(), Some(&odd));
+    assert_eq!(a.panes.pipeline.board.series.as_ref(), Some(&odd));
     let chart = render(&store, &mut a, 80, 24, LAUNCH);
     assert!(chart.contains("window (Average) 0.45"), "{chart}");
     insta::assert_snapshot!("pipeline_other_chart_80x24", chart);
     // Esc: the chart, then the panel, then nothing left to close
     a.handle(Action::Back, &store);
-    assert!(a.pane::<PipelinePane>().unwrap().board.series.is_none());
+    assert!(a.panes.pipeline.board.series.is_none());
     a.handle(Action::Back, &store);
-    assert!(!a.pane::<PipelinePane>().unwrap().board.open);
+    assert!(!a.panes.pipeline.board.open);
     // an intent opens the series directly
     a.send_intent(PaneKind::Pipeline, Intent::OpenSeries { key: odd.clone() }, &store);
-    assert_eq!(a.pane::<PipelinePane>().unwrap().board.series.as_ref(), Some(&odd));
+    assert_eq!(a.panes.pipeline.board.series.as_ref(), Some(&odd));
 }
 
 #[test]
@@ -269,7 +268,7 @@ fn an_intent_for_a_known_series_opens_its_panel() {
     // sent to the Pipeline pane (as the Overview's "what changed" list does), it goes to Platform
     a.send_intent(PaneKind::Pipeline, Intent::OpenSeries { key }, &store);
     assert_eq!(a.current_kind(), PaneKind::Platform);
-    let b = &a.pane::<PlatformPane>().unwrap().board;
+    let b = &a.panes.platform.board;
     assert!(b.open && b.series.is_none());
     assert_eq!(PanelId::PLATFORM[b.selected], PanelId::KnowledgeBases);
 }

@@ -12,8 +12,8 @@ use nightjar::sources::quotas::{fallback_note, read_quota};
 use nightjar::store::models::Quota;
 use nightjar::store::quotas::{QuotaOrigin, RegionQuotas, ServiceQuotasUpdate};
 use nightjar::store::{ErrorKind, SourceError, SourceHealth, Store, Update};
-use nightjar::ui::panes::status_bar::{draw_message_line, draw_status};
 use nightjar::ui::theme::Theme;
+use nightjar::ui::widgets::status_bar::{draw_message_line, draw_status};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -129,7 +129,7 @@ fn a_denied_quota_read_never_takes_the_place_of_the_metrics() {
     store.apply(Update::Health(SourceHealth::new("cloudwatch", Some(REGION))));
     store.apply(Update::Health(quotas_denied(100)));
     assert!(store.loading());
-    let (msg, is_err) = nightjar::ui::panes::placeholder(&store).unwrap();
+    let (msg, is_err) = nightjar::ui::widgets::placeholder(&store).unwrap();
     assert!(!is_err && msg.starts_with("Loading metrics from"), "{msg}");
     // the metrics fail too: their error is the one shown, not the quotas'
     let mut h = SourceHealth::new("cloudwatch", Some(REGION));
@@ -141,7 +141,7 @@ fn a_denied_quota_read_never_takes_the_place_of_the_metrics() {
         at: 101,
     });
     store.apply(Update::Health(h));
-    let (msg, is_err) = nightjar::ui::panes::placeholder(&store).unwrap();
+    let (msg, is_err) = nightjar::ui::widgets::placeholder(&store).unwrap();
     assert!(is_err && msg.starts_with("ExpiredToken"), "{msg}");
 }
 
@@ -213,20 +213,21 @@ fn the_model_charts_say_what_the_headroom_is_measured_against() {
     }));
     store.quotas.insert(sonnet.into(), Quota { tpm: None, rpm: Some(5000.0) });
     let pct = store.models().into_iter().find(|r| r.model_id == sonnet).unwrap().quota_pct.unwrap();
-    let state = nightjar::ui::panes::model_detail::ModelDetailState::single(REGION, sonnet);
+    let state = nightjar::ui::panes::models::detail::ModelDetailState::single(REGION, sonnet);
     let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let view = store.window;
     t.draw(|f| {
-        nightjar::ui::panes::model_detail::draw(f, f.area(), &store, &state, &Theme::default(), Fmt::default(), view)
+        nightjar::ui::panes::models::detail::draw(f, f.area(), &store, &state, &Theme::default(), Fmt::default(), view)
     })
     .unwrap();
     let screen = t.backend().to_string();
     let want = format!("quota {pct:.0}% of TPM 400k (Service Quotas) · RPM 5.0k (config)");
     assert!(screen.contains(&want), "{want}\n{screen}");
     // a model without any quota says nothing about it
-    let state = nightjar::ui::panes::model_detail::ModelDetailState::single(REGION, "meta.llama3-3-70b-instruct-v1:0");
+    let state =
+        nightjar::ui::panes::models::detail::ModelDetailState::single(REGION, "meta.llama3-3-70b-instruct-v1:0");
     t.draw(|f| {
-        nightjar::ui::panes::model_detail::draw(f, f.area(), &store, &state, &Theme::default(), Fmt::default(), view)
+        nightjar::ui::panes::models::detail::draw(f, f.area(), &store, &state, &Theme::default(), Fmt::default(), view)
     })
     .unwrap();
     assert!(!t.backend().to_string().contains("quota"));

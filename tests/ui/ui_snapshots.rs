@@ -6,7 +6,6 @@ use nightjar::domain::pricing::PriceTable;
 use nightjar::store::{ErrorKind, Identity, MetricsUpdate, SeriesKey, SourceError, SourceHealth, Store, Update};
 use nightjar::ui::action::Action;
 use nightjar::ui::app::App;
-use nightjar::ui::panes::models::ModelsPane;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ui_common::*;
@@ -45,7 +44,7 @@ fn models_sorted_by_p99() {
     a.handle(Action::Pane2, &store);
     a.handle(Action::SortNext, &store); // invocations
     a.handle(Action::SortNext, &store); // p99
-    let rows = a.pane::<ModelsPane>().unwrap().state.rows(&store);
+    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
     let p99: Vec<f64> = rows.iter().filter_map(|r| r.latency_p99).collect();
     assert!(p99.windows(2).all(|w| w[0] >= w[1]), "{p99:?}");
     insta::assert_snapshot!(render(&store, &mut a, 120, 30, now));
@@ -57,11 +56,11 @@ fn model_detail_charts() {
     let mut a = app();
     a.handle(Action::Pane2, &store);
     a.handle(Action::Select, &store);
-    assert!(a.pane::<ModelsPane>().unwrap().detail.is_some());
+    assert!(a.panes.models.detail.is_some());
     insta::assert_snapshot!("detail_80x24", render(&store, &mut a, 80, 24, now));
     insta::assert_snapshot!("detail_160x48", render(&store, &mut a, 160, 48, now));
     a.handle(Action::Back, &store);
-    assert!(a.pane::<ModelsPane>().unwrap().detail.is_none());
+    assert!(a.panes.models.detail.is_none());
 }
 
 #[test]
@@ -72,7 +71,31 @@ fn help_overlay_80x24() {
     let screen = render(&store, &mut a, 80, 24, now);
     assert!(screen.contains("Help"));
     assert!(screen.contains("quit"));
+    // the pane's own commands (the footer's hints) first, then the global keys
+    let at = |what: &str| screen.find(what).unwrap_or_else(|| panic!("{what} missing: {screen}"));
+    assert!(at("│ Overview") < at("Enter  open") && at("Enter  open") < at("Global keys"), "{screen}");
+    assert!(at("a  by model") < at("Global keys"), "{screen}");
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_lists_the_current_panes_commands_first() {
+    let (store, now) = demo_store(5);
+    let mut a = app();
+    a.handle(Action::Pane6, &store);
+    a.handle(Action::Help, &store);
+    let screen = render(&store, &mut a, 120, 40, now);
+    let at = |what: &str| screen.find(what).unwrap_or_else(|| panic!("{what} missing: {screen}"));
+    // the Logs pane's commands, from the declaration its footer hints come from
+    for (key, what) in [("f", "run preset"), ("i", "edit"), ("x", "cancel"), ("R", "redact"), ("s", "sort by")] {
+        assert!(at(&format!("{key}  {what}")) < at("Global keys"), "{key} {what}: {screen}");
+    }
+    // a key the pane lists is not listed again among the global ones
+    assert_eq!(screen.matches("Enter  ").count(), 1, "{screen}");
+    assert!(at("Global keys") < at("quit"), "{screen}");
+    // Esc closes it
+    a.handle(Action::Back, &store);
+    assert!(!render(&store, &mut a, 120, 40, now).contains("Global keys"));
 }
 
 #[test]
@@ -202,12 +225,12 @@ fn overview_enter_opens_the_model_charts() {
     }
     a.handle(Action::Select, &store);
     assert_eq!(a.current_kind(), nightjar::ui::pane::PaneKind::Models);
-    let detail = a.pane::<ModelsPane>().unwrap().detail.clone().expect("charts open");
+    let detail = a.panes.models.detail.clone().expect("charts open");
     let screen = render(&store, &mut a, 120, 30, now);
     assert!(screen.contains(&detail.model_id), "{screen}");
     // Esc goes back to the table, and pane keys still work
     a.handle(Action::Back, &store);
-    assert!(a.pane::<ModelsPane>().unwrap().detail.is_none());
+    assert!(a.panes.models.detail.is_none());
     a.handle(Action::Pane1, &store);
     assert_eq!(a.current_kind(), nightjar::ui::pane::PaneKind::Overview);
 }
@@ -223,7 +246,7 @@ fn models_filter_narrows_and_esc_clears() {
         a.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &store);
     }
     a.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &store);
-    let rows = a.pane::<ModelsPane>().unwrap().state.rows(&store);
+    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
     assert_eq!(rows.len(), 1);
     assert!(rows[0].model_id.contains("haiku"));
     let screen = render(&store, &mut a, 100, 20, now);
@@ -231,7 +254,7 @@ fn models_filter_narrows_and_esc_clears() {
     assert!(!screen.contains("claude-sonnet"), "{screen}");
     // Esc at the pane clears the filter
     a.handle(Action::Back, &store);
-    assert_eq!(a.pane::<ModelsPane>().unwrap().state.rows(&store).len(), 6);
+    assert_eq!(a.panes.models.state.rows(&store, a.view_state.grouped).len(), 6);
 }
 
 /// With `--mouse`: a click on a tab opens its pane (wherever the tabs were drawn, compact or

@@ -18,7 +18,6 @@ use nightjar::ui::action::Action;
 use nightjar::ui::app::{App, Effect};
 use nightjar::ui::keymap::Keymap;
 use nightjar::ui::pane::PaneKind;
-use nightjar::ui::panes::traces::TracesPane;
 use nightjar::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -98,7 +97,7 @@ fn traces_list_80x24_and_160x48() {
 fn traces_list_shows_the_expression_in_use_and_sorts() {
     let (store, _) = listed_store(Some(&format!("annotation.model_id = \"{SONNET}\" AND throttle")));
     let mut a = app_on_traces(&store);
-    let p = a.pane_mut::<TracesPane>().unwrap();
+    let p = &mut a.panes.traces;
     p.model = Some(SONNET.into());
     p.preset = nightjar::ui::panes::traces::Preset::Throttles;
     a.handle(Action::SortNext, &store); // by duration
@@ -108,7 +107,7 @@ fn traces_list_shows_the_expression_in_use_and_sorts() {
         "{screen}"
     );
     assert!(screen.contains("Dur▼"), "{screen}");
-    let rows = a.pane::<TracesPane>().unwrap().rows(&store);
+    let rows = a.panes.traces.rows(&store);
     assert!(rows.len() >= 3);
     assert!(rows.iter().all(|r| r.throttle()));
     assert!(rows.windows(2).all(|w| w[0].duration() >= w[1].duration()));
@@ -168,7 +167,7 @@ fn pivot_from_models_to_a_throttled_span_tree_and_back() {
     let mut a = App::new(Keymap::default(), Theme::default());
     // Models, the sonnet row, `t`
     a.handle(Action::Pane2, &store);
-    let rows = a.pane::<nightjar::ui::panes::models::ModelsPane>().unwrap().state.rows(&store);
+    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
     let i = rows.iter().position(|r| r.model_id == SONNET).unwrap();
     for _ in 0..i {
         a.handle(Action::Down, &store);
@@ -186,7 +185,7 @@ fn pivot_from_models_to_a_throttled_span_tree_and_back() {
         let e = a.handle(Action::NextFailure, &store);
         presses += 1;
         answer(&mut store, &mut d, e);
-        let id = a.pane::<TracesPane>().unwrap().selected_id.clone().unwrap();
+        let id = a.panes.traces.selected_id.clone().unwrap();
         let t = store.traces.trace(&id).expect("prefetched");
         if t.totals.throttles > 0 && t.totals.faults == 0 {
             break id;
@@ -196,7 +195,7 @@ fn pivot_from_models_to_a_throttled_span_tree_and_back() {
     let e = a.handle(Action::Select, &store);
     answer(&mut store, &mut d, e);
     let screen = render(&store, &mut a, 160, 48);
-    let p = a.pane::<TracesPane>().unwrap();
+    let p = &a.panes.traces;
     let v = p.tree.as_ref().expect("the span tree is open");
     // it opens on the failing call, under the generation span with its model, tokens and cost
     let s = v.selected().unwrap().clone();
@@ -220,7 +219,7 @@ fn pivot_from_models_to_a_throttled_span_tree_and_back() {
     assert_eq!(a.handle(Action::YankAlt, &store), Effect::Yank(span_id));
     // Esc: back to the list, the same row selected
     a.handle(Action::Back, &store);
-    let p = a.pane::<TracesPane>().unwrap();
+    let p = &a.panes.traces;
     assert!(p.tree.is_none());
     assert_eq!(p.selected_id.as_deref(), Some(sel.as_str()));
     assert_eq!(sel, trace_id);
@@ -263,8 +262,8 @@ fn hostile_prompt_text_is_sanitised() {
     let mut store = base_store();
     store.apply(Update::Traces(TracesUpdate::Fetched { traces: vec![t], unprocessed: vec![] }));
     let mut a = app_on_traces(&store);
-    let p = a.pane_mut::<TracesPane>().unwrap();
-    let mut v = nightjar::ui::panes::span_tree::SpanTreeView::with_trace(Arc::clone(
+    let p = &mut a.panes.traces;
+    let mut v = nightjar::ui::widgets::span_tree::SpanTreeView::with_trace(Arc::clone(
         store.traces.trace("1-6b000000-000000000000000000000001").unwrap(),
     ));
     v.move_by(1);
@@ -301,16 +300,16 @@ fn a_50k_span_trace_renders_its_window() {
     let mut store = base_store();
     store.apply(Update::Traces(TracesUpdate::Fetched { traces: vec![t], unprocessed: vec![] }));
     let mut a = app_on_traces(&store);
-    let v = nightjar::ui::panes::span_tree::SpanTreeView::with_trace(Arc::clone(store.traces.trace(id).unwrap()));
+    let v = nightjar::ui::widgets::span_tree::SpanTreeView::with_trace(Arc::clone(store.traces.trace(id).unwrap()));
     // a big trace opens two levels deep, plus the path to its first failure
     assert_eq!(v.visible_len(), 2 + 25_000 + 1);
-    a.pane_mut::<TracesPane>().unwrap().tree = Some(v);
+    a.panes.traces.tree = Some(v);
     let screen = render(&store, &mut a, 200, 60);
     assert!(screen.contains("50002 spans"), "{screen}");
     insta::assert_snapshot!("traces_tree_50k_200x60", screen);
     a.handle(Action::ExpandAll, &store);
     a.handle(Action::Bottom, &store);
-    let v = a.pane::<TracesPane>().unwrap().tree.as_ref().unwrap();
+    let v = a.panes.traces.tree.as_ref().unwrap();
     assert_eq!(v.visible_len(), 50_002);
     assert_eq!(v.selected().unwrap().name, "vector_search");
     let bottom = render(&store, &mut a, 200, 60);
@@ -349,7 +348,7 @@ fn traces_list_labelled_as_a_sample() {
         a.handle_key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)), &store);
     }
     let narrowed = render(&store, &mut a, 80, 24);
-    let k = a.pane::<TracesPane>().unwrap().rows(&store).len();
+    let k = a.panes.traces.rows(&store).len();
     assert!(k < n, "{k} of {n}");
     assert!(narrowed.contains(&format!("Traces ({k} of {n}, 1 % sample)")), "{narrowed}");
 

@@ -12,8 +12,7 @@ use nightjar::store::{Store, Update};
 use nightjar::ui::action::Action;
 use nightjar::ui::app::Effect;
 use nightjar::ui::pane::PaneKind;
-use nightjar::ui::panes::alarms::{AlarmsPane, Item};
-use nightjar::ui::panes::traces::TracesPane;
+use nightjar::ui::panes::alarms::Item;
 use ui_common::*;
 
 /// The sizes every pane is drawn at.
@@ -145,7 +144,7 @@ fn the_rule_detail_names_the_culprit_and_t_opens_its_throttled_traces() {
     let (mut store, now) = scene();
     let mut a = app();
     a.handle(Action::Pane7, &store);
-    let items = a.pane::<AlarmsPane>().unwrap().items(&store);
+    let items = a.panes.alarms.items(&store);
     let at = items.iter().position(|i| matches!(i, Item::Rule(r) if r.name == "Bedrock-Throttling")).unwrap();
     for _ in 0..at {
         a.handle(Action::Down, &store);
@@ -160,7 +159,7 @@ fn the_rule_detail_names_the_culprit_and_t_opens_its_throttled_traces() {
     let Effect::Send(Command::Traces(TraceRequest::List(q))) = e else { panic!("{e:?}") };
     let want = format!("annotation.model_id = \"{SONNET}\" AND throttle");
     assert_eq!(q.filter.as_deref(), Some(want.as_str()));
-    assert_eq!(a.pane::<TracesPane>().unwrap().expression(&store).as_deref(), Some(want.as_str()));
+    assert_eq!(a.panes.traces.expression(&store).as_deref(), Some(want.as_str()));
     let mut d = DemoTraces::new(7, LAUNCH);
     store.apply(Update::Traces(TracesUpdate::Listed(d.list(&q, now).unwrap())));
     let listed = store.traces.summaries();

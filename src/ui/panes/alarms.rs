@@ -18,17 +18,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
-use crate::domain::rules::Severity;
 use crate::present::format::{self, Fmt};
 use crate::store::Store;
 use crate::store::alarms::{Alarm, AlarmState};
 use crate::store::rules::{RuleState, RuleStatus};
 use crate::store::runaway::{Entry, Kind};
 use crate::ui::action::Action;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::banner::{rule_level, value_text};
+use crate::ui::widgets::text::width;
+use crate::ui::widgets::{block, draw_message};
 
 /// One row of the combined list.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,28 +82,11 @@ pub fn items(store: &Store) -> Vec<Item> {
     v
 }
 
-fn rule_level(r: &RuleStatus) -> Level {
-    match (r.state, r.severity) {
-        (RuleState::Firing, Severity::Critical) => Level::Crit,
-        (RuleState::Firing, _) | (RuleState::Pending, _) => Level::Warn,
-        (RuleState::Resolved, _) => Level::Ok,
-        _ => Level::None,
-    }
-}
-
 fn alarm_level(a: &Alarm) -> Level {
     match a.state {
         AlarmState::Alarm => Level::Crit,
         AlarmState::InsufficientData => Level::None,
         AlarmState::Ok => Level::Ok,
-    }
-}
-
-fn value_text(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.abs() < 10.0 => format!("{v:.2}"),
-        Some(v) => format::count(v),
-        None => format::NONE.into(),
     }
 }
 
@@ -116,9 +100,9 @@ impl Pane for AlarmsPane {
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         let items = self.items(ctx.store);
         self.selected = self.selected.min(items.len().saturating_sub(1));
-        if items.is_empty() && !self.filter.text.is_empty() {
+        if items.is_empty() && !self.filter.is_empty() {
             let msg =
-                format!("Nothing matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&self.filter.text));
+                format!("Nothing matches '{}' (Esc clears the filter).", crate::sanitize::one_line(self.filter.text()));
             draw_message(f, area, "Alarms", vec![Line::styled(msg, ctx.theme.warn())], ctx.theme);
             return;
         }
@@ -164,7 +148,7 @@ impl Pane for AlarmsPane {
         self.page = list.height.saturating_sub(3) as usize;
         let (top, rows) = items.split_at(upper);
         if top.is_empty() {
-            let msg = if self.filter.text.is_empty() {
+            let msg = if self.filter.is_empty() {
                 "No alert rules and no CloudWatch alarms (cloudwatch:DescribeAlarms found none in this region)."
             } else {
                 "No rule or alarm matches the filter."
@@ -190,7 +174,8 @@ impl Pane for AlarmsPane {
             None => draw_runaway_detail_empty(f, detail, ctx),
         }
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         let items = self.items(store);
         let last = items.len().saturating_sub(1);
         match action {
@@ -247,7 +232,7 @@ impl Pane for AlarmsPane {
         if std::mem::take(&mut self.chart) {
             return true;
         }
-        if !self.filter.text.is_empty() {
+        if !self.filter.is_empty() {
             self.filter = Default::default();
             return true;
         }
@@ -256,22 +241,22 @@ impl Pane for AlarmsPane {
     fn captures_input(&self) -> bool {
         self.filter.editing
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _store: &Store) -> Outcome {
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, _ctx: &Ctx) -> Outcome {
         self.selected = 0;
         if self.filter.key(key) { Outcome::Redraw } else { Outcome::None }
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.chart {
-            vec![(Action::Back, "back")]
+            vec![C::hint(Action::Back, "back")]
         } else {
-            vec![(Action::Select, "chart / logs"), (Action::ShowTraces, "traces"), (Action::ShowLogs, "logs")]
+            vec![
+                C::hint(Action::Select, "chart / logs"),
+                C::hint(Action::ShowTraces, "traces"),
+                C::hint(Action::ShowLogs, "logs"),
+                C::help(Action::Filter, "filter by name, condition or reason"),
+            ]
         }
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 
@@ -340,8 +325,8 @@ fn draw_list(f: &mut Frame, area: Rect, ctx: &DrawCtx, items: &[Item], selected:
     let longest = items
         .iter()
         .map(|i| match i {
-            Item::Rule(r) => r.name.chars().count(),
-            Item::Alarm(a) => crate::sanitize::one_line(&a.name).chars().count(),
+            Item::Rule(r) => width(&r.name),
+            Item::Alarm(a) => width(&crate::sanitize::one_line(&a.name)),
             Item::Runaway(_) => 0,
         })
         .max()
@@ -795,36 +780,4 @@ fn logs_of(e: &Entry, store: &Store) -> Outcome {
             crate::sanitize::one_line(e.short_id())
         )),
     }
-}
-
-/// The one-line banner of firing rules and alarms, for the Overview; `None` when all is quiet.
-/// A rule over a per-model signal names its worst culprit ("Bedrock-Throttling
-/// claude-sonnet-4-5 60% (> 10%) since 03:01") while that still leaves room in `width` columns;
-/// past that, rules show their value and condition only.
-pub fn banner(store: &Store, theme: &Theme, fmt: Fmt, width: u16) -> Option<Line<'static>> {
-    let rules = store.firing_rules();
-    let alarms: Vec<Alarm> = store.alarms().into_iter().filter(|a| a.state == AlarmState::Alarm).collect();
-    if rules.is_empty() && alarms.is_empty() {
-        return None;
-    }
-    let head = format!(" FIRING {} ", rules.len() + alarms.len());
-    let mut used = head.chars().count();
-    let mut spans = vec![Span::styled(head, theme.crit().add_modifier(ratatui::style::Modifier::REVERSED))];
-    for r in rules.iter().take(4) {
-        let name = format!(" {} ", r.name);
-        let plain = format!("{} {} ", value_text(r.value), r.condition);
-        let named = r.culprits.first().map(|c| format!("{} ", crate::present::culprits::compact(c, fmt)));
-        let n = name.chars().count();
-        let what = match named {
-            Some(c) if used + n + c.chars().count() <= width as usize => c,
-            _ => plain,
-        };
-        used += n + what.chars().count();
-        spans.push(Span::styled(name, theme.level(rule_level(r))));
-        spans.push(Span::styled(what, theme.muted()));
-    }
-    for a in alarms.iter().take(3) {
-        spans.push(Span::styled(format!(" ⏰{} ", crate::sanitize::one_line(&a.name)), theme.crit()));
-    }
-    Some(Line::from(spans))
 }

@@ -18,7 +18,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 use serde_json::Value;
 
-use super::block;
 use crate::domain::insights::{
     self, COST_COLUMN, Fields, GroupClass, QueryStatus, REDACTED, ResultTable, display_value, is_number, redact_cell,
     redact_json,
@@ -32,8 +31,12 @@ use crate::sources::logs::LogsRequest;
 use crate::store::Store;
 use crate::store::logs::{Purpose, QueryId, QueryRun, QuerySpec, RecordState};
 use crate::ui::action::Action;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::filter::Filter;
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::block;
+use crate::ui::widgets::text::{pad_left, pad_right, width};
+use crate::ui::widgets::text_input::TextInput;
 
 /// Widest a column is drawn (the rest is in the detail view).
 const MAX_COL: usize = 48;
@@ -48,130 +51,6 @@ fn shown(table: &ResultTable, col: usize, value: &str, redact: bool, invocation:
         return display_cell(name, &r, table.computed.contains(&col));
     }
     display_cell(name, value, table.computed.contains(&col))
-}
-
-/// The multi-line query editor.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Editor {
-    pub lines: Vec<String>,
-    pub row: usize,
-    /// In characters.
-    pub col: usize,
-    /// Position in the history while browsing it.
-    history: Option<usize>,
-    /// What was being written before browsing the history.
-    draft: Option<Vec<String>>,
-}
-
-impl Editor {
-    pub fn new(text: &str) -> Self {
-        let lines: Vec<String> =
-            if text.is_empty() { vec![String::new()] } else { text.lines().map(String::from).collect() };
-        let row = lines.len() - 1;
-        let col = lines[row].chars().count();
-        Self { lines, row, col, history: None, draft: None }
-    }
-
-    pub fn text(&self) -> String {
-        self.lines.join("\n").trim().to_string()
-    }
-
-    fn byte(&self) -> usize {
-        self.lines[self.row].char_indices().nth(self.col).map(|(i, _)| i).unwrap_or(self.lines[self.row].len())
-    }
-
-    fn len(&self) -> usize {
-        self.lines[self.row].chars().count()
-    }
-
-    fn insert(&mut self, c: char) {
-        let b = self.byte();
-        self.lines[self.row].insert(b, c);
-        self.col += 1;
-        self.history = None;
-    }
-
-    fn newline(&mut self) {
-        let b = self.byte();
-        let rest = self.lines[self.row].split_off(b);
-        self.lines.insert(self.row + 1, rest);
-        self.row += 1;
-        self.col = 0;
-    }
-
-    fn backspace(&mut self) {
-        if self.col > 0 {
-            self.col -= 1;
-            let b = self.byte();
-            self.lines[self.row].remove(b);
-        } else if self.row > 0 {
-            let line = self.lines.remove(self.row);
-            self.row -= 1;
-            self.col = self.len();
-            self.lines[self.row].push_str(&line);
-        }
-    }
-
-    fn delete(&mut self) {
-        if self.col < self.len() {
-            let b = self.byte();
-            self.lines[self.row].remove(b);
-        } else if self.row + 1 < self.lines.len() {
-            let next = self.lines.remove(self.row + 1);
-            self.lines[self.row].push_str(&next);
-        }
-    }
-
-    fn load(&mut self, text: &str) {
-        let h = self.history;
-        let d = self.draft.take();
-        *self = Self::new(text);
-        self.history = h;
-        self.draft = d;
-    }
-
-    /// Up at the first line: the previous query of the history.
-    fn up(&mut self, history: &[String]) {
-        if self.row > 0 {
-            self.row -= 1;
-            self.col = self.col.min(self.len());
-            return;
-        }
-        if history.is_empty() {
-            return;
-        }
-        let i = match self.history {
-            None => {
-                self.draft = Some(self.lines.clone());
-                history.len() - 1
-            }
-            Some(i) => i.saturating_sub(1),
-        };
-        self.history = Some(i);
-        self.load(&history[i]);
-        self.row = 0;
-        self.col = 0;
-    }
-
-    /// Down at the last line: the next query of the history, then back to the draft.
-    fn down(&mut self, history: &[String]) {
-        if self.row + 1 < self.lines.len() {
-            self.row += 1;
-            self.col = self.col.min(self.len());
-            return;
-        }
-        let Some(i) = self.history else { return };
-        if i + 1 < history.len() {
-            self.history = Some(i + 1);
-            self.load(&history[i + 1]);
-        } else {
-            let draft = self.draft.take().unwrap_or_else(|| vec![String::new()]);
-            self.history = None;
-            self.lines = draft;
-            self.row = self.lines.len() - 1;
-            self.col = self.len();
-        }
-    }
 }
 
 /// The log group picker (Ctrl-G in the editor).
@@ -203,10 +82,11 @@ pub struct LogsPane {
     pub class: GroupClass,
     /// Log groups picked by the operator (otherwise the class's).
     pub groups: Option<Vec<String>>,
-    pub editor: Option<Editor>,
+    /// The query editor while it is open (multi-line, with the history on ↑↓).
+    pub editor: Option<TextInput>,
     pub picker: Option<Picker>,
-    pub filter: String,
-    pub filtering: bool,
+    /// `/` narrows the rows.
+    pub filter: Filter,
     pub selected: usize,
     /// First column shown.
     pub hscroll: usize,
@@ -233,8 +113,7 @@ impl Default for LogsPane {
             groups: None,
             editor: None,
             picker: None,
-            filter: String::new(),
-            filtering: false,
+            filter: Filter::default(),
             selected: 0,
             hscroll: 0,
             sort: None,
@@ -248,16 +127,11 @@ impl Default for LogsPane {
     }
 }
 
-/// Now, for new query windows.
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// The window queries run over: the console's (`--since`), ending now.
-fn window_of(store: &Store) -> (Window, Since) {
+/// The window queries run over: the console's (`--since`), ending `now`.
+fn window_of(store: &Store, now: i64) -> (Window, Since) {
     let secs = store.window.secs();
     let since = if secs > 0 { Since::from_secs(secs) } else { Since::default() };
-    (since.window_ending(now()), since)
+    (since.window_ending(now), since)
 }
 
 impl LogsPane {
@@ -285,7 +159,7 @@ impl LogsPane {
 
     /// The rows shown: filtered, then sorted; indices into the table.
     pub fn view(&self, table: &ResultTable) -> Vec<usize> {
-        let needle = self.filter.to_lowercase();
+        let needle = self.filter.text().to_lowercase();
         let mut idx: Vec<usize> = (0..table.rows.len())
             .filter(|i| needle.is_empty() || table.rows[*i].iter().any(|c| c.to_lowercase().contains(&needle)))
             .collect();
@@ -314,13 +188,14 @@ impl LogsPane {
     }
 
     /// Run `query` over `groups` (the class's when empty), replacing the current query.
-    fn start(&mut self, store: &Store, label: &str, query: &str, class: GroupClass, purpose: Purpose) -> Outcome {
+    fn start(&mut self, ctx: &Ctx, label: &str, query: &str, class: GroupClass, purpose: Purpose) -> Outcome {
+        let store = ctx.store;
         let (window, since) = match &purpose {
             Purpose::TraceLogs { .. } => {
-                let w = self.trace_at.take().map(trace_window).unwrap_or_else(|| window_of(store).0);
+                let w = self.trace_at.take().map(trace_window).unwrap_or_else(|| window_of(store, ctx.now).0);
                 (w, since_of(w))
             }
-            _ => window_of(store),
+            _ => window_of(store, ctx.now),
         };
         let groups = match (&self.groups, &purpose) {
             (Some(g), Purpose::Table) => g.clone(),
@@ -344,19 +219,20 @@ impl LogsPane {
         Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))
     }
 
-    fn run_preset(&mut self, store: &Store, p: &insights::Preset) -> Outcome {
+    fn run_preset(&mut self, ctx: &Ctx, p: &insights::Preset) -> Outcome {
         self.preset = Some(p.name.clone());
         self.query = p.query.clone();
         self.class = p.groups;
         self.groups = None;
         let (name, query, class) = (p.name.clone(), p.query.clone(), p.groups);
-        self.start(store, &name, &query, class, Purpose::Table)
+        self.start(ctx, &name, &query, class, Purpose::Table)
     }
 
     /// Run what is in the editor.
-    fn run_editor(&mut self, store: &Store) -> Outcome {
+    fn run_editor(&mut self, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         let Some(ed) = &self.editor else { return Outcome::None };
-        let text = ed.text();
+        let text = ed.text().trim().to_string();
         if text.is_empty() {
             return Outcome::Flash("the query is empty".into());
         }
@@ -376,7 +252,7 @@ impl LogsPane {
         self.editor = None;
         self.picker = None;
         let class = self.class;
-        self.start(store, &label, &text, class, Purpose::Table)
+        self.start(ctx, &label, &text, class, Purpose::Table)
     }
 
     fn open_picker(&mut self, store: &Store) {
@@ -417,69 +293,37 @@ impl LogsPane {
         Outcome::Redraw
     }
 
-    fn editor_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+    fn editor_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         if self.picker.is_some() {
             return self.picker_key(key);
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let Some(ed) = &mut self.editor else { return Outcome::None };
         match key.code {
-            KeyCode::Char('s') | KeyCode::Char('r') if ctrl => return self.run_editor(store),
-            KeyCode::F(5) => return self.run_editor(store),
-            KeyCode::Enter if ctrl || key.modifiers.contains(KeyModifiers::ALT) => return self.run_editor(store),
+            KeyCode::Char('s') | KeyCode::Char('r') if ctrl => return self.run_editor(ctx),
+            KeyCode::F(5) => return self.run_editor(ctx),
+            KeyCode::Enter if ctrl || key.modifiers.contains(KeyModifiers::ALT) => return self.run_editor(ctx),
             KeyCode::Char('g') if ctrl => {
                 self.open_picker(store);
             }
             KeyCode::Esc => {
                 // keep what was written: `i` brings it back
-                self.query = ed.text();
+                self.query = ed.text().trim().to_string();
                 self.editor = None;
             }
-            KeyCode::Char(c) if !ctrl => ed.insert(c),
-            KeyCode::Tab => {
-                ed.insert(' ');
-                ed.insert(' ');
-            }
-            KeyCode::Enter => ed.newline(),
-            KeyCode::Backspace => ed.backspace(),
-            KeyCode::Delete => ed.delete(),
-            KeyCode::Left => {
-                if ed.col > 0 {
-                    ed.col -= 1;
-                } else if ed.row > 0 {
-                    ed.row -= 1;
-                    ed.col = ed.len();
+            _ => {
+                if !ed.key_with_history(key, store.logs.history()) {
+                    return Outcome::None;
                 }
             }
-            KeyCode::Right => {
-                if ed.col < ed.len() {
-                    ed.col += 1;
-                } else if ed.row + 1 < ed.lines.len() {
-                    ed.row += 1;
-                    ed.col = 0;
-                }
-            }
-            KeyCode::Home => ed.col = 0,
-            KeyCode::End => ed.col = ed.len(),
-            KeyCode::Up => ed.up(store.logs.history()),
-            KeyCode::Down => ed.down(store.logs.history()),
-            _ => return Outcome::None,
         }
         Outcome::Redraw
     }
 
     fn filter_key(&mut self, key: KeyEvent) -> Outcome {
-        match key.code {
-            KeyCode::Esc => {
-                self.filter.clear();
-                self.filtering = false;
-            }
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Backspace => {
-                self.filter.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.filter.push(c),
-            _ => return Outcome::None,
+        if !self.filter.key(key) {
+            return Outcome::None;
         }
         self.selected = 0;
         Outcome::Redraw
@@ -536,7 +380,7 @@ impl LogsPane {
     }
 
     /// Show the log lines of one trace.
-    pub fn logs_for_trace(&mut self, store: &Store, trace_id: &str) -> Outcome {
+    pub fn logs_for_trace(&mut self, ctx: &Ctx, trace_id: &str) -> Outcome {
         let Some(q) = insights::trace_logs_query(trace_id) else {
             return Outcome::Flash(format!("not a trace id: {}", sanitize::one_line(trace_id)));
         };
@@ -544,7 +388,7 @@ impl LogsPane {
         self.query = q.clone();
         self.class = GroupClass::App;
         self.start(
-            store,
+            ctx,
             &format!("trace {trace_id}"),
             &q,
             GroupClass::App,
@@ -575,18 +419,19 @@ impl Pane for LogsPane {
         draw(f, area, ctx.store, self, ctx.theme, ctx.fmt, ctx.now);
     }
     fn captures_input(&self) -> bool {
-        self.editor.is_some() || self.filtering
+        self.editor.is_some() || self.filter.editing
     }
-    fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
+    fn handle_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
         if self.editor.is_some() {
-            self.editor_key(key, store)
-        } else if self.filtering {
+            self.editor_key(key, ctx)
+        } else if self.filter.editing {
             self.filter_key(key)
         } else {
             Outcome::None
         }
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         let rows = self.run(store).map(|r| self.view(&r.table).len()).unwrap_or(0);
         let last = rows.saturating_sub(1);
         if let Some(d) = &mut self.detail {
@@ -622,7 +467,7 @@ impl Pane for LogsPane {
                     self.preset_shown(store).or_else(|| store.logs.presets.next_after(None))
                 };
                 return match next.cloned() {
-                    Some(p) => self.run_preset(store, &p),
+                    Some(p) => self.run_preset(ctx, &p),
                     None => Outcome::Flash("no presets".into()),
                 };
             }
@@ -639,10 +484,10 @@ impl Pane for LogsPane {
                         self.preset = Some(p.name);
                     }
                 }
-                self.editor = Some(Editor::new(&self.query));
+                self.editor = Some(TextInput::multi(&self.query));
             }
             Action::Cancel => return self.cancel(store),
-            Action::Filter => self.filtering = true,
+            Action::Filter => self.filter.start(),
             Action::SortNext => {
                 let Some(run) = self.run(store) else { return Outcome::None };
                 let cols = &run.table.columns;
@@ -677,7 +522,7 @@ impl Pane for LogsPane {
                     if self.run(store).is_none()
                         && let Some(p) = self.preset_shown(store).cloned()
                     {
-                        return self.run_preset(store, &p);
+                        return self.run_preset(ctx, &p);
                     }
                     return Outcome::None;
                 };
@@ -694,7 +539,7 @@ impl Pane for LogsPane {
                 return match self.row_trace_id(store) {
                     Some(t) => {
                         self.trace_at = self.row_time(store);
-                        self.logs_for_trace(store, &t)
+                        self.logs_for_trace(ctx, &t)
                     }
                     None => Outcome::Flash("no trace id in this row".into()),
                 };
@@ -735,10 +580,10 @@ impl Pane for LogsPane {
         }
         Outcome::Redraw
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
         match intent {
             Intent::LogsForTrace { trace_id, window } => {
-                let out = self.logs_for_trace(store, trace_id);
+                let out = self.logs_for_trace(ctx, trace_id);
                 // a window from the caller replaces the ±1 h default
                 if let (Some(w), Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))) = (window, &out) {
                     let mut spec = spec.clone();
@@ -752,7 +597,7 @@ impl Pane for LogsPane {
                 self.query = query.clone();
                 self.class = *class;
                 self.groups = None;
-                let out = self.start(store, label, query, *class, Purpose::Table);
+                let out = self.start(ctx, label, query, *class, Purpose::Table);
                 // a fixed window from the caller, not the console's moving one
                 if let (Some(w), Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces }))) = (window, &out) {
                     let mut spec = spec.clone();
@@ -765,9 +610,9 @@ impl Pane for LogsPane {
             _ => Outcome::None,
         }
     }
-    fn leave(&mut self, store: &Store) -> Outcome {
+    fn leave(&mut self, ctx: &Ctx) -> Outcome {
         // nobody is watching it any more: stop it rather than pay for the scan
-        match self.unfinished(store) {
+        match self.unfinished(ctx.store) {
             Some(id) => Outcome::Send(Command::Logs(LogsRequest::Cancel { id, why: "left the Logs pane".into() })),
             None => Outcome::None,
         }
@@ -782,25 +627,33 @@ impl Pane for LogsPane {
         }
         false
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.detail.is_some() {
-            return vec![(Action::Back, "back"), (Action::Yank, "copy"), (Action::Redact, "redact")];
+            return vec![
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Yank, "copy"),
+                C::hint(Action::Redact, "redact"),
+                C::help(Action::Down, "scroll"),
+                C::help(Action::Cancel, "cancel the query"),
+            ];
         }
         let f = if self.started { "next preset" } else { "run preset" };
         vec![
-            (Action::NextPreset, f),
-            (Action::Edit, "edit"),
-            (Action::Cancel, "cancel"),
-            (Action::Select, "detail"),
-            (Action::Filter, "filter"),
-            (Action::Redact, "redact"),
+            C::hint(Action::NextPreset, f),
+            C::hint(Action::Edit, "edit"),
+            C::hint(Action::Cancel, "cancel"),
+            C::hint(Action::Select, "detail"),
+            C::hint(Action::Filter, "filter"),
+            C::hint(Action::Redact, "redact"),
+            C::help(Action::SortNext, "sort by the next column"),
+            C::help(Action::SortReverse, "reverse the sort"),
+            C::help(Action::Right, "scroll the columns"),
+            C::help(Action::NextFailure, "next failing row"),
+            C::help(Action::Yank, "copy the row (JSON)"),
+            C::help(Action::ShowLogs, "log lines of the row's trace"),
+            C::help(Action::ShowTraces, "span tree of the row's trace"),
         ]
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 
@@ -924,8 +777,8 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
             theme.muted(),
         ));
     }
-    let editor_h = pane.editor.as_ref().map(|e| (e.lines.len() as u16 + 2).clamp(5, 12)).unwrap_or(0);
-    let filter_h = u16::from(pane.filtering || !pane.filter.is_empty());
+    let editor_h = pane.editor.as_ref().map(|e| (e.lines().len() as u16 + 2).clamp(5, 12)).unwrap_or(0);
+    let filter_h = u16::from(pane.filter.editing || !pane.filter.is_empty());
     let [head_a, editor_a, body_a, filter_a] = Layout::vertical([
         Constraint::Length(head.len() as u16),
         Constraint::Length(editor_h.min(inner.height.saturating_sub(head.len() as u16 + 2))),
@@ -938,13 +791,14 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, pane: &mut LogsPane, theme
         draw_editor(f, editor_a, store, pane, theme);
     }
     if filter_h > 0 {
-        let cursor = if pane.filtering { "▏" } else { "" };
-        let l = Line::from(vec![
-            Span::styled("/", theme.accent()),
-            Span::styled(format!("{}{cursor}", sanitize::one_line(&pane.filter)), theme.text()),
-            Span::styled(if pane.filtering { "  (Enter keep · Esc clear)" } else { "" }, theme.muted()),
-        ]);
-        f.render_widget(Paragraph::new(l), filter_a);
+        let mut spans = vec![Span::styled("/", theme.accent())];
+        if pane.filter.editing {
+            spans.extend(pane.filter.input.line_spans(0, theme.text(), theme.selected(), ("▏", theme.text())));
+            spans.push(Span::styled("  (Enter keep · Esc clear)", theme.muted()));
+        } else {
+            spans.push(Span::styled(sanitize::one_line(pane.filter.text()), theme.text()));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), filter_a);
     }
     pane.page = body_a.height.saturating_sub(1) as usize;
     match run {
@@ -1032,28 +886,11 @@ fn draw_editor(f: &mut Frame, area: Rect, store: &Store, pane: &LogsPane, theme:
         return;
     }
     let h = inner.height as usize;
-    let top = ed.row.saturating_sub(h.saturating_sub(1));
-    let lines: Vec<Line> = ed
-        .lines
-        .iter()
-        .enumerate()
+    let top = ed.cursor().0.saturating_sub(h.saturating_sub(1));
+    let lines: Vec<Line> = (0..ed.lines().len())
         .skip(top)
         .take(h)
-        .map(|(i, l)| {
-            let clean = sanitize::one_line(l);
-            if i != ed.row {
-                return Line::styled(clean, theme.text());
-            }
-            let chars: Vec<char> = clean.chars().collect();
-            let before: String = chars[..ed.col.min(chars.len())].iter().collect();
-            let at: String = chars.get(ed.col).map(|c| c.to_string()).unwrap_or_else(|| " ".into());
-            let after: String = chars.get(ed.col + 1..).map(|s| s.iter().collect()).unwrap_or_default();
-            Line::from(vec![
-                Span::styled(before, theme.text()),
-                Span::styled(at, theme.selected()),
-                Span::styled(after, theme.text()),
-            ])
-        })
+        .map(|i| Line::from(ed.line_spans(i, theme.text(), theme.selected(), (" ", theme.selected()))))
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
@@ -1066,9 +903,8 @@ fn widths(table: &ResultTable, view: &[usize], redact: bool, invocation: bool) -
         .enumerate()
         .map(|(c, name)| {
             let cap = if name == "@message" { MAX_MESSAGE_COL } else { MAX_COL };
-            let cells =
-                view.iter().take(200).map(|i| shown(table, c, &table.rows[*i][c], redact, invocation).chars().count());
-            cells.chain([name.chars().count() + 1]).max().unwrap_or(4).clamp(4, cap)
+            let cells = view.iter().take(200).map(|i| width(&shown(table, c, &table.rows[*i][c], redact, invocation)));
+            cells.chain([width(name) + 1]).max().unwrap_or(4).clamp(4, cap)
         })
         .collect()
 }
@@ -1147,7 +983,7 @@ fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, th
             name.push('▶');
         }
         let width = w[*c];
-        if numeric[*c] { format!("{:>width$}", format::clip(&name, width)) } else { format::clip(&name, width) }
+        if numeric[*c] { pad_left(&format::clip(&name, width), width) } else { format::clip(&name, width) }
     }))
     .style(theme.header());
     // only the rows on screen are built (a query may return 10,000)
@@ -1166,7 +1002,7 @@ fn draw_table(f: &mut Frame, area: Rect, run: &QueryRun, pane: &mut LogsPane, th
                 let width = w[*c];
                 let text = format::clip(&v, width);
                 let style = if pane.redact && v.contains(REDACTED) { theme.muted() } else { theme.text() };
-                let text = if numeric[*c] { format!("{text:>width$}") } else { text };
+                let text = if numeric[*c] { pad_left(&text, width) } else { text };
                 ratatui::widgets::Cell::from(Span::styled(text, style))
             }))
         })
@@ -1248,7 +1084,7 @@ fn draw_detail(
             fields.extend(extra);
         }
     }
-    let key_w = fields.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(8).min(36);
+    let key_w = fields.iter().map(|(k, _)| width(&sanitize::one_line(k))).max().unwrap_or(8).min(36);
     let mut lines: Vec<Line> = Vec::new();
     if let Some((n, style)) = note {
         lines.push(Line::styled(format::clip(&n, area.width as usize), style));
@@ -1259,7 +1095,7 @@ fn draw_detail(
         let style = if redact && vl.iter().any(|l| l.contains(REDACTED)) { theme.muted() } else { theme.text() };
         for (i, l) in vl.iter().enumerate() {
             let key = if i == 0 {
-                format!("{:<key_w$} ", format::clip(&sanitize::one_line(k), key_w))
+                format!("{} ", pad_right(&format::clip(&sanitize::one_line(k), key_w), key_w))
             } else {
                 " ".repeat(key_w + 1)
             };
@@ -1287,7 +1123,13 @@ fn draw_detail(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A context at a fixed time (2026-11-25 06:00 UTC).
+    fn cx(store: &Store) -> Ctx<'_> {
+        Ctx::new(store, 1_795_586_400)
+    }
     use crate::store::logs::LogsUpdate;
+    use crate::ui::widgets::text::width;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -1298,42 +1140,12 @@ mod tests {
     }
 
     #[test]
-    fn the_editor_edits_and_browses_history() {
-        let mut e = Editor::new("fields @message");
-        for c in " | limit 5".chars() {
-            e.insert(c);
-        }
-        assert_eq!(e.text(), "fields @message | limit 5");
-        e.newline();
-        e.insert('x');
-        e.backspace();
-        e.backspace();
-        assert_eq!(e.lines.len(), 1);
-        let history = vec!["stats count(*)".to_string(), "fields a\n| sort a".to_string()];
-        e.up(&history);
-        assert_eq!(e.text(), "fields a\n| sort a");
-        assert_eq!(e.row, 0);
-        e.up(&history);
-        assert_eq!(e.text(), "stats count(*)");
-        e.down(&history);
-        assert_eq!(e.text(), "fields a\n| sort a");
-        e.down(&history); // to the second line
-        e.down(&history); // past the newest: the draft again
-        assert_eq!(e.text(), "fields @message | limit 5");
-        // multi-byte characters
-        let mut e = Editor::new("é");
-        e.insert('ü');
-        e.col = 1;
-        e.delete();
-        assert_eq!(e.text(), "é");
-    }
-
-    #[test]
     fn keys_run_presets_edit_and_cancel() {
         let mut store = Store::default();
         let mut p = LogsPane::default();
         // the first f runs the preset shown, tokens-by-caller
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces })) = p.handle(Action::NextPreset, &store)
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, replaces })) =
+            p.handle(Action::NextPreset, &cx(&store))
         else {
             panic!()
         };
@@ -1344,35 +1156,36 @@ mod tests {
         run.status = QueryStatus::Running;
         store.logs.apply(LogsUpdate::Query(Box::new(run)));
         assert_eq!(
-            p.handle(Action::Cancel, &store),
+            p.handle(Action::Cancel, &cx(&store)),
             Outcome::Send(Command::Logs(LogsRequest::Cancel { id: spec.id, why: "cancelled".into() }))
         );
         // leaving the pane stops it too
         assert_eq!(
-            p.leave(&store),
+            p.leave(&cx(&store)),
             Outcome::Send(Command::Logs(LogsRequest::Cancel { id: spec.id, why: "left the Logs pane".into() }))
         );
         // the next f replaces the running query
         let Outcome::Send(Command::Logs(LogsRequest::Run { spec: s2, replaces })) =
-            p.handle(Action::NextPreset, &store)
+            p.handle(Action::NextPreset, &cx(&store))
         else {
             panic!()
         };
         assert_eq!((s2.label.as_str(), replaces), ("recent-errors", Some(spec.id)));
         // the editor captures keys and runs on Ctrl-S with the picked groups
-        p.handle(Action::Edit, &store);
+        p.handle(Action::Edit, &cx(&store));
         assert!(p.captures_input());
         assert_eq!(p.editor.as_ref().unwrap().text(), s2.query);
-        p.handle_key(ctrl('g'), &store);
+        p.handle_key(ctrl('g'), &cx(&store));
         assert!(p.picker.is_some());
         p.picker.as_mut().unwrap().items = vec!["/a".into(), "/b".into()];
-        p.handle_key(key(KeyCode::Down), &store);
-        p.handle_key(key(KeyCode::Char(' ')), &store);
-        p.handle_key(key(KeyCode::Enter), &store);
+        p.handle_key(key(KeyCode::Down), &cx(&store));
+        p.handle_key(key(KeyCode::Char(' ')), &cx(&store));
+        p.handle_key(key(KeyCode::Enter), &cx(&store));
         assert_eq!(p.groups, Some(vec!["/b".to_string()]));
-        p.handle_key(key(KeyCode::End), &store);
-        p.handle_key(key(KeyCode::Char('!')), &store);
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec: s3, .. })) = p.handle_key(ctrl('s'), &store) else {
+        p.handle_key(key(KeyCode::End), &cx(&store));
+        p.handle_key(key(KeyCode::Char('!')), &cx(&store));
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec: s3, .. })) = p.handle_key(ctrl('s'), &cx(&store))
+        else {
             panic!()
         };
         assert_eq!(s3.label, "query");
@@ -1381,15 +1194,27 @@ mod tests {
         assert!(!p.captures_input());
         // x right after a run cancels it, even before the source has echoed it
         assert_eq!(
-            p.handle(Action::Cancel, &store),
+            p.handle(Action::Cancel, &cx(&store)),
             Outcome::Send(Command::Logs(LogsRequest::Cancel { id: s3.id, why: "cancelled".into() }))
         );
         // once it has ended, x says there is nothing to cancel
         let mut done = QueryRun::new(s3.clone(), 0);
         done.status = QueryStatus::Complete;
         store.logs.apply(LogsUpdate::Query(Box::new(done)));
-        assert_eq!(p.handle(Action::Cancel, &store), Outcome::Flash("no query is running".into()));
-        assert_eq!(p.leave(&store), Outcome::None);
+        assert_eq!(p.handle(Action::Cancel, &cx(&store)), Outcome::Flash("no query is running".into()));
+        assert_eq!(p.leave(&cx(&store)), Outcome::None);
+    }
+
+    /// `f` runs the first preset, and its answer (`rows`, complete) is in the store.
+    fn answered(store: &mut Store, p: &mut LogsPane, rows: &[Vec<(String, String)>]) {
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &cx(store))
+        else {
+            panic!()
+        };
+        let mut run = QueryRun::new(spec, 0);
+        run.status = QueryStatus::Complete;
+        run.table = ResultTable::from_rows(rows);
+        store.logs.apply(LogsUpdate::Query(Box::new(run)));
     }
 
     #[test]
@@ -1397,27 +1222,26 @@ mod tests {
         let mut store = Store::default();
         store.logs.groups.app = vec!["/ecs/app".into()];
         let mut p = LogsPane::default();
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::NextPreset, &store) else {
-            panic!()
-        };
         // an OpenTelemetry trace id: "f1e2d3c4" read as a time is the year 2098; the line is of
         // 2026-11-23 12:32
-        let mut run = QueryRun::new(spec, 0);
-        run.status = QueryStatus::Complete;
-        run.table = ResultTable::from_rows(&[vec![
-            ("@timestamp".into(), "2026-11-23 12:32:56.400".into()),
-            ("traceId".into(), "f1e2d3c4bd862e3fe1be46a994272793".into()),
-        ]]);
-        store.logs.apply(LogsUpdate::Query(Box::new(run)));
+        answered(
+            &mut store,
+            &mut p,
+            &[vec![
+                ("@timestamp".into(), "2026-11-23 12:32:56.400".into()),
+                ("traceId".into(), "f1e2d3c4bd862e3fe1be46a994272793".into()),
+            ]],
+        );
         let at = 1_795_437_120; // 12:32:00
-        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &store) else {
+        let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = p.handle(Action::ShowLogs, &cx(&store))
+        else {
             panic!()
         };
         assert!(matches!(spec.purpose, Purpose::TraceLogs { .. }));
         assert_eq!(spec.window, Window { start: at - 3600, end: at + 3600 });
         // the span tree: the traces pane is told when the line was written
         p.current = store.logs.queries().find(|q| q.spec.purpose == Purpose::Table).map(|q| q.id());
-        let out = p.handle(Action::ShowTraces, &store);
+        let out = p.handle(Action::ShowTraces, &cx(&store));
         assert_eq!(
             out,
             Outcome::Goto(
@@ -1425,6 +1249,57 @@ mod tests {
                 Intent::OpenTrace { trace_id: "1-f1e2d3c4-bd862e3fe1be46a994272793".into(), at: Some(at as f64) }
             )
         );
+    }
+
+    /// CJK and emoji in log values and field names take two columns each: the table's
+    /// columns and the detail's keys are measured in columns, not characters. Measured in
+    /// characters, the caller's name below was cut to "客服机" without an ellipsis, and the
+    /// values after a two-character CJK key started two columns right of the others.
+    #[test]
+    fn wide_characters_keep_the_table_and_the_detail_aligned() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let mut store = Store::default();
+        let mut p = LogsPane::default();
+        answered(
+            &mut store,
+            &mut p,
+            &[
+                vec![
+                    ("caller".into(), "客服机器人🤖".into()),
+                    ("用户".into(), "张三".into()),
+                    ("n".into(), "5".into()),
+                ],
+                vec![("caller".into(), "bob".into()), ("用户".into(), "li".into()), ("n".into(), "12".into())],
+            ],
+        );
+        let theme = Theme::default();
+        let screen = |p: &mut LogsPane| {
+            let mut t = Terminal::new(TestBackend::new(100, 20)).unwrap();
+            t.draw(|f| draw(f, f.area(), &store, p, &theme, Fmt::default(), 1_795_586_400)).unwrap();
+            t.backend().to_string()
+        };
+        let table = screen(&mut p);
+        // the whole name, and the column after it starts at the same column on every row
+        let row = table.lines().find(|l| l.contains("客服机器人🤖")).unwrap_or_else(|| panic!("{table}"));
+        let bob = table.lines().find(|l| l.contains("bob")).unwrap_or_else(|| panic!("{table}"));
+        let col_of = |line: &str, what: &str| width(&line[..line.find(what).unwrap()]);
+        assert_eq!(col_of(row, "张三"), col_of(bob, "li"), "{table}");
+        // the detail: every value starts in the same column, whatever its key
+        p.handle(Action::Select, &cx(&store));
+        let detail = screen(&mut p);
+        // (the lines inside the pane's border start with the key)
+        let line_of = |key: &str| {
+            let start = format!("│{key} ");
+            // (the test backend quotes each line)
+            detail
+                .lines()
+                .find(|l| l.trim_start_matches('"').starts_with(&start))
+                .unwrap_or_else(|| panic!("{key}: {detail}"))
+        };
+        let value_col = |key: &str, value: &str| col_of(line_of(key), value);
+        assert_eq!(value_col("用户", "张三"), value_col("caller", "客服机器人🤖"), "{detail}");
+        assert_eq!(value_col("n", "5"), value_col("caller", "客服机器人🤖"), "{detail}");
     }
 
     #[test]
@@ -1436,14 +1311,14 @@ mod tests {
         let w = Window { start: 60, end: 120 };
         let out = p.receive(
             &Intent::LogsForTrace { trace_id: "1-5759e988-bd862e3fe1be46a994272793".into(), window: Some(w) },
-            &store,
+            &cx(&store),
         );
         let Outcome::Send(Command::Logs(LogsRequest::Run { spec, .. })) = out else { panic!("{out:?}") };
         assert_eq!(spec.groups, vec!["/ecs/app".to_string(), "aws/spans".to_string()]);
         assert_eq!(spec.window, w);
         assert!(matches!(spec.purpose, Purpose::TraceLogs { .. }));
         assert!(spec.query.contains("5759e988bd862e3fe1be46a994272793"));
-        let out = p.receive(&Intent::LogsForTrace { trace_id: "x\" or 1=1".into(), window: None }, &store);
+        let out = p.receive(&Intent::LogsForTrace { trace_id: "x\" or 1=1".into(), window: None }, &cx(&store));
         assert!(matches!(out, Outcome::Flash(m) if m.starts_with("not a trace id")));
     }
 

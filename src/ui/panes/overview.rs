@@ -16,8 +16,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
-use super::models::{Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns};
-use super::{block, draw_message, placeholder};
 use crate::domain::catalog::short_model_name;
 use crate::domain::window::Window;
 use crate::present::format::{self, Fmt, NONE};
@@ -26,8 +24,14 @@ use crate::present::views::{ModelGroup, Signal, since_label};
 use crate::store::Store;
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::model_table::{
+    Column, grouping_hint, grouping_label, header_row, name_width, table_rows, visible_columns,
+};
+use crate::ui::widgets::sentence::{level, sentence_spans};
+use crate::ui::widgets::text::{self, width};
+use crate::ui::widgets::{block, draw_message, error_level, latency_level, placeholder};
 
 #[derive(Debug, Default, Clone)]
 pub struct OverviewState {
@@ -35,8 +39,6 @@ pub struct OverviewState {
     pub selected: usize,
     /// `/` narrows the suspects and the models.
     pub filter: Filter,
-    /// Models by base model (regions and cross-region ids summed) instead of per region and id.
-    pub grouped: bool,
 }
 
 /// What a row of the Overview's list is, to keep the selection on it while the list changes.
@@ -50,9 +52,10 @@ enum Ident {
 }
 
 impl OverviewState {
-    /// The suspects and the models the list shows, as filtered.
-    pub fn lists(&self, store: &Store) -> (Vec<Suspect>, Vec<ModelGroup>) {
-        let sus = if self.filter.text.is_empty() {
+    /// The suspects and the models the list shows, as filtered; the models by base model when
+    /// `grouped` (the app's view setting).
+    pub fn lists(&self, store: &Store, grouped: bool) -> (Vec<Suspect>, Vec<ModelGroup>) {
+        let sus = if self.filter.is_empty() {
             suspects(store)
         } else {
             // look further down the ranking for ones that match, show as many as usual
@@ -61,13 +64,13 @@ impl OverviewState {
             all.truncate(SUSPECTS_SHOWN);
             all
         };
-        let mut models = sorted_models(store, self.grouped);
+        let mut models = sorted_models(store, grouped);
         models.retain(|g| self.filter.matches(&g.search_text()));
         (sus, models)
     }
 
-    fn ident(&self, store: &Store, member: bool) -> Option<Ident> {
-        let (sus, models) = self.lists(store);
+    fn ident(&self, store: &Store, grouped: bool, member: bool) -> Option<Ident> {
+        let (sus, models) = self.lists(store, grouped);
         if let Some(x) = sus.get(self.selected) {
             return Some(Ident::Suspect(x.key.clone()));
         }
@@ -80,8 +83,8 @@ impl OverviewState {
     }
 
     /// Put the selection back on `ident` when it is still listed, else on the first row.
-    fn reselect(&mut self, store: &Store, ident: Option<Ident>) {
-        let (sus, models) = self.lists(store);
+    fn reselect(&mut self, store: &Store, grouped: bool, ident: Option<Ident>) {
+        let (sus, models) = self.lists(store, grouped);
         let at = match &ident {
             Some(Ident::Suspect(k)) => sus.iter().position(|x| &x.key == k),
             Some(Ident::Model(r, m)) => {
@@ -93,23 +96,22 @@ impl OverviewState {
         self.selected = at.unwrap_or(0);
     }
 
-    /// Split ↔ grouped, keeping the selection on the same model.
-    pub fn set_grouped(&mut self, grouped: bool, store: &Store) {
-        if grouped == self.grouped {
+    /// The tables went split ↔ grouped: keep the selection on the same model.
+    pub fn regroup(&mut self, store: &Store, before: bool, after: bool) {
+        if before == after {
             return;
         }
-        let before = self.ident(store, true);
-        self.grouped = grouped;
-        self.reselect(store, before);
+        let ident = self.ident(store, before, true);
+        self.reselect(store, after, ident);
     }
 
     /// A key while the filter is edited; the selection follows its row while it matches.
-    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> bool {
-        let before = self.ident(store, false);
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, grouped: bool) -> bool {
+        let before = self.ident(store, grouped, false);
         if !self.filter.key(key) {
             return false;
         }
-        self.reselect(store, before);
+        self.reselect(store, grouped, before);
         true
     }
 }
@@ -136,10 +138,11 @@ impl Pane for OverviewPane {
         "Overview"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view);
+        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view, ctx.view_state.grouped);
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        let (sus, models) = self.state.lists(store);
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
+        let (sus, models) = self.state.lists(store, ctx.view_state.grouped);
         let n = sus.len() + models.len();
         let s = &mut self.state;
         // one list: the suspects ("what changed") first, then the models
@@ -152,7 +155,9 @@ impl Pane for OverviewPane {
             Action::Top => s.selected = 0,
             Action::Bottom => s.selected = n.saturating_sub(1),
             Action::Filter => s.filter.start(),
-            Action::GroupModels => s.set_grouped(!s.grouped, store),
+            Action::GroupModels => {
+                return Outcome::SetView(ctx.view_state.toggle_grouping());
+            }
             Action::Select => {
                 return match selected(s.selected) {
                     // a group opens through its busiest member (the Models pane shares the grouping)
@@ -195,16 +200,19 @@ impl Pane for OverviewPane {
         }
         Outcome::Redraw
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, view: &ViewState) -> Vec<CommandInfo> {
         vec![
-            (Action::Select, "open"),
-            (Action::ShowTraces, "traces"),
-            (Action::Filter, "filter"),
-            grouping_hint(self.state.grouped),
+            CommandInfo::hint(Action::Select, "open"),
+            CommandInfo::hint(Action::ShowTraces, "traces"),
+            CommandInfo::hint(Action::Filter, "filter"),
+            grouping_hint(view.grouped),
         ]
     }
+    fn view_changed(&mut self, before: &ViewState, ctx: &Ctx) {
+        self.state.regroup(ctx.store, before.grouped, ctx.view_state.grouped);
+    }
     fn back(&mut self) -> bool {
-        if self.state.filter.text.is_empty() {
+        if self.state.filter.is_empty() {
             return false;
         }
         self.state.filter = Filter::default();
@@ -213,14 +221,8 @@ impl Pane for OverviewPane {
     fn captures_input(&self) -> bool {
         self.state.filter.editing
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
-        if self.state.filter_key(key, store) { Outcome::Redraw } else { Outcome::None }
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
+        if self.state.filter_key(key, ctx.store, ctx.view_state.grouped) { Outcome::Redraw } else { Outcome::None }
     }
 }
 
@@ -250,24 +252,6 @@ fn sorted_models(store: &Store, grouped: bool) -> Vec<ModelGroup> {
     m
 }
 
-pub fn error_level(pct: Option<f64>) -> Level {
-    match pct {
-        Some(v) if v >= 5.0 => Level::Crit,
-        Some(v) if v >= 1.0 => Level::Warn,
-        Some(_) => Level::Ok,
-        None => Level::None,
-    }
-}
-
-pub fn latency_level(ms: Option<f64>) -> Level {
-    match ms {
-        Some(v) if v >= 10_000.0 => Level::Crit,
-        Some(v) if v >= 5_000.0 => Level::Warn,
-        Some(_) => Level::Ok,
-        None => Level::None,
-    }
-}
-
 /// Seed application thresholds: target 0.85, warning 0.75, critical 0.60.
 pub fn quality_level(v: Option<f64>) -> Level {
     match v {
@@ -284,6 +268,7 @@ pub const CHARTS_MIN_HEIGHT: u16 = 34;
 /// worst traces sit beside the charts.
 pub const SIDE_MIN_WIDTH: u16 = 150;
 
+#[allow(clippy::too_many_arguments)]
 pub fn draw(
     f: &mut Frame,
     area: Rect,
@@ -292,6 +277,7 @@ pub fn draw(
     theme: &Theme,
     fmt: Fmt,
     view: Window,
+    grouped: bool,
 ) {
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
@@ -319,8 +305,8 @@ pub fn draw(
         return;
     }
     let ov = store.overview();
-    let banner = super::alarms::banner(store, theme, fmt, area.width);
-    let (sus, models) = state.lists(store);
+    let banner = crate::ui::widgets::banner::banner(store, theme, fmt, area.width);
+    let (sus, models) = state.lists(store, grouped);
     state.selected = state.selected.min((sus.len() + models.len()).saturating_sub(1));
     let tall = area.height >= CHARTS_MIN_HEIGHT;
     let side = tall && area.width >= SIDE_MIN_WIDTH;
@@ -343,7 +329,7 @@ pub fn draw(
         }
         draw_sparklines(f, top, store, &ov, theme, fmt, Borders::TOP);
         draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::TOP);
-        draw_models(f, bottom, store, state, &models, sus.len(), theme);
+        draw_models(f, bottom, store, state, &models, sus.len(), theme, grouped);
         return;
     }
     let sus_h = if side || sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
@@ -375,7 +361,7 @@ pub fn draw(
         f.render_widget(Paragraph::new(quality_line(store, &ov, theme, fmt)), quality_area);
     }
     draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::ALL);
-    draw_models(f, bottom, store, state, &models, sus.len(), theme);
+    draw_models(f, bottom, store, state, &models, sus.len(), theme, grouped);
 }
 
 /// The first line: what matters now, in words — as many of the headline's clauses as fit.
@@ -383,11 +369,11 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme, fmt: F
     let clauses = store.headline();
     let width = area.width as usize;
     let mark = theme.glyph("▶ ", "> ");
-    let mut used = mark.chars().count();
+    let mut used = text::width(mark);
     let first = clauses.first().map(|c| level_of(c.severity)).unwrap_or(Level::None);
     let mut spans = vec![Span::styled(mark, theme.level(first))];
     for (i, c) in clauses.iter().enumerate() {
-        let n = crate::present::sentence::sentence_text(c, fmt).chars().count() + if i > 0 { 2 } else { 0 };
+        let n = text::width(&crate::present::sentence::sentence_text(c, fmt)) + if i > 0 { 2 } else { 0 };
         if i > 0 && used + n > width {
             break;
         }
@@ -395,7 +381,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme, fmt: F
             spans.push(Span::styled("; ", theme.muted()));
         }
         used += n;
-        spans.extend(super::panel_board::sentence_spans(c, theme, fmt).into_iter().map(|s| {
+        spans.extend(sentence_spans(c, theme, fmt).into_iter().map(|s| {
             // the words in the text colour, bold: this is the line to read first
             let st = s.style.add_modifier(ratatui::style::Modifier::BOLD);
             Span::styled(s.content, st)
@@ -405,7 +391,7 @@ fn draw_headline(f: &mut Frame, area: Rect, store: &Store, theme: &Theme, fmt: F
 }
 
 fn level_of(s: crate::domain::genai_metrics::Severity) -> Level {
-    super::panel_board::level(s)
+    level(s)
 }
 
 /// The quality line: the Pipeline pane's sentence on faithfulness, then the other scores.
@@ -416,7 +402,7 @@ fn quality_line(store: &Store, ov: &crate::present::views::Overview, theme: &The
     let mut spans = vec![Span::styled(format!("{:<LABEL_W$}", "Quality"), theme.header())];
     // the Pipeline pane's sentence first: the score that matters, its line, and since when
     if let Some(h) = store.panel(crate::present::panels::PanelId::Quality).headline {
-        spans.extend(super::panel_board::sentence_spans(&h, theme, fmt));
+        spans.extend(sentence_spans(&h, theme, fmt));
         spans.push(Span::raw("  "));
         quality.retain(|q| q.key.metric != "Faithfulness");
     }
@@ -720,7 +706,7 @@ fn draw_side(f: &mut Frame, area: Rect, store: &Store, sus: &[Suspect], selected
     let inner_w = area.width.saturating_sub(2);
     let sus_lines: Vec<(usize, String)> =
         sus.iter().enumerate().map(|(i, x)| (i, crate::sanitize::one_line(&x.summary))).collect();
-    let sus_rows: u16 = sus_lines.iter().map(|(_, t)| (t.chars().count() as u16 + 2).div_ceil(inner_w.max(1))).sum();
+    let sus_rows: u16 = sus_lines.iter().map(|(_, t)| (width(t) as u16 + 2).div_ceil(inner_w.max(1))).sum();
     let firing_h = if firing.is_empty() { 0 } else { (firing.len() as u16 + 2).min(area.height / 2) };
     let sus_h = if sus.is_empty() { 0 } else { (sus_rows + 2).min(area.height / 3) };
     let [fa, sa, ta] =
@@ -819,6 +805,7 @@ fn draw_worst_traces(f: &mut Frame, area: Rect, store: &Store, theme: &Theme, fm
 }
 
 /// The models, worst-first by cost, with as many columns as fit.
+#[allow(clippy::too_many_arguments)]
 fn draw_models(
     f: &mut Frame,
     area: Rect,
@@ -827,6 +814,7 @@ fn draw_models(
     models: &[ModelGroup],
     n_sus: usize,
     theme: &Theme,
+    grouped: bool,
 ) {
     let multi_region = store.identity.several_scopes();
     let wanted: Vec<Column> = Column::ALL
@@ -839,10 +827,10 @@ fn draw_models(
     let header = header_row(&cols, None, theme);
     let n = models.len();
     let models_title =
-        format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(state.grouped), state.filter.label());
+        format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(grouped), state.filter.label());
     if models.is_empty() {
         let msg =
-            format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(&state.filter.text));
+            format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(state.filter.text()));
         draw_message(f, area, &models_title, vec![Line::styled(msg, theme.warn())], theme);
         return;
     }

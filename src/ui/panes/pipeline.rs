@@ -5,11 +5,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::panel_board::BoardState;
 use crate::present::panels::PanelId;
-use crate::store::Store;
 use crate::ui::action::Action;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
+use crate::ui::widgets::board::BoardState;
 
 #[derive(Debug, Default)]
 pub struct PipelinePane {
@@ -27,17 +26,17 @@ impl Pane for PipelinePane {
         let panels = ctx.store.panels(&PanelId::PIPELINE);
         self.board.draw(f, area, ctx, &panels, "Pipeline");
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        self.board.handle(action, &store.panels(&PanelId::PIPELINE))
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        self.board.handle(action, &ctx.store.panels(&PanelId::PIPELINE))
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
         match intent {
             // a series of the other pane's namespaces opens there
             Intent::OpenSeries { key } if crate::domain::catalog::is_platform_namespace(&key.namespace) => {
                 Outcome::Goto(PaneKind::Platform, intent.clone())
             }
             Intent::OpenSeries { key } => {
-                self.board.show_series(key, &store.panels(&PanelId::PIPELINE));
+                self.board.show_series(key, &ctx.store.panels(&PanelId::PIPELINE));
                 Outcome::Redraw
             }
             _ => Outcome::None,
@@ -46,19 +45,13 @@ impl Pane for PipelinePane {
     fn back(&mut self) -> bool {
         self.board.back()
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
-        self.board.hints()
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        self.board.commands()
     }
     fn captures_input(&self) -> bool {
         self.board.editing()
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
-        if self.board.filter_key(key, &store.panels(&PanelId::PIPELINE)) { Outcome::Redraw } else { Outcome::None }
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
+        if self.board.filter_key(key, &ctx.store.panels(&PanelId::PIPELINE)) { Outcome::Redraw } else { Outcome::None }
     }
 }

@@ -6,11 +6,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::panel_board::BoardState;
 use crate::present::panels::PanelId;
-use crate::store::Store;
 use crate::ui::action::Action;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
+use crate::ui::widgets::board::BoardState;
 
 #[derive(Debug, Default)]
 pub struct PlatformPane {
@@ -28,17 +27,17 @@ impl Pane for PlatformPane {
         let panels = ctx.store.panels(&PanelId::PLATFORM);
         self.board.draw(f, area, ctx, &panels, "Platform");
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
-        self.board.handle(action, &store.panels(&PanelId::PLATFORM))
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
+        self.board.handle(action, &ctx.store.panels(&PanelId::PLATFORM))
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
         match intent {
             // a series of the other pane's namespaces opens there
             Intent::OpenSeries { key } if !crate::domain::catalog::is_platform_namespace(&key.namespace) => {
                 Outcome::Goto(PaneKind::Pipeline, intent.clone())
             }
             Intent::OpenSeries { key } => {
-                self.board.show_series(key, &store.panels(&PanelId::PLATFORM));
+                self.board.show_series(key, &ctx.store.panels(&PanelId::PLATFORM));
                 Outcome::Redraw
             }
             _ => Outcome::None,
@@ -47,19 +46,13 @@ impl Pane for PlatformPane {
     fn back(&mut self) -> bool {
         self.board.back()
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
-        self.board.hints()
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        self.board.commands()
     }
     fn captures_input(&self) -> bool {
         self.board.editing()
     }
-    fn handle_key(&mut self, key: crossterm::event::KeyEvent, store: &Store) -> Outcome {
-        if self.board.filter_key(key, &store.panels(&PanelId::PLATFORM)) { Outcome::Redraw } else { Outcome::None }
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
+    fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
+        if self.board.filter_key(key, &ctx.store.panels(&PanelId::PLATFORM)) { Outcome::Redraw } else { Outcome::None }
     }
 }

@@ -1,20 +1,18 @@
 //! Traces: the X-Ray trace list of the window (time, duration, response time, root service and
 //! operation, HTTP status, fault / error / throttle marks, models, tokens, cost), sortable,
 //! narrowed locally with `/`, filtered at the source with presets (`f`) or a typed filter
-//! expression (`i`); Enter opens a trace's span tree ([`super::span_tree`]), Esc comes back with
+//! expression (`i`); Enter opens a trace's span tree ([`crate::ui::widgets::span_tree`]), Esc comes back with
 //! the selection kept. From 160 columns the list (flags, time, duration, service, model) sits
 //! beside a span tree: the open trace's, or while browsing the selected row's once fetched.
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span as TSpan};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::span_tree::{self, SpanTreeView};
-use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::domain::trace::Trace;
 use crate::domain::window::Window;
@@ -25,8 +23,13 @@ use crate::sources::xray::TraceRequest;
 use crate::store::Store;
 use crate::store::traces::{TraceQuery, TraceRange, TraceSummary};
 use crate::ui::action::Action;
-use crate::ui::pane::{DrawCtx, Intent, Outcome, Pane, PaneKind};
+use crate::ui::filter::Filter;
+use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Level;
+use crate::ui::widgets::span_tree::{self, SpanTreeView};
+use crate::ui::widgets::text::{self, width};
+use crate::ui::widgets::text_input::TextInput;
+use crate::ui::widgets::{block, draw_message};
 
 /// Server-side filter presets, in the order `f` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,15 +157,6 @@ impl TraceRow<'_> {
     }
 }
 
-/// What text input is open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// `/`: narrow the list locally, as you type.
-    Narrow(String),
-    /// `i`: an X-Ray filter expression, sent on Enter.
-    Expression(String),
-}
-
 /// The Traces pane: the list, and an open trace's span tree.
 #[derive(Debug)]
 pub struct TracesPane {
@@ -170,8 +164,8 @@ pub struct TracesPane {
     selected: usize,
     pub sort: Col,
     pub descending: bool,
-    /// The `/` text (kept after Enter).
-    pub narrow: String,
+    /// `/`: narrows the list locally, as you type (kept after Enter).
+    pub narrow: Filter,
     pub preset: Preset,
     /// The model the list is scoped to (a pivot, or the model preset).
     pub model: Option<String>,
@@ -181,7 +175,8 @@ pub struct TracesPane {
     pub custom: Option<String>,
     /// A fixed range from a pivot; `None` follows the console's window.
     pub range: Option<Window>,
-    pub input: Option<Input>,
+    /// `i`: the X-Ray filter expression being typed, sent on Enter.
+    pub expression_input: Option<TextInput>,
     pub tree: Option<SpanTreeView>,
     /// Wide: the selected row's span tree beside the list (rebuilt when the selection moves).
     preview: Option<SpanTreeView>,
@@ -197,13 +192,13 @@ impl Default for TracesPane {
             selected: 0,
             sort: Col::Time,
             descending: true,
-            narrow: String::new(),
+            narrow: Filter::default(),
             preset: Preset::All,
             model: None,
             service: None,
             custom: None,
             range: None,
-            input: None,
+            expression_input: None,
             tree: None,
             preview: None,
             page: 10,
@@ -262,7 +257,7 @@ impl TracesPane {
         let mut rows: Vec<TraceRow> =
             store.traces.summaries().into_iter().map(|s| TraceRow { s, t: store.traces.trace(&s.id) }).collect();
         if !self.narrow.is_empty() {
-            rows.retain(|r| r.matches(&self.narrow));
+            rows.retain(|r| r.matches(self.narrow.text()));
         }
         let sort = self.sort;
         let num = |r: &TraceRow| -> f64 {
@@ -372,11 +367,11 @@ impl TracesPane {
                 return Outcome::Redraw;
             }
             Action::Filter => {
-                self.input = Some(Input::Narrow(self.narrow.clone()));
+                self.narrow.start();
                 return Outcome::Redraw;
             }
             Action::Edit => {
-                self.input = Some(Input::Expression(self.expression(store).unwrap_or_default()));
+                self.expression_input = Some(TextInput::single(&self.expression(store).unwrap_or_default()));
                 return Outcome::Redraw;
             }
             Action::NextPreset => return self.next_preset(store, &rows),
@@ -513,38 +508,27 @@ impl TracesPane {
     }
 
     fn edit_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        let Some(input) = self.input.as_mut() else { return Outcome::None };
-        let text = match input {
-            Input::Narrow(t) | Input::Expression(t) => t,
-        };
-        match key.code {
-            KeyCode::Esc => {
-                if matches!(input, Input::Narrow(_)) {
-                    self.narrow.clear();
-                }
-                self.input = None;
-            }
-            KeyCode::Enter => {
-                let input = self.input.take().expect("open input");
-                if let Input::Expression(e) = input {
-                    let e = e.trim().to_string();
-                    self.custom = (!e.is_empty()).then_some(e);
-                    if self.custom.is_none() {
-                        self.preset = Preset::All;
-                        self.model = None;
-                    }
-                    return Outcome::Send(self.list_command(store));
-                }
-            }
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => text.push(c),
-            _ => return Outcome::None,
+        if self.narrow.editing {
+            return if self.narrow.key(key) { Outcome::Redraw } else { Outcome::None };
         }
-        if let Some(Input::Narrow(t)) = &self.input {
-            self.narrow = t.clone();
+        let Some(input) = self.expression_input.as_mut() else { return Outcome::None };
+        match key.code {
+            KeyCode::Esc => self.expression_input = None,
+            KeyCode::Enter => {
+                let e = input.value().trim().to_string();
+                self.expression_input = None;
+                self.custom = (!e.is_empty()).then_some(e);
+                if self.custom.is_none() {
+                    self.preset = Preset::All;
+                    self.model = None;
+                }
+                return Outcome::Send(self.list_command(store));
+            }
+            _ => {
+                if !input.key(key) {
+                    return Outcome::None;
+                }
+            }
         }
         Outcome::Redraw
     }
@@ -620,13 +604,14 @@ impl Pane for TracesPane {
         }
         draw_list(f, area, self, ctx, false, true);
     }
-    fn handle(&mut self, action: Action, store: &Store) -> Outcome {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
         if self.tree.is_some() {
-            return self.handle_tree(action, store);
+            return self.handle_tree(action, ctx.store);
         }
-        self.handle_list(action, store)
+        self.handle_list(action, ctx.store)
     }
-    fn receive(&mut self, intent: &Intent, store: &Store) -> Outcome {
+    fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         if let Intent::OpenTrace { trace_id, at } = intent {
             let region = store.identity.regions.first().cloned().unwrap_or_default();
             self.open_at_time = *at;
@@ -634,7 +619,7 @@ impl Pane for TracesPane {
         }
         if let Intent::TracesFor { model, window, filter } = intent {
             self.tree = None;
-            self.input = None;
+            self.expression_input = None;
             self.narrow.clear();
             self.model = model.clone();
             self.range = *window;
@@ -646,30 +631,45 @@ impl Pane for TracesPane {
         }
         Outcome::None
     }
-    fn hints(&self) -> Vec<(Action, &'static str)> {
+    fn commands(&self, _view: &ViewState) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         match &self.tree {
-            Some(v) if v.detail_focus => {
-                vec![(Action::Back, "tree"), (Action::Redact, "hide prompts"), (Action::YankAlt, "copy span id")]
-            }
+            Some(v) if v.detail_focus => vec![
+                C::hint(Action::Back, "tree"),
+                C::hint(Action::Redact, "hide prompts"),
+                C::hint(Action::YankAlt, "copy span id"),
+                C::help(Action::Down, "scroll"),
+                C::help(Action::Yank, "copy trace id"),
+            ],
             Some(_) => vec![
-                (Action::Back, "list"),
-                (Action::Toggle, "fold"),
-                (Action::NextFailure, "next failure"),
-                (Action::Select, "detail"),
-                (Action::Yank, "copy trace id"),
-                (Action::ShowLogs, "logs"),
+                C::hint(Action::Back, "list"),
+                C::hint(Action::Toggle, "fold"),
+                C::hint(Action::NextFailure, "next failure"),
+                C::hint(Action::Select, "detail"),
+                C::hint(Action::Yank, "copy trace id"),
+                C::hint(Action::ShowLogs, "logs"),
+                C::help(Action::PrevFailure, "previous failure"),
+                C::help(Action::ExpandAll, "expand all"),
+                C::help(Action::CollapseAll, "collapse all"),
+                C::help(Action::YankAlt, "copy span id"),
+                C::help(Action::Redact, "hide prompts"),
             ],
             None => vec![
-                (Action::Select, "span tree"),
-                (Action::NextFailure, "next failing"),
-                (Action::NextPreset, "preset"),
-                (Action::Edit, "filter expr"),
-                (Action::Filter, "narrow"),
-                (Action::SortNext, "sort"),
+                C::hint(Action::Select, "span tree"),
+                C::hint(Action::NextFailure, "next failing"),
+                C::hint(Action::NextPreset, "preset"),
+                C::hint(Action::Edit, "filter expr"),
+                C::hint(Action::Filter, "narrow"),
+                C::hint(Action::SortNext, "sort"),
+                C::help(Action::SortReverse, "reverse the sort"),
+                C::help(Action::PrevFailure, "previous failing"),
+                C::help(Action::Yank, "copy trace id"),
+                C::help(Action::ShowLogs, "logs of the trace"),
             ],
         }
     }
-    fn entered(&mut self, store: &Store) -> Outcome {
+    fn entered(&mut self, ctx: &Ctx) -> Outcome {
+        let store = ctx.store;
         // the selected trace and the next few, so Enter (or the span tree beside a wide list)
         // shows at once; only for the list on screen, not one a pivot is about to replace
         let on_screen = store.traces.query().map(|q| q.filter.clone());
@@ -684,10 +684,10 @@ impl Pane for TracesPane {
         self.prefetch(store, &rows)
     }
     fn captures_input(&self) -> bool {
-        self.input.is_some()
+        self.narrow.editing || self.expression_input.is_some()
     }
-    fn handle_key(&mut self, key: KeyEvent, store: &Store) -> Outcome {
-        self.edit_key(key, store)
+    fn handle_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Outcome {
+        self.edit_key(key, ctx.store)
     }
     fn back(&mut self) -> bool {
         if let Some(v) = self.tree.as_mut() {
@@ -705,12 +705,6 @@ impl Pane for TracesPane {
             return true;
         }
         false
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }
 
@@ -824,7 +818,8 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
     if inner.height < 2 {
         return;
     }
-    let input_h = u16::from(p.input.is_some());
+    let input_open = p.narrow.editing || p.expression_input.is_some();
+    let input_h = u16::from(input_open);
     let [filter_area, body, input_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(input_h)]).areas(inner);
     // the expression in use, always
@@ -836,31 +831,27 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
     if p.custom.is_none() && p.preset != Preset::All && p.expression(store) == expr {
         fl.push(TSpan::styled(format!("  [{}]", p.preset.label()), theme.muted()));
     }
-    if !p.narrow.is_empty() && p.input.is_none() {
-        fl.push(TSpan::styled(format!("  / {}", sanitize::one_line(&p.narrow)), theme.warn()));
+    if !p.narrow.is_empty() && !input_open {
+        fl.push(TSpan::styled(format!("  / {}", sanitize::one_line(p.narrow.text())), theme.warn()));
     }
     f.render_widget(Paragraph::new(Line::from(fl)), filter_area);
-    if let Some(inp) = &p.input {
-        let (label, text) = match inp {
-            Input::Narrow(t) => ("/ ", t),
-            Input::Expression(t) => ("X-Ray filter: ", t),
-        };
-        let w = input_area.width as usize;
-        let shown: String = {
-            let t = sanitize::one_line(text);
-            let n = t.chars().count();
-            let room = w.saturating_sub(label.len() + 2);
-            t.chars().skip(n.saturating_sub(room)).collect()
-        };
-        f.render_widget(
-            Paragraph::new(Line::from(vec![
-                TSpan::styled(label, theme.header()),
-                TSpan::raw(shown),
-                TSpan::styled("▏", theme.accent()),
-                TSpan::styled("  Enter ok · Esc cancel", theme.muted()),
-            ])),
-            input_area,
-        );
+    let open = match &p.expression_input {
+        Some(t) => Some(("X-Ray filter: ", t)),
+        None if p.narrow.editing => Some(("/ ", &p.narrow.input)),
+        None => None,
+    };
+    if let Some((label, input)) = open {
+        // the text as far as it fits before the hint, the cursor kept in view
+        let room = (input_area.width as usize).saturating_sub(width(label) + 1);
+        let mut spans = vec![TSpan::styled(label, theme.header())];
+        spans.extend(input.fitted_spans(
+            room,
+            ratatui::style::Style::default(),
+            theme.accent().add_modifier(ratatui::style::Modifier::REVERSED),
+            ("▏", theme.accent()),
+        ));
+        spans.push(TSpan::styled("  Enter ok · Esc cancel", theme.muted()));
+        f.render_widget(Paragraph::new(Line::from(spans)), input_area);
     }
     let errors = ts.list_errors();
     if rows.is_empty() {
@@ -871,7 +862,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
             lines.push(Line::styled("Listing traces from X-Ray (GetTraceSummaries)…", theme.muted()));
         } else if total > 0 {
             lines.push(Line::styled(
-                format!("No trace matches '{}'. Esc clears.", sanitize::one_line(&p.narrow)),
+                format!("No trace matches '{}'. Esc clears.", sanitize::one_line(p.narrow.text())),
                 theme.warn(),
             ));
         } else if let Some(note) = ts.retention_note() {
@@ -946,7 +937,7 @@ fn draw_list(f: &mut Frame, area: Rect, p: &mut TracesPane, ctx: &DrawCtx, compa
         })
         .sum::<usize>()
         + cols.len().saturating_sub(1);
-    let longest = rows.iter().map(|r| r.root().chars().count()).max().unwrap_or(0).clamp(14, 60);
+    let longest = rows.iter().map(|r| text::width(&r.root())).max().unwrap_or(0).clamp(14, 60);
     let root_w = (fixed + longest <= width).then_some(longest as u16);
     let widths: Vec<Constraint> = cols
         .iter()
@@ -1048,6 +1039,11 @@ fn dur_level(d: Option<f64>) -> Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A context at a fixed time (2026-11-25 06:00 UTC).
+    fn cx(store: &Store) -> Ctx<'_> {
+        Ctx::new(store, 1_795_586_400)
+    }
     use crate::domain::pricing::PriceTable;
     use crate::store::Update;
     use crate::store::traces::{TraceList, TracesUpdate};
@@ -1090,7 +1086,7 @@ mod tests {
         assert_eq!(p.expression(&store), None);
         let seen: Vec<Option<String>> = (0..7)
             .map(|_| {
-                p.handle(Action::NextPreset, &store);
+                p.handle(Action::NextPreset, &cx(&store));
                 p.expression(&store)
             })
             .collect();
@@ -1112,12 +1108,12 @@ mod tests {
                 window: Some(Window { start: 60, end: 120 }),
                 filter: None,
             },
-            &store,
+            &cx(&store),
         );
         let Outcome::Send(Command::Traces(TraceRequest::List(q))) = out else { panic!("{out:?}") };
         assert_eq!(q.filter.as_deref(), Some("annotation.model_id = \"us.x\\\"y\""));
         assert_eq!(q.range, TraceRange::Fixed(Window { start: 60, end: 120 }));
-        p.handle(Action::NextPreset, &store);
+        p.handle(Action::NextPreset, &cx(&store));
         assert_eq!(
             p.expression(&store).as_deref(),
             Some("annotation.model_id = \"us.x\\\"y\" AND service(\"rag-api\")")
@@ -1133,44 +1129,44 @@ mod tests {
         ]);
         let mut p = TracesPane::default();
         assert_eq!(p.rows(&store).iter().map(|r| r.s.id.as_str()).collect::<Vec<_>>(), ["1-c", "1-b", "1-a"]);
-        p.handle(Action::Edit, &store);
+        p.handle(Action::Edit, &cx(&store));
         assert!(p.captures_input());
         for c in "fault OR throttle".chars() {
-            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &store);
+            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &cx(&store));
         }
-        let out = p.handle_key(KeyEvent::from(KeyCode::Enter), &store);
+        let out = p.handle_key(KeyEvent::from(KeyCode::Enter), &cx(&store));
         assert!(
             matches!(out, Outcome::Send(Command::Traces(TraceRequest::List(ref q))) if q.filter.as_deref() == Some("fault OR throttle"))
         );
         assert!(!p.captures_input());
         // narrow locally
-        p.handle(Action::Filter, &store);
+        p.handle(Action::Filter, &cx(&store));
         for c in "m2".chars() {
-            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &store);
+            p.handle_key(KeyEvent::from(KeyCode::Char(c)), &cx(&store));
         }
         assert_eq!(p.rows(&store).len(), 1);
-        p.handle_key(KeyEvent::from(KeyCode::Enter), &store);
-        assert_eq!(p.narrow, "m2");
+        p.handle_key(KeyEvent::from(KeyCode::Enter), &cx(&store));
+        assert_eq!(p.narrow.text(), "m2");
         assert!(p.back(), "Esc clears the narrowing");
         assert_eq!(p.rows(&store).len(), 3);
         // next failing row, and sorting keeps the selection on the same trace
-        p.handle(Action::NextFailure, &store);
+        p.handle(Action::NextFailure, &cx(&store));
         assert_eq!(p.selected_id.as_deref(), Some("1-b"));
-        p.handle(Action::SortNext, &store); // duration, descending
+        p.handle(Action::SortNext, &cx(&store)); // duration, descending
         let rows = p.rows(&store);
         assert_eq!(rows[0].s.id, "1-b");
-        let out = p.handle(Action::Down, &store);
+        let out = p.handle(Action::Down, &cx(&store));
         assert_eq!(p.selected_id.as_deref(), Some("1-c"));
         assert!(matches!(out, Outcome::Send(Command::Traces(TraceRequest::Fetch { ref ids, .. })) if ids[0] == "1-c"));
-        assert_eq!(p.handle(Action::Yank, &store), Outcome::Yank("1-c".into()));
+        assert_eq!(p.handle(Action::Yank, &cx(&store)), Outcome::Yank("1-c".into()));
     }
 
     #[test]
     fn enter_opens_and_esc_returns_with_the_selection_kept() {
         let store = store_with(vec![sum("1-a", 10.0, 1.0, false, "m1"), sum("1-b", 20.0, 9.0, true, "m2")]);
         let mut p = TracesPane::default();
-        p.handle(Action::Down, &store);
-        let out = p.handle(Action::Select, &store);
+        p.handle(Action::Down, &cx(&store));
+        let out = p.handle(Action::Select, &cx(&store));
         assert!(
             matches!(out, Outcome::Send(Command::Traces(TraceRequest::Fetch { ref ids, .. })) if ids == &["1-a".to_string()])
         );
@@ -1195,12 +1191,12 @@ mod tests {
         let mut p = TracesPane::default();
         let out = p.receive(
             &Intent::OpenTrace { trace_id: "1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb".into(), at: Some(5000.0) },
-            &store,
+            &cx(&store),
         );
         let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
         assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
         // Enter on the pending tree retries with the same window
-        let out = p.handle(Action::Select, &store);
+        let out = p.handle(Action::Select, &cx(&store));
         let Outcome::Send(Command::Traces(TraceRequest::Fetch { windows, .. })) = out else { panic!("{out:?}") };
         assert_eq!(windows["1-aaaaaaaa-bbbbbbbbbbbbbbbbbbbbbbbb"], Window { start: 1400, end: 8600 });
     }

@@ -2,23 +2,28 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
+use super::text::pad_right;
+use super::text_input::TextInput;
 use crate::ui::command::{WORDS, complete};
 use crate::ui::theme::Theme;
 
-pub fn draw(f: &mut Frame, body: Rect, line_area: Rect, line: &str, theme: &Theme) {
+pub fn draw(f: &mut Frame, body: Rect, line_area: Rect, input: &TextInput, theme: &Theme) {
     f.render_widget(Clear, line_area);
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(":", theme.accent()),
-            Span::raw(line.to_string()),
-            Span::styled("█", theme.accent()),
-        ])),
-        line_area,
-    );
+    let mut spans = vec![Span::styled(":", theme.accent())];
+    let room = (line_area.width as usize).saturating_sub(1);
+    spans.extend(input.fitted_spans(
+        room,
+        Style::default(),
+        theme.accent().add_modifier(Modifier::REVERSED),
+        ("█", theme.accent()),
+    ));
+    f.render_widget(Paragraph::new(Line::from(spans)), line_area);
+    let line = input.value();
     let options = complete(line);
     if options.is_empty() {
         return;
@@ -28,7 +33,7 @@ pub fn draw(f: &mut Frame, body: Rect, line_area: Rect, line: &str, theme: &Them
         .take(body.height.saturating_sub(2).min(10) as usize)
         .map(|o| {
             let help = WORDS.iter().find(|(w, _)| w == o).map(|(_, h)| *h).unwrap_or("");
-            Line::from(vec![Span::styled(format!("{o:<22}"), theme.text()), Span::styled(help, theme.muted())])
+            Line::from(vec![Span::styled(pad_right(o, 22), theme.text()), Span::styled(help, theme.muted())])
         })
         .collect();
     let h = shown.len() as u16 + 2;

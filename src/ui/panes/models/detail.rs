@@ -10,13 +10,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
 
-use super::{block, draw_message};
 use crate::domain::catalog::{BedrockMetric, short_model_name};
 use crate::domain::window::Window;
 use crate::present::format::{self, Fmt};
 use crate::present::views::{ModelGroup, split_models};
 use crate::store::Store;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::{block, draw_message};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelDetailState {
@@ -123,7 +123,7 @@ pub fn draw(f: &mut Frame, area: Rect, store: &Store, state: &ModelDetailState, 
         return;
     };
     let row = &group.row;
-    let mark = if group.is_merged() { super::models::WORST_MARK } else { "" };
+    let mark = if group.is_merged() { crate::ui::widgets::model_table::WORST_MARK } else { "" };
     let [summary, charts] = Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
     let line = Line::from(vec![
         Span::styled(

@@ -19,18 +19,21 @@ use ratatui::widgets::{
     Axis, Block, Borders, Chart as ChartWidget, Dataset, GraphType, Paragraph, Row, Table, TableState, Wrap,
 };
 
-use super::{draw_message, placeholder};
 use crate::domain::genai_metrics::Severity;
 use crate::domain::window::Window;
 use crate::present::format::{self, Fmt};
 use crate::present::panels::{Chart, Line as ChartLine, OtherMetric, Panel, PanelId, Points};
-use crate::present::sentence::{Part, Sentence, Unit, plain, sentence_text, value};
+use crate::present::sentence::Unit;
+use crate::present::sentence::{plain, sentence_text, value};
 use crate::sanitize::one_line;
 use crate::store::{SeriesKey, Store};
 use crate::ui::action::Action;
 use crate::ui::filter::Filter;
-use crate::ui::pane::{DrawCtx, Outcome};
+use crate::ui::pane::{CommandInfo, DrawCtx, Outcome};
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::sentence::{level, sentence_spans};
+use crate::ui::widgets::text::{self, width};
+use crate::ui::widgets::{block, draw_message, placeholder};
 
 /// Below this width the board shows one panel at a time with a list.
 pub const GRID_MIN_WIDTH: u16 = 120;
@@ -40,15 +43,6 @@ const GRID_MIN_CELL_HEIGHT: u16 = 9;
 const CHART_MIN_HEIGHT: u16 = 5;
 /// Width of the panel list in list mode.
 const LIST_WIDTH: u16 = 24;
-
-pub fn level(s: Severity) -> Level {
-    match s {
-        Severity::None => Level::None,
-        Severity::Ok => Level::Ok,
-        Severity::Warn => Level::Warn,
-        Severity::Crit => Level::Crit,
-    }
-}
 
 /// `●` coloured by severity; `○` for a panel without data.
 fn marker<'a>(p: &Panel, theme: &Theme) -> Span<'a> {
@@ -61,29 +55,13 @@ fn marker<'a>(p: &Panel, theme: &Theme) -> Span<'a> {
     }
 }
 
-/// The sentence as spans: numbers stand out in the severity's colour.
-pub fn sentence_spans<'a>(s: &Sentence, theme: &Theme, fmt: Fmt) -> Vec<Span<'a>> {
-    let num = match s.severity {
-        Severity::Warn | Severity::Crit => theme.level(level(s.severity)),
-        _ => theme.accent(),
-    };
-    s.parts
-        .iter()
-        .map(|p| match p {
-            Part::Text(t) => Span::styled(one_line(t), theme.text()),
-            Part::Value(v, u) => Span::styled(value(*v, *u), num),
-            Part::Time(t) => Span::styled(fmt.hhmm(*t), theme.text()),
-        })
-        .collect()
-}
-
 /// Rows `text` takes when word-wrapped at `width` (greedy, like the paragraph's wrap).
 fn rows_for(text: &str, width: u16) -> u16 {
     let w = (width as usize).max(1);
     let mut rows = 1;
     let mut used = 0;
     for word in text.split(' ') {
-        let n = word.chars().count();
+        let n = text::width(word);
         if (used == 0 && n <= w) || (used > 0 && used + 1 + n <= w) {
             used += if used == 0 { n } else { n + 1 };
             continue;
@@ -119,6 +97,8 @@ pub struct BoardState {
     pub selected: usize,
     /// `/` on the list or grid: the panels shown.
     pub filter: Filter,
+    /// How the last draw wrote times (the `/` filter matches what was shown).
+    fmt: Fmt,
     /// `/` in an open list of other metrics: its rows.
     pub other_filter: Filter,
     /// The selected panel is shown full-size.
@@ -133,8 +113,6 @@ pub struct BoardState {
     cols: usize,
     /// The open panel at the last draw is a list of other metrics (for the footer).
     open_list: bool,
-    /// How times were written at the last draw (the filter matches the headline as shown).
-    fmt: Fmt,
 }
 
 impl BoardState {
@@ -270,7 +248,7 @@ impl BoardState {
             self.other_filter = Filter::default();
             return true;
         }
-        if !self.filter.text.is_empty() {
+        if !self.filter.is_empty() {
             self.filter = Filter::default();
             self.selected = 0;
             return true;
@@ -308,20 +286,34 @@ impl BoardState {
         }
     }
 
-    pub fn hints(&self) -> Vec<(Action, &'static str)> {
+    /// The board's commands in its current view (the pane's footer and help).
+    pub fn commands(&self) -> Vec<CommandInfo> {
+        use CommandInfo as C;
         if self.series.is_some() {
-            vec![(Action::Back, "back")]
+            vec![C::hint(Action::Back, "back")]
         } else if self.open && self.open_list {
             vec![
-                (Action::Back, "back"),
-                (Action::Right, "next panel"),
-                (Action::Select, "chart"),
-                (Action::Filter, "filter"),
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Right, "next panel"),
+                C::hint(Action::Select, "chart"),
+                C::hint(Action::Filter, "filter"),
+                C::help(Action::Left, "previous panel"),
+                C::help(Action::Down, "next metric"),
             ]
         } else if self.open {
-            vec![(Action::Back, "back"), (Action::Right, "next panel"), (Action::Down, "scroll")]
+            vec![
+                C::hint(Action::Back, "back"),
+                C::hint(Action::Right, "next panel"),
+                C::hint(Action::Down, "scroll"),
+                C::help(Action::Left, "previous panel"),
+            ]
         } else {
-            vec![(Action::Select, "open panel"), (Action::Down, "next"), (Action::Filter, "filter")]
+            vec![
+                C::hint(Action::Select, "open panel"),
+                C::hint(Action::Down, "next"),
+                C::hint(Action::Filter, "filter"),
+                C::help(Action::Up, "previous"),
+            ]
         }
     }
 
@@ -345,7 +337,7 @@ impl BoardState {
         let all = panels.len();
         let panels = self.shown(panels);
         // a filter shows on a line of its own above the list or grid, with what it leaves
-        let area = if !self.open && (self.filter.editing || !self.filter.text.is_empty()) {
+        let area = if !self.open && (self.filter.editing || !self.filter.is_empty()) {
             let [bar, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
             let text = format!(" {title}{} · {} of {all} panels", self.filter.label(), panels.len());
             f.render_widget(Paragraph::new(Line::styled(text, theme.title())), bar);
@@ -354,7 +346,7 @@ impl BoardState {
             area
         };
         if panels.is_empty() {
-            let msg = format!("No panel matches '{}' (Esc clears the filter).", one_line(&self.filter.text));
+            let msg = format!("No panel matches '{}' (Esc clears the filter).", one_line(self.filter.text()));
             draw_message(f, area, title, vec![Line::styled(msg, theme.warn())], theme);
             return;
         }
@@ -362,7 +354,7 @@ impl BoardState {
         if self.open {
             let filtered;
             let mut p = panels[self.selected];
-            if !self.other_filter.text.is_empty() {
+            if !self.other_filter.is_empty() {
                 filtered = Panel { other: self.others(p).into_iter().cloned().collect(), ..p.clone() };
                 p = &filtered;
             }
@@ -379,7 +371,16 @@ impl BoardState {
             let block = panel_block(p, &t, theme, true);
             let inner = block.inner(area);
             f.render_widget(block, area);
-            draw_body(f, inner, ctx, p, Detail::Full { chart_offset: self.chart_offset, row: self.other_selected });
+            draw_body(
+                f,
+                inner,
+                store,
+                view,
+                p,
+                theme,
+                fmt,
+                Detail::Full { chart_offset: self.chart_offset, row: self.other_selected },
+            );
             return;
         }
         match grid_shape(area, panels.len()) {
@@ -394,7 +395,7 @@ impl BoardState {
                         let block = panel_block(p, p.id.title(), theme, i == self.selected);
                         let inner = block.inner(*cell);
                         f.render_widget(block, *cell);
-                        draw_body(f, inner, ctx, p, Detail::Cell);
+                        draw_body(f, inner, store, view, p, theme, fmt, Detail::Cell);
                     }
                 }
             }
@@ -414,7 +415,7 @@ impl BoardState {
                     .collect();
                 let list_title = format!("{title} · {since}");
                 let t = Table::new(rows, [Constraint::Min(10)])
-                    .block(super::block(&list_title, theme, false))
+                    .block(block(&list_title, theme, false))
                     .row_highlight_style(theme.selected());
                 let mut ts = TableState::default().with_selected(Some(self.selected));
                 f.render_stateful_widget(t, list, &mut ts);
@@ -423,7 +424,7 @@ impl BoardState {
                 let block = panel_block(p, &t, theme, true);
                 let inner = block.inner(body);
                 f.render_widget(block, body);
-                draw_body(f, inner, ctx, p, Detail::Preview);
+                draw_body(f, inner, store, view, p, theme, fmt, Detail::Preview);
             }
         }
     }
@@ -459,8 +460,17 @@ enum Detail {
     Full { chart_offset: usize, row: usize },
 }
 
-fn draw_body(f: &mut Frame, area: Rect, ctx: &DrawCtx, p: &Panel, detail: Detail) {
-    let (store, view, theme, fmt) = (ctx.store, ctx.view, ctx.theme, ctx.fmt);
+#[allow(clippy::too_many_arguments)]
+fn draw_body(
+    f: &mut Frame,
+    area: Rect,
+    store: &Store,
+    view: Window,
+    p: &Panel,
+    theme: &Theme,
+    fmt: Fmt,
+    detail: Detail,
+) {
     if area.height == 0 || area.width < 4 {
         return;
     }
@@ -493,7 +503,7 @@ fn draw_body(f: &mut Frame, area: Rect, ctx: &DrawCtx, p: &Panel, detail: Detail
         .filter(|x| x.value.is_some())
         .map(|x| (one_line(&x.label), value(x.value.unwrap_or(0.0), x.unit), level(x.severity)))
         .collect();
-    let cell_w = cells.iter().map(|(l, v, _)| l.chars().count() + v.chars().count() + 3).max().unwrap_or(10).min(34);
+    let cell_w = cells.iter().map(|(l, v, _)| width(l) + width(v) + 3).max().unwrap_or(10).min(34);
     let per_line = (rest.width as usize / cell_w).max(1);
     let want_rows = cells.len().div_ceil(per_line) as u16;
     let fact_rows = match detail {
@@ -506,7 +516,7 @@ fn draw_body(f: &mut Frame, area: Rect, ctx: &DrawCtx, p: &Panel, detail: Detail
     for chunk in cells.chunks(per_line).take(fact_rows as usize) {
         let mut spans = Vec::new();
         for (l, v, lv) in chunk {
-            let pad = cell_w.saturating_sub(l.chars().count() + v.chars().count() + 1);
+            let pad = cell_w.saturating_sub(width(l) + width(v) + 1);
             spans.push(Span::styled(format!("{l} "), theme.muted()));
             spans.push(Span::styled(v.clone(), theme.level(*lv)));
             spans.push(Span::raw(" ".repeat(pad)));

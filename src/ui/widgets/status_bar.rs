@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use crate::present::format;
 use crate::store::{ErrorKind, Store};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::text::{self, width};
 
 /// `nightjar │ 1 Overview  2 Models │ prod · 123456789012 · us-east-1 · 1h`. Returns the columns
 /// each tab takes (start, end), for mouse clicks.
@@ -24,16 +25,14 @@ pub fn draw_header(
     // who and when, from the most detailed to the shortest: at 80 columns the window and the
     // profile must stay on screen; the endpoint, the account numbers and the region list go first
     // tabs: every name when they fit beside the identity, else numbers and the current name
-    let full: usize = panes.iter().enumerate().map(|(i, (n, _))| format!(" {} {n} ", i + 1).chars().count()).sum();
+    let full: usize = panes.iter().enumerate().map(|(i, (n, _))| width(&format!(" {} {n} ", i + 1))).sum();
     let short: usize = panes
         .iter()
         .enumerate()
-        .map(|(i, (n, active))| {
-            if *active { format!(" {} {n} ", i + 1) } else { format!(" {} ", i + 1) }.chars().count()
-        })
+        .map(|(i, (n, active))| width(&if *active { format!(" {} {n} ", i + 1) } else { format!(" {} ", i + 1) }))
         .sum();
     let width = area.width as usize;
-    let fits = |tabs: usize, w: &String| 11 + tabs + 2 + w.chars().count() <= width;
+    let fits = |tabs: usize, w: &String| 11 + tabs + 2 + text::width(w) <= width;
     // every tab named with everything said, else numbered tabs with as much said as fits
     let all = who_line(id, when, 0);
     let (compact, who) = if fits(full, &all) {
@@ -54,7 +53,7 @@ pub fn draw_header(
     for (i, (name, active)) in panes.iter().enumerate() {
         let style = if *active { theme.selected() } else { theme.muted() };
         let label = if compact && !*active { format!(" {} ", i + 1) } else { format!(" {} {name} ", i + 1) };
-        let w = label.chars().count() as u16;
+        let w = text::width(&label) as u16;
         hits.push((x, x + w));
         x += w;
         spans.push(Span::styled(label, style));
@@ -184,7 +183,7 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
                     | ErrorKind::BadRegion
                     | ErrorKind::ClockSkew
             );
-            if act && !e.hint.is_empty() && src.chars().count() + text.chars().count() + 3 > area.width as usize {
+            if act && !e.hint.is_empty() && text::width(&src) + text::width(&text) + 3 > area.width as usize {
                 let code = e.code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default();
                 text = crate::sanitize::one_line(&format!("{} — {code}{}", e.hint, e.message));
             }

@@ -14,13 +14,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::present::format::{self, Fmt};
 use crate::store::Store;
 use crate::store::quota_usage::{UsageGroup, WeekStats};
 use crate::ui::action::Action;
 use crate::ui::theme::{Level, Theme};
+use crate::ui::widgets::{block, draw_message};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuotaViewState {

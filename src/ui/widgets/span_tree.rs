@@ -18,6 +18,7 @@ use ratatui::text::{Line, Span as TSpan};
 use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
 
+use super::text::width;
 use super::{block, draw_message};
 use crate::domain::catalog::short_model_name;
 use crate::domain::trace::{Span, SpanIdx, Trace};
@@ -438,12 +439,12 @@ pub fn bar(start: f64, end: f64, t0: f64, d: f64, w: usize) -> String {
     } else {
         out.extend(std::iter::repeat_n('█', b - a));
     }
-    out.extend(std::iter::repeat_n(' ', w - out.chars().count()));
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(width(&out))));
     out
 }
 
 fn pad_left(s: &str, w: usize) -> String {
-    format!("{:>w$}", format::clip(s, w))
+    super::text::pad_left(&format::clip(s, w), w)
 }
 
 /// One tree row.
@@ -475,11 +476,11 @@ fn row_line<'a>(t: &Trace, v: &SpanTreeView, i: SpanIdx, c: &Cols, selected: boo
     // name, then flags, then the model, clipped together to the name column
     let mut rest = c.name;
     let name_txt = format::clip(&name, rest);
-    rest = rest.saturating_sub(name_txt.chars().count());
+    rest = rest.saturating_sub(width(&name_txt));
     let fl_txt = format::clip(&fl, rest);
-    rest = rest.saturating_sub(fl_txt.chars().count());
+    rest = rest.saturating_sub(width(&fl_txt));
     let model_txt = model.map(|m| format::clip(&m, rest)).unwrap_or_default();
-    rest = rest.saturating_sub(model_txt.chars().count());
+    rest = rest.saturating_sub(width(&model_txt));
     let collapsed_failure = !v.expanded[i as usize] && s.failure_below;
     spans.push(TSpan::styled(name_txt, span_style(s, theme)));
     spans.push(TSpan::styled(fl_txt, span_style(s, theme).add_modifier(Modifier::BOLD)));
