@@ -89,6 +89,43 @@ async fn sts_caller_identity() {
     assert_eq!(me.account(), Some(support::ACCOUNT_ID));
 }
 
+/// A claimed account is apart from the default one in the same region: its caller identity is
+/// its own, and a metric put there is listed there only.
+#[tokio::test]
+async fn claimed_accounts_are_apart() {
+    let Some(endpoint) = support::endpoint() else {
+        return;
+    };
+    let account = support::claim_account(&endpoint, "210000000001").await;
+    let conf = support::sdk_config_as(&endpoint, "us-east-1", &account).await;
+    let me =
+        aws_sdk_sts::Client::new(&conf).get_caller_identity().send().await.unwrap_or_else(|e| panic!("{}", ctx(e)));
+    assert_eq!(me.account(), Some("210000000001"));
+    let name = support::unique_name("ApartMetric");
+    let cw = aws_sdk_cloudwatch::Client::new(&conf);
+    support::put_metric(&cw, "Nightjar/Apart", &name, &[], &[(support::minute_start(1), 1.0)]).await;
+    let listed = |cw: aws_sdk_cloudwatch::Client| {
+        let name = name.clone();
+        async move {
+            let out = cw.list_metrics().namespace("Nightjar/Apart").metric_name(&name).send().await;
+            out.unwrap_or_else(|e| panic!("ListMetrics: {}", ctx(e))).metrics().len()
+        }
+    };
+    assert_eq!(listed(cw).await, 1);
+    // the default account's us-east-1 (another test's region, only read here) does not see it
+    let default = aws_sdk_cloudwatch::Client::new(&support::sdk_config(&endpoint, "us-east-1").await);
+    assert_eq!(listed(default).await, 0);
+    // and the binary acting as the account reads its identity
+    let home = support::temp_home("apart");
+    let out = support::nightjar_as(
+        &["--once", "--format", "json", "--region", "us-east-1", "--endpoint-url", &endpoint],
+        &home,
+        &account,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(v["account"], "210000000001", "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[tokio::test]
 async fn logs_insights_fields_sort_limit() {
     let Some(endpoint) = support::endpoint() else {

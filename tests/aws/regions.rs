@@ -6,11 +6,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::support::{REGION_OWNERS, REGIONS};
+use crate::support::{ACCOUNT_ID, ACCOUNT_OWNERS, REGION_OWNERS, REGIONS};
 
 /// `(region, "module::function")` for every `claim_region("…")` in `tests/*/*.rs`: the module is
 /// the file's name, the function the nearest `fn` above the call.
 fn claims_in_sources() -> Vec<(String, String)> {
+    claims_of("claim_region(\"")
+}
+
+/// `(what, "module::function")` for every `needle…"` in `tests/*/*.rs`.
+fn claims_of(needle: &str) -> Vec<(String, String)> {
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut files: Vec<_> = std::fs::read_dir(&tests)
         .unwrap()
@@ -20,7 +25,6 @@ fn claims_in_sources() -> Vec<(String, String)> {
         .filter(|f| f.extension().is_some_and(|e| e == "rs"))
         .collect();
     files.sort();
-    let needle = "claim_region(\"";
     let mut claims = Vec::new();
     for file in files {
         let module = file.file_stem().unwrap().to_string_lossy().into_owned();
@@ -38,6 +42,7 @@ fn claims_in_sources() -> Vec<(String, String)> {
             let mut rest = code;
             while let Some(at) = rest.find(needle) {
                 rest = &rest[at + needle.len()..];
+                // claim_account(&endpoint, "…") names the account after the endpoint
                 let region = &rest[..rest.find('"').expect("a closing quote")];
                 let f =
                     function.clone().unwrap_or_else(|| panic!("{}: claim_region outside a function", file.display()));
@@ -73,4 +78,30 @@ fn each_region_has_one_owner_and_only_the_owner_claims_it() {
     }
     let unclaimed: Vec<_> = owners.keys().filter(|r| !claimed.contains(*r)).collect();
     assert!(unclaimed.is_empty(), "support::REGION_OWNERS lists regions no test claims: {unclaimed:?}");
+}
+
+#[test]
+fn each_account_has_one_owner_and_only_the_owner_claims_it() {
+    let mut owners: BTreeMap<&str, &str> = BTreeMap::new();
+    for &(account, test) in ACCOUNT_OWNERS {
+        assert!(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()), "{account} ({test})");
+        assert_ne!(account, ACCOUNT_ID, "{test}: the default account is shared by region");
+        assert!(test.contains("::"), "{test}: owners are named module::test");
+        if let Some(other) = owners.insert(account, test) {
+            panic!("{account} is given to two tests in support::ACCOUNT_OWNERS: {other} and {test}");
+        }
+    }
+    let claims = claims_of("claim_account(&endpoint, \"");
+    let mut claimed = BTreeSet::new();
+    for (account, test) in &claims {
+        assert_eq!(
+            owners.get(account.as_str()).copied(),
+            Some(test.as_str()),
+            "{test} claims {account}, which support::ACCOUNT_OWNERS gives to {:?}",
+            owners.get(account.as_str())
+        );
+        assert!(claimed.insert(account.as_str()), "{account} is claimed twice in tests/");
+    }
+    let unclaimed: Vec<_> = owners.keys().filter(|a| !claimed.contains(*a)).collect();
+    assert!(unclaimed.is_empty(), "support::ACCOUNT_OWNERS lists accounts no test claims: {unclaimed:?}");
 }

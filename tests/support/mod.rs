@@ -189,6 +189,96 @@ pub fn claim_region(region: &'static str) -> &'static str {
     region
 }
 
+/// Accounts of the emulator beyond the default one, for the whole suite: `(account, "module::test")`.
+/// Every region is taken by [`REGION_OWNERS`], so a new emulator test keeps apart by account
+/// instead: moto keys its state by account as well as region, and an `sts:AssumeRole` into
+/// `arn:aws:iam::<account>:role/…` hands out credentials that moto maps to that account (no custom
+/// header, so the binary's own clients work unchanged). The owner of an account may use any region
+/// in it. Shims in `tests/emulator/` that keep state of their own key it by region; a test that
+/// drives such a shim in a claimed account must use a shim that also keys by account (the
+/// shim's docstring says which do). Accounts are listed once; `regions::` checks the table and
+/// every `claim_account("…")` in `tests/` like the regions.
+pub const ACCOUNT_OWNERS: &[(&str, &str)] = &[("210000000001", "emulator_smoke::claimed_accounts_are_apart")];
+
+/// Credentials that act as one account of the emulator (from [`claim_account`]).
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: &'static str,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+}
+
+impl Account {
+    /// The credentials as the SDK takes them.
+    pub fn credentials(&self) -> Credentials {
+        Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            Some(self.session_token.clone()),
+            None,
+            "nightjar-tests-account",
+        )
+    }
+
+    /// The environment a child process (the binary) needs to act as this account.
+    pub fn env(&self) -> [(&'static str, String); 3] {
+        [
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", self.secret_access_key.clone()),
+            ("AWS_SESSION_TOKEN", self.session_token.clone()),
+        ]
+    }
+}
+
+/// The test [`ACCOUNT_OWNERS`] gives `account` to.
+pub fn account_owner(account: &str) -> Option<&'static str> {
+    ACCOUNT_OWNERS.iter().find(|(a, _)| *a == account).map(|&(_, test)| test)
+}
+
+/// Claims `account` for the calling test function (panics unless [`ACCOUNT_OWNERS`] gives it to
+/// the calling test, or when it is claimed twice in this process) and returns credentials that
+/// the emulator maps to it, from an `sts:AssumeRole` into the account's `nightjar-test` role.
+pub async fn claim_account(endpoint: &str, account: &'static str) -> Account {
+    static CLAIMED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    assert!(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()), "{account}: 12 digits");
+    assert_ne!(account, ACCOUNT_ID, "the default account is shared; claim a region in it instead");
+    let owner = account_owner(account)
+        .unwrap_or_else(|| panic!("{account} has no owner in support::ACCOUNT_OWNERS; add one line for this test"));
+    if let Some(thread) = std::thread::current().name().filter(|n| n.contains("::")) {
+        assert_eq!(thread, owner, "account {account} belongs to {owner} (support::ACCOUNT_OWNERS), not to {thread}");
+    }
+    {
+        let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = claimed.get_or_insert_with(HashSet::new).insert(account);
+        assert!(fresh, "account {account} is claimed twice in this test binary");
+    }
+    // STS is global in moto: any region signs the call
+    let sts = aws_sdk_sts::Client::new(&sdk_config(endpoint, "us-east-1").await);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/nightjar-test"))
+        .role_session_name("nightjar-test")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("AssumeRole into {account}: {}", aws_sdk_sts::error::DisplayErrorContext(e)));
+    let c = out.credentials().expect("AssumeRole answers credentials");
+    Account {
+        id: account,
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: c.secret_access_key().to_owned(),
+        session_token: c.session_token().to_owned(),
+    }
+}
+
+/// [`sdk_config`] acting as `account`.
+pub async fn sdk_config_as(endpoint: &str, region: &str, account: &Account) -> SdkConfig {
+    let conf = sdk_config(endpoint, region).await;
+    conf.into_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(account.credentials()))
+        .build()
+}
+
 /// `<prefix>-<token>` where the token is unique per process and call (time, pid, counter), so
 /// names never collide with data left in a long-lived emulator by earlier runs.
 pub fn unique_name(prefix: &str) -> String {
@@ -325,6 +415,20 @@ pub fn nightjar(args: &[&str], home: &std::path::Path) -> std::process::Output {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("nightjar runs")
+}
+
+/// [`nightjar`] acting as `account`.
+pub fn nightjar_as(args: &[&str], home: &std::path::Path, account: &Account) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nightjar"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .envs(account.env())
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("nightjar runs")
