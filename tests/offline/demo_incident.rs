@@ -136,9 +136,9 @@ fn once_names_the_culprits_in_text_and_json() {
     let since = chrono::DateTime::parse_from_rfc3339(c[0]["since"].as_str().unwrap()).unwrap().timestamp();
     let generated = chrono::DateTime::parse_from_rfc3339(v["generated_at"].as_str().unwrap()).unwrap().timestamp();
     let ago = generated - since;
-    // 4-5 min when the machine is idle; on a loaded machine (CI beside other builds) the first
-    // storm minutes have been seen judged later (155-218 s ago, cause not yet found): still minutes ago
-    assert!((2 * 60..=6 * 60).contains(&ago), "{ago}s ago");
+    // 4-5 min whatever the hour (a quiet hour once let a storm minute fall under the rules' floor
+    // of ten calls, and the storm "began" later or not at all: generate.rs's STORM_BATCH_PER_MIN)
+    assert!((4 * 60..=5 * 60).contains(&ago), "{ago}s ago");
     let quiet = v["rules"].as_array().unwrap().iter().find(|r| r["name"] == "Bedrock-Error-Rate").unwrap().clone();
     assert_eq!(quiet["culprits"], serde_json::json!([]));
     let text = run(&["--once", "--demo"]);

@@ -87,12 +87,12 @@ fn a_wide_overview_fills_the_screen_with_p50_tokens_and_the_culprits() {
     assert!(screen.contains("02:07") && screen.contains("03:07"), "{screen}");
     let r = rows(&screen);
     assert!(!r.iter().any(|l| l.starts_with("Requests/min")), "no sparkline rows at 200x60:\n{screen}");
-    for chart in ["┌ Requests/min 105", "┌ Errors 0.2%", "┌ Throttles 0.7%", "┌ p99 latency 43s", "┌ Burn $153/h"]
+    for chart in ["┌ Requests/min 105", "┌ Errors 0.2%", "┌ Throttles 0.8%", "┌ p99 latency 43s", "┌ Burn $153/h"]
     {
         assert!(screen.contains(chart), "{chart} missing:\n{screen}");
     }
     for want in
-        ["Firing (7) · 7: Alarms", "What changed", "Worst traces", "↳ claude-sonnet-4-5 60% (> 10%) since 03:01"]
+        ["Firing (7) · 7: Alarms", "What changed", "Worst traces", "↳ claude-sonnet-4-5 58% (> 10%) since 03:01"]
     {
         assert!(screen.contains(want), "{want} missing:\n{screen}");
     }
@@ -108,8 +108,8 @@ fn at_80x24_the_overview_keeps_the_models_the_banner_and_the_culprit() {
     let screen = shot(&store, &[Action::Pane1], 80, 24, now);
     let r = rows(&screen);
     // the first line says it in words, the banner names the rule's culprit
-    assert!(r[1].starts_with("▶ claude-sonnet-4-5 throttled 60% since 03:01"), "{screen}");
-    assert!(r[2].starts_with(" FIRING 7  Bedrock-Throttling claude-sonnet-4-5 60% (> 10%) since 03:01"), "{screen}");
+    assert!(r[1].starts_with("▶ claude-sonnet-4-5 throttled 58% since 03:01"), "{screen}");
+    assert!(r[2].starts_with(" FIRING 7  Bedrock-Throttling claude-sonnet-4-5 58% (> 10%) since 03:01"), "{screen}");
     assert!(screen.contains("Models (6)"), "{screen}");
     for m in ["claude-opus-4-5", "claude-haiku-4-5", "claude-sonnet-4-5", "nova-pro"] {
         assert!(r.iter().any(|l| l.starts_with(&format!("│{m} "))), "{m} not in the table:\n{screen}");
@@ -150,9 +150,9 @@ fn the_rule_detail_names_the_culprit_and_t_opens_its_throttled_traces() {
         a.handle(Action::Down, &store);
     }
     let screen = render(&store, &mut a, 80, 24, now);
-    assert!(screen.contains("culprit claude-sonnet-4-5 60% (> 10%) since 03:01 · t: its throttled traces"), "{screen}");
+    assert!(screen.contains("culprit claude-sonnet-4-5 58% (> 10%) since 03:01 · t: its throttled traces"), "{screen}");
     let list = rows(&screen).into_iter().find(|r| r.contains("FIRING    rule  Bedrock-Throttling")).unwrap();
-    assert!(list.contains("claude-sonnet-4-5 60%"), "{list}");
+    assert!(list.contains("claude-sonnet-4-5 58%"), "{list}");
     // t: sonnet's throttled traces from five minutes before the storm
     let e = a.handle(Action::ShowTraces, &store);
     assert_eq!(a.current_kind(), PaneKind::Traces);
