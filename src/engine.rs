@@ -782,7 +782,7 @@ async fn resolve_unlisted_profiles(cfg: &Config, scopes: &[Scope], store: &mut S
         let label = p.health.region.clone().unwrap_or_default();
         let missing: Vec<String> = models
             .iter()
-            .filter(|m| m.region == label && crate::sources::bedrock::is_application_profile(&m.model_id))
+            .filter(|m| m.region == label && crate::domain::catalog::is_application_profile(&m.model_id))
             .filter(|m| !store.inference_profiles.contains_key(&m.model_id))
             .map(|m| m.model_id.clone())
             .collect();
