@@ -578,10 +578,31 @@ pub fn demo_logs_runner(cfg: &Config, launch: i64) -> LogsRunner<DemoInsights> {
 /// How long `--once --query` waits for a query before stopping it.
 pub const ONCE_QUERY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// Why `--once --query` ran no query to its end: the binary exits 130 when interrupted, else 2.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryOnceError {
+    /// No query of that name, or no region to run it in (the sentence says which).
+    Setup(String),
+    /// Ctrl-C, SIGTERM or SIGHUP while it ran: the query was stopped.
+    Interrupted,
+}
+
+impl std::fmt::Display for QueryOnceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryOnceError::Setup(why) => f.write_str(why),
+            QueryOnceError::Interrupted => f.write_str("interrupted: the query was stopped"),
+        }
+    }
+}
+
+impl std::error::Error for QueryOnceError {}
+
 /// `--once --query NAME`: run the query over the window to its end (stopping it on Ctrl-C,
 /// SIGTERM or SIGHUP). Returns the query and the source's health.
-pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, SourceHealth), String> {
-    let preset = cfg.presets.get(name).ok_or_else(|| format!("no query named '{name}'"))?.clone();
+pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, SourceHealth), QueryOnceError> {
+    let preset =
+        cfg.presets.get(name).ok_or_else(|| QueryOnceError::Setup(format!("no query named '{name}'")))?.clone();
     let spec = |now: i64| {
         QuerySpec::new(&preset.name, &preset.query, preset.groups, Vec::new(), cfg.since.window_ending(now))
             .relative(cfg.since)
@@ -593,7 +614,7 @@ pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, Sourc
         let run = crate::sources::logs::run_to_end(&mut r, spec(now), ONCE_QUERY_DEADLINE).await;
         return Ok((run, r.health.clone()));
     }
-    let regions = resolve_regions(cfg).await?;
+    let regions = resolve_regions(cfg).await.map_err(QueryOnceError::Setup)?;
     let mut r = logs_runner(cfg, &regions[0]).await;
     r.init().await;
     let out = tokio::select! {
@@ -604,7 +625,7 @@ pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, Sourc
         Some(run) => Ok((run, r.health.clone())),
         None => {
             r.stop_all("interrupted").await;
-            Err("interrupted: the query was stopped".into())
+            Err(QueryOnceError::Interrupted)
         }
     }
 }
