@@ -46,23 +46,18 @@ pub fn initial_traces_query(cfg: &Config) -> crate::store::traces::TraceQuery {
 
 /// An X-Ray source for each profile and region.
 pub async fn xray_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::xray::XraySource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        out.push(
-            crate::sources::xray::XraySource::new(
-                aws_sdk_xray::Client::new(&sdk),
-                &s.region,
-                cfg.pricing.clone(),
-                &cfg.trace_model_annotation,
-                s.profile.as_deref(),
-                ep.as_deref(),
-            )
-            .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        crate::sources::xray::XraySource::new(
+            aws_sdk_xray::Client::new(sdk),
+            &s.region,
+            cfg.pricing.clone(),
+            &cfg.trace_model_annotation,
+            s.profile.as_deref(),
+            ep,
+        )
+        .labelled(&s.label)
+    })
+    .await
 }
 
 /// How many of the slowest traces `--once` fetches whole (exact durations, root and model).
@@ -265,15 +260,25 @@ fn initial_identity(cfg: &Config, scopes: &[Scope]) -> Identity {
 
 /// Pollers for each profile and region, ready to run.
 pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_cloudwatch::Client::new(sdk);
+        MetricsPoller::new(client, &s.region, cfg.custom_namespaces.clone(), s.profile.as_deref(), ep)
+            .labelled(&s.label)
+    })
+    .await
+}
+
+/// One reader per scope, made by `make` from the scope's SDK config and the endpoint override.
+async fn per_scope<T>(
+    cfg: &Config,
+    scopes: &[Scope],
+    make: impl Fn(&aws_config::SdkConfig, &Scope, Option<&str>) -> T,
+) -> Vec<T> {
     let ep = endpoint(cfg);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(scopes.len());
     for s in scopes {
         let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        let client = aws_sdk_cloudwatch::Client::new(&sdk);
-        out.push(
-            MetricsPoller::new(client, &s.region, cfg.custom_namespaces.clone(), s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
+        out.push(make(&sdk, s, ep.as_deref()));
     }
     out
 }
@@ -281,46 +286,28 @@ pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
 /// The quota view's week readers (7 days of quota use, every 15 minutes) for each profile and
 /// region.
 pub async fn usage_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quota_usage::UsageSource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        let client = aws_sdk_cloudwatch::Client::new(&sdk);
-        out.push(
-            crate::sources::quota_usage::UsageSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_cloudwatch::Client::new(sdk);
+        crate::sources::quota_usage::UsageSource::new(client, &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// Alarm pollers for each profile and region.
 pub async fn alarm_pollers(cfg: &Config, scopes: &[Scope]) -> Vec<AlarmsPoller> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        out.push(
-            AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(&sdk), &s.region, s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(sdk), &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// Service Quotas readers (Bedrock quotas) for each profile and region.
 pub async fn quota_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quotas::QuotasSource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        let client = aws_sdk_servicequotas::Client::new(&sdk);
-        out.push(
-            crate::sources::quotas::QuotasSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_servicequotas::Client::new(sdk);
+        crate::sources::quotas::QuotasSource::new(client, &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// The Price List reader for every Region watched (asked in us-east-1, the first profile's
@@ -340,21 +327,11 @@ pub async fn prices_source(cfg: &Config, scopes: &[Scope]) -> crate::sources::pr
 
 /// Application inference profile readers for each profile and region.
 pub async fn profile_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::bedrock::ProfilesSource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        out.push(
-            crate::sources::bedrock::ProfilesSource::new(
-                aws_sdk_bedrock::Client::new(&sdk),
-                &s.region,
-                s.profile.as_deref(),
-                ep.as_deref(),
-            )
-            .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_bedrock::Client::new(sdk);
+        crate::sources::bedrock::ProfilesSource::new(client, &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// Look up the account (sts:GetCallerIdentity) and send it; failures become an `sts` source error.
