@@ -46,23 +46,18 @@ pub fn initial_traces_query(cfg: &Config) -> crate::store::traces::TraceQuery {
 
 /// An X-Ray source for each profile and region.
 pub async fn xray_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::xray::XraySource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        out.push(
-            crate::sources::xray::XraySource::new(
-                aws_sdk_xray::Client::new(&sdk),
-                &s.region,
-                cfg.pricing.clone(),
-                &cfg.trace_model_annotation,
-                s.profile.as_deref(),
-                ep.as_deref(),
-            )
-            .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        crate::sources::xray::XraySource::new(
+            aws_sdk_xray::Client::new(sdk),
+            &s.region,
+            cfg.pricing.clone(),
+            &cfg.trace_model_annotation,
+            s.profile.as_deref(),
+            ep,
+        )
+        .labelled(&s.label)
+    })
+    .await
 }
 
 /// How many of the slowest traces `--once` fetches whole (exact durations, root and model).
@@ -265,15 +260,25 @@ fn initial_identity(cfg: &Config, scopes: &[Scope]) -> Identity {
 
 /// Pollers for each profile and region, ready to run.
 pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_cloudwatch::Client::new(sdk);
+        MetricsPoller::new(client, &s.region, cfg.custom_namespaces.clone(), s.profile.as_deref(), ep)
+            .labelled(&s.label)
+    })
+    .await
+}
+
+/// One reader per scope, made by `make` from the scope's SDK config and the endpoint override.
+async fn per_scope<T>(
+    cfg: &Config,
+    scopes: &[Scope],
+    make: impl Fn(&aws_config::SdkConfig, &Scope, Option<&str>) -> T,
+) -> Vec<T> {
     let ep = endpoint(cfg);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(scopes.len());
     for s in scopes {
         let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        let client = aws_sdk_cloudwatch::Client::new(&sdk);
-        out.push(
-            MetricsPoller::new(client, &s.region, cfg.custom_namespaces.clone(), s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
+        out.push(make(&sdk, s, ep.as_deref()));
     }
     out
 }
@@ -281,46 +286,28 @@ pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
 /// The quota view's week readers (7 days of quota use, every 15 minutes) for each profile and
 /// region.
 pub async fn usage_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quota_usage::UsageSource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        let client = aws_sdk_cloudwatch::Client::new(&sdk);
-        out.push(
-            crate::sources::quota_usage::UsageSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_cloudwatch::Client::new(sdk);
+        crate::sources::quota_usage::UsageSource::new(client, &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// Alarm pollers for each profile and region.
 pub async fn alarm_pollers(cfg: &Config, scopes: &[Scope]) -> Vec<AlarmsPoller> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        out.push(
-            AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(&sdk), &s.region, s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        AlarmsPoller::new(aws_sdk_cloudwatch::Client::new(sdk), &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// Service Quotas readers (Bedrock quotas) for each profile and region.
 pub async fn quota_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::quotas::QuotasSource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        let client = aws_sdk_servicequotas::Client::new(&sdk);
-        out.push(
-            crate::sources::quotas::QuotasSource::new(client, &s.region, s.profile.as_deref(), ep.as_deref())
-                .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_servicequotas::Client::new(sdk);
+        crate::sources::quotas::QuotasSource::new(client, &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// The Price List reader for every Region watched (asked in us-east-1, the first profile's
@@ -340,21 +327,11 @@ pub async fn prices_source(cfg: &Config, scopes: &[Scope]) -> crate::sources::pr
 
 /// Application inference profile readers for each profile and region.
 pub async fn profile_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources::bedrock::ProfilesSource> {
-    let ep = endpoint(cfg);
-    let mut out = Vec::new();
-    for s in scopes {
-        let sdk = aws::load_config(&s.options(cfg), Some(&s.region)).await;
-        out.push(
-            crate::sources::bedrock::ProfilesSource::new(
-                aws_sdk_bedrock::Client::new(&sdk),
-                &s.region,
-                s.profile.as_deref(),
-                ep.as_deref(),
-            )
-            .labelled(&s.label),
-        );
-    }
-    out
+    per_scope(cfg, scopes, |sdk, s, ep| {
+        let client = aws_sdk_bedrock::Client::new(sdk);
+        crate::sources::bedrock::ProfilesSource::new(client, &s.region, s.profile.as_deref(), ep).labelled(&s.label)
+    })
+    .await
 }
 
 /// Look up the account (sts:GetCallerIdentity) and send it; failures become an `sts` source error.
@@ -578,10 +555,31 @@ pub fn demo_logs_runner(cfg: &Config, launch: i64) -> LogsRunner<DemoInsights> {
 /// How long `--once --query` waits for a query before stopping it.
 pub const ONCE_QUERY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// Why `--once --query` ran no query to its end: the binary exits 130 when interrupted, else 2.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryOnceError {
+    /// No query of that name, or no region to run it in (the sentence says which).
+    Setup(String),
+    /// Ctrl-C, SIGTERM or SIGHUP while it ran: the query was stopped.
+    Interrupted,
+}
+
+impl std::fmt::Display for QueryOnceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryOnceError::Setup(why) => f.write_str(why),
+            QueryOnceError::Interrupted => f.write_str("interrupted: the query was stopped"),
+        }
+    }
+}
+
+impl std::error::Error for QueryOnceError {}
+
 /// `--once --query NAME`: run the query over the window to its end (stopping it on Ctrl-C,
 /// SIGTERM or SIGHUP). Returns the query and the source's health.
-pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, SourceHealth), String> {
-    let preset = cfg.presets.get(name).ok_or_else(|| format!("no query named '{name}'"))?.clone();
+pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, SourceHealth), QueryOnceError> {
+    let preset =
+        cfg.presets.get(name).ok_or_else(|| QueryOnceError::Setup(format!("no query named '{name}'")))?.clone();
     let spec = |now: i64| {
         QuerySpec::new(&preset.name, &preset.query, preset.groups, Vec::new(), cfg.since.window_ending(now))
             .relative(cfg.since)
@@ -593,7 +591,7 @@ pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, Sourc
         let run = crate::sources::logs::run_to_end(&mut r, spec(now), ONCE_QUERY_DEADLINE).await;
         return Ok((run, r.health.clone()));
     }
-    let regions = resolve_regions(cfg).await?;
+    let regions = resolve_regions(cfg).await.map_err(QueryOnceError::Setup)?;
     let mut r = logs_runner(cfg, &regions[0]).await;
     r.init().await;
     let out = tokio::select! {
@@ -604,7 +602,7 @@ pub async fn run_query_once(cfg: &Config, name: &str) -> Result<(QueryRun, Sourc
         Some(run) => Ok((run, r.health.clone())),
         None => {
             r.stop_all("interrupted").await;
-            Err("interrupted: the query was stopped".into())
+            Err(QueryOnceError::Interrupted)
         }
     }
 }
@@ -782,7 +780,7 @@ async fn resolve_unlisted_profiles(cfg: &Config, scopes: &[Scope], store: &mut S
         let label = p.health.region.clone().unwrap_or_default();
         let missing: Vec<String> = models
             .iter()
-            .filter(|m| m.region == label && crate::sources::bedrock::is_application_profile(&m.model_id))
+            .filter(|m| m.region == label && crate::domain::catalog::is_application_profile(&m.model_id))
             .filter(|m| !store.inference_profiles.contains_key(&m.model_id))
             .map(|m| m.model_id.clone())
             .collect();

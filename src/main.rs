@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use color_eyre::Section;
+use color_eyre::eyre::Report;
 
 use nightjar::cli::{Cli, Commands, ConfigCommand, Format};
 use nightjar::config::Config;
@@ -9,9 +11,10 @@ use nightjar::{engine, report, ui};
 fn main() -> ExitCode {
     nightjar::logging::mark_start();
     let cli = Cli::parse();
-    if let Err(e) = nightjar::logging::init() {
-        eprintln!("nightjar: {e}");
-        return ExitCode::from(2);
+    let log = nightjar::logging::init();
+    install_reports(log.as_ref().ok().and_then(|p| p.as_deref()));
+    if let Err(e) = log {
+        return fail(Report::msg(e).wrap_err("cannot start the log (NIGHTJAR_LOG)"), 2);
     }
     match &cli.command {
         Some(Commands::Config(c)) => return config_command(&cli, c),
@@ -24,8 +27,7 @@ fn main() -> ExitCode {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
             if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
-                eprintln!("nightjar: {e}");
-                return ExitCode::FAILURE;
+                return fail(Report::new(e).wrap_err("cannot render the manual page"), 1);
             }
             let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &out);
             return ExitCode::SUCCESS;
@@ -34,17 +36,11 @@ fn main() -> ExitCode {
     }
     let cfg = match Config::resolve(&cli) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("nightjar: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(Report::msg(e).wrap_err("cannot load the configuration").suggestion(CONFIG_HELP), 2),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("nightjar: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return fail(Report::new(e).wrap_err("cannot start the runtime"), 1),
     };
     if let Some(Commands::Open { file }) = &cli.command {
         return rt.block_on(open(&cfg, file));
@@ -67,10 +63,7 @@ fn main() -> ExitCode {
         loop {
             let (updates, sources) = match engine::start(&cfg).await {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("nightjar: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(e) => return fail(Report::msg(e).wrap_err("cannot start the console"), 2),
             };
             let stopper = sources.clone();
             let result =
@@ -93,10 +86,7 @@ fn main() -> ExitCode {
                     cfg.demo = cfg.demo && cfg.profile.is_none();
                     app = *a;
                 }
-                Err(e) => {
-                    eprintln!("nightjar: terminal error: {e}");
-                    return ExitCode::FAILURE;
-                }
+                Err(e) => return fail(Report::new(e).wrap_err("terminal error"), 1),
             }
         }
     })
@@ -107,8 +97,8 @@ async fn query_once(cfg: &Config, name: &str, format: Format) -> ExitCode {
     let (run, health) = match engine::run_query_once(cfg, name).await {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("nightjar: {e}");
-            return ExitCode::from(if e.starts_with("interrupted") { 130 } else { 2 });
+            let code = if e == engine::QueryOnceError::Interrupted { 130 } else { 2 };
+            return fail(Report::new(e).wrap_err(format!("--query {name}")), code);
         }
     };
     if let Some(e) = health.last_error.as_ref().filter(|_| health.is_stale()) {
@@ -133,10 +123,7 @@ async fn query_once(cfg: &Config, name: &str, format: Format) -> ExitCode {
 async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> ExitCode {
     let store = match engine::poll_once(cfg).await {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("nightjar: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(Report::msg(e).wrap_err("--once: cannot poll"), 2),
     };
     let now = chrono::Utc::now().timestamp();
     for h in store.health() {
@@ -160,8 +147,7 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
     }
     if let Some(path) = save {
         if let Err(e) = store.snapshot(now).save(path) {
-            eprintln!("nightjar: {e}");
-            return ExitCode::from(1);
+            return fail(Report::msg(e).wrap_err("--once --save: cannot save the snapshot"), 1);
         }
         eprintln!("nightjar: saved a snapshot to {} (reopen with `nightjar open {}`)", path.display(), path.display());
     }
@@ -184,10 +170,7 @@ async fn once(cfg: &Config, format: Format, save: Option<&std::path::Path>) -> E
 async fn open(cfg: &Config, file: &std::path::Path) -> ExitCode {
     let snap = match nightjar::store::snapshot::Snapshot::load(file) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("nightjar: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(Report::msg(e).wrap_err("cannot open the snapshot"), 2),
     };
     let saved_at = snap.saved_at;
     let mut store = nightjar::store::Store::from_snapshot(snap);
@@ -199,10 +182,7 @@ async fn open(cfg: &Config, file: &std::path::Path) -> ExitCode {
     let (_tx, updates) = tokio::sync::mpsc::unbounded_channel();
     match ui::run(store, updates, nightjar::sources::Sources::default(), app, report::markdown::render).await {
         Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("nightjar: terminal error: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(Report::new(e).wrap_err("terminal error"), 1),
     }
 }
 
@@ -226,10 +206,7 @@ fn config_command(cli: &Cli, c: &ConfigCommand) -> ExitCode {
                     println!("wrote {}", path.display());
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("nightjar: {}: {e}", path.display());
-                    ExitCode::from(1)
-                }
+                Err(e) => fail(Report::new(e).wrap_err(format!("cannot write {}", path.display())), 1),
             }
         }
         ConfigCommand::Check { file } => {
@@ -248,11 +225,42 @@ fn config_command(cli: &Cli, c: &ConfigCommand) -> ExitCode {
                     println!("{}: ok", path.display());
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("nightjar: {e}");
-                    ExitCode::from(2)
-                }
+                Err(e) => fail(Report::msg(e).wrap_err("the configuration has an error").suggestion(CONFIG_HELP), 2),
             }
         }
     }
+}
+
+/// color-eyre's hooks. A panic prints its report (message, location, how to see a backtrace,
+/// where the log is); `ui::run` wraps this hook in one that restores the terminal first, so the
+/// report lands on the shell's screen. An error at the binary's edge (startup, configuration,
+/// `--once`, `--query`, `open`) prints what nightjar was doing, then why, through [`fail`].
+/// Colour only on a terminal without `NO_COLOR`.
+fn install_reports(log: Option<&std::path::Path>) {
+    use color_eyre::config::{HookBuilder, Theme};
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = || HookBuilder::blank().theme(if colour { Theme::dark() } else { Theme::new() });
+    let section = match log {
+        Some(path) => format!("nightjar's log: {}", path.display()),
+        None => "a bug in nightjar: NIGHTJAR_LOG=debug writes a log to send with this report".to_string(),
+    };
+    let (panics, _) = builder().panic_section(section).into_hooks();
+    // errors at the edges are the operator's to fix (a key in a file, a region): no backtrace hint
+    let (_, errors) = builder().display_env_section(false).into_hooks();
+    let _ = errors.install();
+    std::panic::set_hook(panics.into_panic_hook());
+}
+
+/// What to do about a configuration error (the error itself names the file and the key).
+const CONFIG_HELP: &str =
+    "`nightjar config init FILE` writes a commented template with every key; `nightjar config check FILE` checks one";
+
+/// Report an error at the binary's edge (its context chain, one cause a line, as color-eyre's
+/// handler writes it) and exit with `code`: 2 for what the operator must fix before starting
+/// (configuration, region, snapshot), 130 when interrupted, 1 otherwise.
+fn fail(report: Report, code: u8) -> ExitCode {
+    // the operator's to fix, not the code's: no backtrace even under RUST_BACKTRACE=1
+    eprintln!("nightjar:{:?}", report.suppress_backtrace(true));
+    ExitCode::from(code)
 }

@@ -253,6 +253,12 @@ pub fn base_model_id(model_id: &str) -> &str {
     strip_profile_prefix(without_arn(model_id)).1
 }
 
+/// True for an application inference profile ARN (it names no model in itself: Bedrock's
+/// GetInferenceProfile says which).
+pub fn is_application_profile(model_id: &str) -> bool {
+    model_id.starts_with("arn:") && model_id.contains(":application-inference-profile/")
+}
+
 /// The id inside a foundation-model or system inference-profile ARN, context suffix stripped.
 fn without_arn(model_id: &str) -> &str {
     let mut id = model_id;
@@ -327,6 +333,13 @@ pub fn short_model_name(model_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_application_profile_arns_are_profiles() {
+        assert!(is_application_profile("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123"));
+        assert!(!is_application_profile("us.anthropic.claude-3-haiku-20240307-v1:0"));
+        assert!(!is_application_profile("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"));
+    }
 
     #[test]
     fn accepts_both_cache_spellings() {

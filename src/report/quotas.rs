@@ -96,7 +96,7 @@ pub fn group_json(g: &UsageGroup) -> Value {
             "model_id": m.model_id,
             "name": m.profile_name,
             "tags": m.tags,
-            "kind": if crate::sources::bedrock::is_application_profile(&m.model_id) { "application-inference-profile" }
+            "kind": if crate::domain::catalog::is_application_profile(&m.model_id) { "application-inference-profile" }
                 else if m.model_id.starts_with("global.") { "global-inference-profile" }
                 else if crate::domain::catalog::base_model_id(&m.model_id) != m.model_id { "cross-region-inference-profile" }
                 else { "on-demand" },

@@ -239,10 +239,10 @@ where
     if matches!(e.kind, ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials) {
         credentials_rejected();
     }
-    if e.kind == ErrorKind::Other {
-        explain_unreadable(&mut e, err);
+    // a new hint replaces the one that had the unknown-region note: add it again
+    if e.kind == ErrorKind::Other && explain_unreadable(&mut e, err) {
+        note_unknown_region(&mut e, ctx);
     }
-    note_unknown_region(&mut e, ctx);
     e
 }
 
@@ -250,15 +250,14 @@ where
 /// not blamed, but the operator is told it is not one nightjar knows, in case it is a typo.
 fn note_unknown_region(e: &mut SourceError, ctx: &ErrorContext) {
     let region = ctx.region.as_deref().unwrap_or("?");
-    if e.kind != ErrorKind::BadRegion && !is_known_region(region) && !e.hint.contains("is not a region nightjar knows")
-    {
+    if e.kind != ErrorKind::BadRegion && !is_known_region(region) {
         e.hint = format!("{} ('{region}' is not a region nightjar knows: check --region if that is a typo)", e.hint);
     }
 }
 
 /// An answer that is not AWS's (an HTML page from a proxy), cut off, or unreadable: say so in
-/// words instead of the decoder's debug output.
-fn explain_unreadable<E, R>(e: &mut SourceError, err: &SdkError<E, R>)
+/// words instead of the decoder's debug output. True when it did (a new message and hint).
+fn explain_unreadable<E, R>(e: &mut SourceError, err: &SdkError<E, R>) -> bool
 where
     E: StdError + 'static,
     R: std::fmt::Debug,
@@ -298,11 +297,12 @@ where
             format!("an unreadable answer (HTTP {s}): {detail}"),
             "retrying with backoff; if it persists, something may be altering AWS's answers (a proxy?)".to_string(),
         ),
-        _ => return,
+        _ => return false,
     };
     e.kind = kind;
     e.message = truncate(&message, 200);
     e.hint = hint;
+    true
 }
 
 /// The classification itself, on plain strings (unit-testable without the SDK).

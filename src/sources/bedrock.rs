@@ -18,6 +18,7 @@ use aws_sdk_bedrock::types::InferenceProfileType;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::aws::{ErrorContext, classify};
+use crate::domain::catalog::is_application_profile;
 use crate::sanitize::one_line;
 use crate::store::prices::{InferenceProfile, InferenceProfilesUpdate};
 use crate::store::{ErrorKind, SourceError, SourceHealth, Update};
@@ -26,11 +27,6 @@ pub const ACTIONS: &str = "bedrock:ListInferenceProfiles";
 /// Pages at most (the API's maximum page is 1000 profiles).
 pub const MAX_PAGES: usize = 20;
 pub const REFRESH: Duration = Duration::from_secs(3600);
-
-/// True for an application inference profile ARN.
-pub fn is_application_profile(model_id: &str) -> bool {
-    model_id.starts_with("arn:") && model_id.contains(":application-inference-profile/")
-}
 
 /// Reads one Region's application inference profiles.
 pub struct ProfilesSource {
@@ -299,12 +295,5 @@ mod tests {
         assert_eq!(u.profiles[0].name, "partner-search");
         assert_eq!(u.profiles[0].model_id.as_deref(), Some("amazon.nova-lite-v1:0"));
         assert_eq!(get.num_calls(), 1);
-    }
-
-    #[test]
-    fn only_application_profile_arns_are_profiles() {
-        assert!(is_application_profile(ARN));
-        assert!(!is_application_profile("us.anthropic.claude-3-haiku-20240307-v1:0"));
-        assert!(!is_application_profile("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"));
     }
 }

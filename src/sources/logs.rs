@@ -328,6 +328,8 @@ struct Slot {
     next_poll: Instant,
     delay: Duration,
     failures: u32,
+    /// The note is the query-limit wait's, cleared when StartQuery takes the query.
+    waiting_note: bool,
 }
 
 /// The queue and the running queries. Owns the backend; collects the updates to send.
@@ -470,7 +472,8 @@ impl<B: InsightsBackend> LogsRunner<B> {
             self.out.push(Update::Logs(LogsUpdate::Query(Box::new(run))));
             return;
         }
-        self.slots.insert(id, Slot { run, next_poll: Instant::now(), delay: FIRST_POLL, failures: 0 });
+        self.slots
+            .insert(id, Slot { run, next_poll: Instant::now(), delay: FIRST_POLL, failures: 0, waiting_note: false });
         self.queue.push_back(id);
         self.renumber();
     }
@@ -634,7 +637,7 @@ impl<B: InsightsBackend> LogsRunner<B> {
                         s.run.status = QueryStatus::Scheduled;
                         s.run.started_at = Some(now());
                         s.run.queue_position = None;
-                        if s.run.note.as_deref().is_some_and(|n| n.starts_with("waiting")) {
+                        if std::mem::take(&mut s.waiting_note) {
                             s.run.note = None;
                         }
                         s.next_poll = Instant::now() + FIRST_POLL;
@@ -650,6 +653,7 @@ impl<B: InsightsBackend> LogsRunner<B> {
                     let wait = Duration::from_secs(2u64.saturating_pow(n.min(5)).min(30));
                     self.limit_wait = Some((Instant::now() + wait, n));
                     if let Some(s) = self.slots.get_mut(&id) {
+                        s.waiting_note = true;
                         s.run.note = Some(format!(
                             "waiting: query limit reached ({}); retry in {}s",
                             e.code.as_deref().unwrap_or("throttled"),

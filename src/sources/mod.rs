@@ -80,6 +80,28 @@ impl Sources {
     }
 }
 
+/// For a slow reader (quotas, the week of quota use): wait `delay` from `started`; a refresh
+/// brings the next read forward to no sooner than `min_gap` after `started`. Other commands (the
+/// window, traces, queries) are not its. False when the UI has gone away.
+pub(crate) async fn wait_next(
+    started: tokio::time::Instant,
+    delay: Duration,
+    min_gap: Duration,
+    rx: &mut UnboundedReceiver<Command>,
+) -> bool {
+    let mut deadline = started + delay;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => return true,
+            cmd = rx.recv() => match cmd {
+                Some(Command::Refresh) => deadline = deadline.min(started + min_gap),
+                Some(Command::Shutdown) | None => return false,
+                Some(_) => {}
+            }
+        }
+    }
+}
+
 /// How long to wait after a poll: the refresh interval when healthy; after failures,
 /// exponential backoff (steeper for throttling), capped.
 pub fn next_delay(refresh: Duration, health: &SourceHealth) -> Duration {

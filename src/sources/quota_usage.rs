@@ -25,7 +25,7 @@ use std::time::Duration;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy, StatusCode};
 use aws_smithy_types::DateTime;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 use super::Command;
@@ -238,27 +238,12 @@ pub fn spawn(mut src: UsageSource, tx: UnboundedSender<Update>) -> UnboundedSend
             if tx.send(Update::Health(src.health.clone())).is_err() {
                 return;
             }
-            if !wait_next(started, delay, &mut rx).await {
+            if !super::wait_next(started, delay, MIN_REFRESH_GAP, &mut rx).await {
                 return;
             }
         }
     });
     ctx
-}
-
-async fn wait_next(started: Instant, delay: Duration, rx: &mut UnboundedReceiver<Command>) -> bool {
-    let mut deadline = started + delay;
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return true,
-            cmd = rx.recv() => match cmd {
-                Some(Command::Refresh) => deadline = deadline.min(started + MIN_REFRESH_GAP),
-                Some(Command::Shutdown) | None => return false,
-                // the week always ends now, whatever the window
-                Some(_) => {}
-            }
-        }
-    }
 }
 
 #[cfg(test)]

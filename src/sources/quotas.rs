@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use aws_sdk_servicequotas::Client;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
 use super::Command;
@@ -251,29 +251,12 @@ pub fn spawn(mut src: QuotasSource, tx: UnboundedSender<Update>) -> UnboundedSen
             if tx.send(Update::Health(src.health.clone())).is_err() {
                 return;
             }
-            if !wait_next(started, delay, &mut rx).await {
+            if !super::wait_next(started, delay, MIN_REFRESH_GAP, &mut rx).await {
                 return;
             }
         }
     });
     ctx
-}
-
-/// Wait `delay` from `started`; a refresh brings the next read forward to no sooner than
-/// [`MIN_REFRESH_GAP`] after `started`. False when the UI has gone away.
-async fn wait_next(started: Instant, delay: Duration, rx: &mut UnboundedReceiver<Command>) -> bool {
-    let mut deadline = started + delay;
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return true,
-            cmd = rx.recv() => match cmd {
-                Some(Command::Refresh) => deadline = deadline.min(started + MIN_REFRESH_GAP),
-                Some(Command::Shutdown) | None => return false,
-                // the window, traces, queries: not ours
-                Some(_) => {}
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -260,7 +260,7 @@ impl Store {
     /// An application inference profile is its model's, on demand when it routes to one Region,
     /// cross-Region when to several; unresolved, it stays on its own.
     pub fn usage_scope(&self, id: &str) -> (String, QuotaScope) {
-        if crate::sources::bedrock::is_application_profile(id) {
+        if crate::domain::catalog::is_application_profile(id) {
             return match self.inference_profiles.get(id) {
                 Some(p) if p.model_id.is_some() => {
                     let regions: std::collections::BTreeSet<&str> =
@@ -325,7 +325,7 @@ impl Store {
         // a member that is not an application profile names the scope itself; else build one
         let quota_id = ids
             .iter()
-            .find(|id| !crate::sources::bedrock::is_application_profile(id))
+            .find(|id| !crate::domain::catalog::is_application_profile(id))
             .map(|id| id.to_string())
             .unwrap_or_else(|| match scope {
                 QuotaScope::CrossRegion => format!("us.{model}"),

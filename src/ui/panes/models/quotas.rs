@@ -295,7 +295,7 @@ fn draw_profiles(f: &mut Frame, area: Rect, g: &UsageGroup, theme: &Theme, wide:
                     let tags: Vec<String> = m.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     if tags.is_empty() || !wide { format!("@{n}") } else { format!("@{n} [{}]", tags.join(" ")) }
                 }
-                None if crate::sources::bedrock::is_application_profile(&m.model_id) => {
+                None if crate::domain::catalog::is_application_profile(&m.model_id) => {
                     m.model_id.rsplit('/').next().unwrap_or_default().to_string()
                 }
                 None => {
