@@ -177,16 +177,29 @@ pub fn region_owner(region: &str) -> Option<&'static str> {
 pub fn claim_region(region: &'static str) -> &'static str {
     static CLAIMED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
     assert!(REGIONS.contains(&region), "{region} is not in support::REGIONS (moto rejects unknown regions)");
-    let owner = region_owner(region)
-        .unwrap_or_else(|| panic!("{region} has no owner in support::REGION_OWNERS; add one line for this test"));
-    // a test's own thread is named after it; helper threads (tokio workers) are not checked
-    if let Some(thread) = std::thread::current().name().filter(|n| n.contains("::")) {
-        assert_eq!(thread, owner, "region {region} belongs to {owner} (support::REGION_OWNERS), not to {thread}");
-    }
-    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
-    let fresh = claimed.get_or_insert_with(HashSet::new).insert(region);
-    assert!(fresh, "region {region} is claimed twice in this test binary; give each test its own region");
+    check_claim("region", region, "REGION_OWNERS", region_owner(region), &CLAIMED);
     region
+}
+
+/// The checks [`claim_region`] and [`claim_account`] share: `what` (a region or an account) has an
+/// owner in `table`, the calling test is that owner (libtest names each test's thread
+/// `module::test`; helper threads such as tokio workers are not checked), and this process has not
+/// claimed it before.
+fn check_claim(
+    kind: &str,
+    what: &'static str,
+    table: &str,
+    owner: Option<&'static str>,
+    claimed: &Mutex<Option<HashSet<&'static str>>>,
+) {
+    let owner =
+        owner.unwrap_or_else(|| panic!("{kind} {what} has no owner in support::{table}; add one line for this test"));
+    if let Some(thread) = std::thread::current().name().filter(|n| n.contains("::")) {
+        assert_eq!(thread, owner, "{kind} {what} belongs to {owner} (support::{table}), not to {thread}");
+    }
+    let mut claimed = claimed.lock().unwrap_or_else(|e| e.into_inner());
+    let fresh = claimed.get_or_insert_with(HashSet::new).insert(what);
+    assert!(fresh, "{kind} {what} is claimed twice in this test binary; give each test its own {kind}");
 }
 
 /// Accounts of the emulator beyond the default one, for the whole suite: `(account, "module::test")`.
@@ -243,16 +256,7 @@ pub async fn claim_account(endpoint: &str, account: &'static str) -> Account {
     static CLAIMED: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
     assert!(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()), "{account}: 12 digits");
     assert_ne!(account, ACCOUNT_ID, "the default account is shared; claim a region in it instead");
-    let owner = account_owner(account)
-        .unwrap_or_else(|| panic!("{account} has no owner in support::ACCOUNT_OWNERS; add one line for this test"));
-    if let Some(thread) = std::thread::current().name().filter(|n| n.contains("::")) {
-        assert_eq!(thread, owner, "account {account} belongs to {owner} (support::ACCOUNT_OWNERS), not to {thread}");
-    }
-    {
-        let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
-        let fresh = claimed.get_or_insert_with(HashSet::new).insert(account);
-        assert!(fresh, "account {account} is claimed twice in this test binary");
-    }
+    check_claim("account", account, "ACCOUNT_OWNERS", account_owner(account), &CLAIMED);
     // STS is global in moto: any region signs the call
     let sts = aws_sdk_sts::Client::new(&sdk_config(endpoint, "us-east-1").await);
     let out = sts
