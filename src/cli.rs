@@ -85,6 +85,11 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub refresh: Option<u64>,
 
+    /// CloudWatch API budget in USD per hour: the polling plan reads what is on screen and
+    /// firing at full rate and stretches the rest to fit (config `api_budget`).
+    #[arg(long, value_name = "USD")]
+    pub api_budget: Option<f64>,
+
     /// Run on a built-in synthetic incident instead of AWS.
     #[arg(long)]
     pub demo: bool,

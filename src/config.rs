@@ -49,6 +49,13 @@ pub struct FileConfig {
     pub quotas: Option<std::collections::BTreeMap<String, crate::store::models::Quota>>,
     /// The runaway-loop watch: ceilings per caller and session, how often it runs.
     pub runaway: Option<RunawayFile>,
+    /// CloudWatch API budget, USD per hour (`--api-budget`).
+    pub api_budget: Option<f64>,
+    /// Names of accounts by id (a monitoring account's source accounts): `[accounts]
+    /// "111111111111" = "payments-prod"`; they win over OAM link labels.
+    pub accounts: Option<std::collections::BTreeMap<String, String>>,
+    /// In a monitoring account, read only these source accounts (ListMetrics `OwningAccount`).
+    pub accounts_only: Option<Vec<String>>,
 }
 
 /// `[runaway]` in the config file.
@@ -263,6 +270,12 @@ pub struct Config {
     pub trace_model_annotation: String,
     /// The runaway-loop watch (`[runaway]`).
     pub runaway: crate::store::runaway::Settings,
+    /// CloudWatch API budget, USD per hour (`--api-budget`, config `api_budget`).
+    pub api_budget: Option<f64>,
+    /// Account names by id (`[accounts]`).
+    pub account_names: std::collections::BTreeMap<String, String>,
+    /// Source accounts to narrow a monitoring account's view to (`accounts_only`).
+    pub accounts_only: Vec<String>,
 }
 
 /// The commented default config `nightjar config init` writes.
@@ -281,6 +294,21 @@ pub fn parse_file(text: &str, origin: &str) -> Result<FileConfig, String> {
         && !(5..=3600).contains(&r)
     {
         return Err(format!("{origin}: refresh: {r} is out of range (5 to 3600 seconds)"));
+    }
+    if let Some(b) = f.api_budget
+        && !(b.is_finite() && b > 0.0)
+    {
+        return Err(format!("{origin}: api_budget: {b} must be a positive number of USD per hour"));
+    }
+    if let Some(bad) = f
+        .accounts
+        .iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .chain(f.accounts_only.iter().flatten())
+        .find(|k| k.len() != 12 || !k.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("{origin}: accounts: '{bad}' is not a 12-digit account id"));
     }
     if let Some(ns) = &f.custom_namespaces
         && let Some(bad) = ns.iter().find(|n| n.trim().is_empty())
@@ -433,6 +461,9 @@ impl Config {
             query: cli.query.clone(),
             trace_model_annotation: file.trace_model_annotation.clone().unwrap_or_else(|| "model_id".into()),
             runaway: file.runaway.as_ref().map(RunawayFile::settings).unwrap_or_default(),
+            api_budget: cli.api_budget.or(file.api_budget),
+            account_names: file.accounts.clone().unwrap_or_default(),
+            accounts_only: file.accounts_only.clone().unwrap_or_default(),
         })
     }
 }

@@ -25,6 +25,7 @@ pub fn new_store(cfg: &Config) -> Store {
     s.traces = crate::store::traces::TraceStore::new(&cfg.trace_model_annotation);
     s.quotas = cfg.quotas.clone();
     s.runaway.settings = runaway_settings(cfg);
+    s.accounts = crate::store::accounts::Accounts::new(cfg.account_names.clone());
     if cfg.demo {
         // the demo account's quotas, unless the config names its own
         for (id, q) in crate::sources::demo::quotas() {
@@ -56,8 +57,24 @@ pub async fn xray_sources(cfg: &Config, scopes: &[Scope]) -> Vec<crate::sources:
             ep,
         )
         .labelled(&s.label)
+        .with_org(org_logs(cfg, s, sdk))
     })
     .await
+}
+
+/// A scope's OAM reader and account names, for the sources that label a monitoring account's
+/// data by account (traces, log rows).
+fn org_logs(cfg: &Config, s: &Scope, sdk: &aws_config::SdkConfig) -> crate::sources::logs_org::LogsOrg {
+    crate::sources::logs_org::LogsOrg {
+        oam: Some(crate::sources::oam::OamReader::new(
+            aws_sdk_oam::Client::new(sdk),
+            &s.region,
+            s.profile.as_deref(),
+            endpoint(cfg).as_deref(),
+        )),
+        names: cfg.account_names.clone(),
+        ..Default::default()
+    }
 }
 
 /// How many of the slowest traces `--once` fetches whole (exact durations, root and model).
@@ -264,6 +281,7 @@ pub async fn pollers(cfg: &Config, scopes: &[Scope]) -> Vec<MetricsPoller> {
         let client = aws_sdk_cloudwatch::Client::new(sdk);
         MetricsPoller::new(client, &s.region, cfg.custom_namespaces.clone(), s.profile.as_deref(), ep)
             .labelled(&s.label)
+            .with_org(org_of(cfg, s, sdk))
     })
     .await
 }
@@ -281,6 +299,29 @@ async fn per_scope<T>(
         out.push(make(&sdk, s, ep.as_deref()));
     }
     out
+}
+
+/// The monitoring-account side of a scope's metrics: its OAM reader (is it a monitoring account,
+/// which source accounts, by what label) and the config's account names.
+fn org_of(cfg: &Config, s: &Scope, sdk: &aws_config::SdkConfig) -> crate::sources::cloudwatch::Org {
+    let oam = crate::sources::oam::OamReader::new(
+        aws_sdk_oam::Client::new(sdk),
+        &s.region,
+        s.profile.as_deref(),
+        endpoint(cfg).as_deref(),
+    )
+    .labelled(&s.label);
+    crate::sources::cloudwatch::Org::new(Some(oam), cfg.account_names.clone(), cfg.accounts_only.clone())
+}
+
+/// The polling plan for the console (none for `--once`, which reads everything once): each of
+/// `scopes` metrics sources gets an equal share of the budget.
+pub fn planner(cfg: &Config, scopes: usize) -> crate::sources::plan::Planner {
+    let refresh = cfg.refresh.as_secs() as i64;
+    let mut p = crate::sources::plan::Planner::new(refresh, cfg.api_budget.map(|b| b / scopes.max(1) as f64));
+    // the alarm poll of the same scope runs every refresh: one DescribeAlarms a poll
+    p.reserve_usd_per_hour = 3600.0 / refresh.max(1) as f64 * crate::store::health::CW_REQUEST_USD_PER_1000 / 1000.0;
+    p
 }
 
 /// The quota view's week readers (7 days of quota use, every 15 minutes) for each profile and
@@ -418,7 +459,7 @@ pub async fn start(cfg: &Config) -> Result<(UnboundedReceiver<Update>, Sources),
         tokio::spawn(async move { identify_until_ok(&cfg, &regions, &tx).await });
     }
     for p in pollers(cfg, &scopes).await {
-        sources.push(spawn_metrics(p, cfg.since, cfg.refresh, tx.clone()));
+        sources.push(spawn_metrics(p.planned(planner(cfg, scopes.len())), cfg.since, cfg.refresh, tx.clone()));
     }
     for p in alarm_pollers(cfg, &scopes).await {
         sources.push(crate::sources::alarms::spawn(p, cfg.refresh, tx.clone()));
@@ -531,13 +572,21 @@ pub async fn runaway_demo_once(cfg: &Config, now: i64) -> RunawayOnce {
 /// The Logs Insights query runner for `region`.
 pub async fn logs_runner(cfg: &Config, region: &str) -> LogsRunner<CwlBackend> {
     let sdk = aws::load_config(&aws_options(cfg), Some(region)).await;
-    let backend = CwlBackend::new(
+    let mut backend = CwlBackend::new(
         aws_sdk_cloudwatchlogs::Client::new(&sdk),
         Some(aws_sdk_xray::Client::new(&sdk)),
         region,
         cfg.profile.as_deref(),
         endpoint(cfg).as_deref(),
     );
+    // a monitoring account's source accounts' groups too
+    backend.org.names = cfg.account_names.clone();
+    backend.org.oam = Some(crate::sources::oam::OamReader::new(
+        aws_sdk_oam::Client::new(&sdk),
+        region,
+        cfg.profile.as_deref(),
+        endpoint(cfg).as_deref(),
+    ));
     LogsRunner::new(backend, cfg.insights.clone(), cfg.pricing.clone(), SourceHealth::new("logs", Some(region)))
 }
 
@@ -705,7 +754,7 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
                 Some(w) => p.poll_window(w, now).await,
                 None => p.poll(cfg.since, now).await,
             };
-            results.push((r, p.health.clone()));
+            results.push((r, p.health.clone(), p.take_updates()));
         }
         for mut p in alarm_pollers(cfg, &scopes).await {
             if let Ok(a) = p.poll(now).await {
@@ -759,7 +808,10 @@ pub async fn poll_once(cfg: &Config) -> Result<Store, String> {
     while let Ok(u) = rx.try_recv() {
         store.apply(u);
     }
-    for (r, h) in results {
+    for (r, h, extra) in results {
+        for u in extra {
+            store.apply(u);
+        }
         if let Ok(u) = r {
             store.apply(Update::Metrics(u));
         }

@@ -68,7 +68,7 @@ impl Store {
     pub fn headline(&self) -> Vec<Sentence> {
         let firing = self.firing_rules();
         let suspects = self.suspects(self.window.end - 1, SUSPECTS_SEARCHED);
-        let several = self.identity.several_scopes();
+        let several = self.identity.several_scopes() || self.accounts.monitoring().is_some();
         let models = self.models();
         let mut clauses: Vec<Clause> = Vec::new();
         for r in firing.iter().filter(|r| !r.culprits.is_empty()) {

@@ -9,6 +9,7 @@
 //! Rust lets a crate add `impl Store` blocks in any of its modules, so callers read them as
 //! before. The store's own code (state and `apply`) never calls them.
 
+pub mod accounts;
 pub mod culprits;
 pub mod format;
 pub mod headline;

@@ -226,7 +226,8 @@ impl Store {
             groups.entry(g).or_default().push(c);
         }
         // with several regions (or profiles) the same model can move in two of them: say where
-        let several = self.identity.several_scopes();
+        // and a monitoring account's source accounts: say whose (`in payments-prod/us-east-1`)
+        let several = self.identity.several_scopes() || self.accounts.monitoring().is_some();
         let mut out: Vec<Suspect> = Vec::new();
         for ((region, _), mut members) in groups {
             members.sort_by(|a, b| a.0.rank.cmp(&b.0.rank).then(b.2.score.total_cmp(&a.2.score)));

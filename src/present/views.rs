@@ -331,7 +331,7 @@ pub fn split_models(rows: Vec<ModelRow>) -> Vec<ModelGroup> {
     rows.into_iter().map(ModelGroup::single).collect()
 }
 
-fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
+pub(crate) fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
     let sum = |f: fn(&ModelRow) -> Option<f64>| {
         members.iter().filter_map(f).fold(None, |acc: Option<f64>, v| Some(acc.unwrap_or(0.0) + v))
     };
@@ -378,6 +378,10 @@ fn combine(model_id: String, members: &[ModelRow]) -> ModelRow {
         profile_name: members.first().and_then(|m| m.profile_name.clone()).filter(|_| members.len() == 1),
         quota_pct: max(|m| m.quota_pct),
         usd_per_hour: if unpriced { None } else { sum(|m| m.usd_per_hour) },
+        account: members
+            .first()
+            .and_then(|m| m.account.clone())
+            .filter(|a| members.iter().all(|m| m.account.as_ref() == Some(a))),
     }
 }
 

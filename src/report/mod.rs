@@ -33,6 +33,9 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
             json!({
                 "model_id": m.model_id,
                 "region": m.region,
+                // a monitoring account's source account, and its name (`region` is then `<name>/<region>`)
+                "account": m.account,
+                "account_label": m.account.as_ref().map(|_| crate::store::accounts::scope_account(&m.region)),
                 "invocations": m.invocations,
                 "input_tokens": m.input_tokens,
                 "output_tokens": m.output_tokens,
@@ -119,8 +122,19 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
         "account": store.identity.account,
         "profile": store.identity.profile,
         "regions": store.identity.regions,
-        // with several profiles: each with its account (rows are labelled `profile/region`)
-        "accounts": store.identity.accounts,
+        // with several profiles: each with its account (rows are labelled `profile/region`); in a
+        // monitoring account: every account, its name and what was read from it
+        "accounts": if store.accounts.monitoring().is_some() {
+            json!(store.accounts.summaries(&store.models()))
+        } else {
+            json!(store.identity.accounts)
+        },
+        "monitoring": store.accounts.monitoring().map(|m| json!({
+            "account": m,
+            "linked_accounts": store.accounts.linked().len(),
+            "sinks": store.accounts.org.values().flat_map(|o| o.sinks.clone()).collect::<Vec<_>>(),
+        })),
+        "plan": crate::sources::plan::combined(store.plans.values()),
         "demo": store.identity.demo,
         "overview": {
             "requests_per_min": ov.requests_per_min.value,
@@ -197,6 +211,11 @@ pub fn text(store: &Store, generated_at: i64) -> String {
         80,
     ));
     out.push('\n');
+    if let Some(h) = store.accounts.header() {
+        let names: Vec<String> = store.accounts.summaries(&store.models()).into_iter().map(|a| a.label).collect();
+        out.push_str(&format::clip(&format!("{h}: {}", names.join(", ")), 80));
+        out.push('\n');
+    }
     let ov = store.overview();
     out.push_str(&format!(
         "Requests/min {}  Errors {}  Throttles {}  p99 {}  Tokens/min {}\n",

@@ -14,6 +14,9 @@ use crate::domain::catalog::{BEDROCK_NAMESPACE, BedrockMetric, PLATFORM_NAMESPAC
 use crate::domain::window::{Coarseness, Resolution, Since, Window};
 use crate::store::{MetricsUpdate, Partial, SeriesKey, SourceError, SourceHealth};
 
+mod org;
+pub use org::Org;
+
 /// GetMetricData accepts at most this many queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
 /// Periods re-read on every incremental poll, because CloudWatch data arrives late.
@@ -29,6 +32,9 @@ pub struct FoundMetric {
     pub namespace: String,
     pub name: String,
     pub dims: Vec<(String, String)>,
+    /// The account that owns it, when a monitoring account lists its source accounts' metrics
+    /// (ListMetrics `OwningAccounts`, one per metric).
+    pub account: Option<String>,
 }
 
 /// Per-minute resolution up to a day; 5-minute beyond (CloudWatch keeps 1-minute data 15 days,
@@ -60,6 +66,14 @@ pub struct MetricsPoller {
     pub last_range: Option<(i64, i64)>,
     /// What the last poll could not get.
     last_holes: Holes,
+    /// The Region the requests go to (`region` is the label the data carries).
+    aws_region: String,
+    /// A monitoring account's links and account names (None: the account is read alone).
+    org: Option<Org>,
+    /// The polling plan (None: every query every poll, as `--once` reads).
+    planner: Option<crate::sources::plan::Planner>,
+    /// Updates besides the metrics for the loop to send (accounts, the plan).
+    pending: Vec<crate::store::Update>,
 }
 
 impl MetricsPoller {
@@ -81,6 +95,10 @@ impl MetricsPoller {
             fetched: None,
             last_range: None,
             last_holes: Holes::default(),
+            aws_region: region.into(),
+            org: None,
+            planner: None,
+            pending: Vec::new(),
         }
     }
 
@@ -100,6 +118,9 @@ impl MetricsPoller {
     pub fn reset(&mut self) {
         self.discovered_at = None;
         self.fetched = None;
+        if let Some(p) = self.planner.as_mut() {
+            p.reset();
+        }
     }
 
     /// One poll: discovery when due, then the per-period series (incremental after the first
@@ -168,6 +189,13 @@ impl MetricsPoller {
             self.last_holes = holes;
             return Ok(update);
         }
+        if let Some(p) = self.planner.as_mut() {
+            // a new resolution or an earlier window: everything is read again, whole
+            if !self.fetched.is_some_and(|f| f.period == period && f.start <= window.start) {
+                p.reset();
+            }
+            return self.poll_planned(window, resolution, series_q, window_q, update, now).await;
+        }
         let from = match self.fetched {
             // Incremental: the window slid forward (or stayed) at the same resolution, so only
             // the newest periods are read, re-reading the last few because data arrives late.
@@ -197,6 +225,7 @@ impl MetricsPoller {
         // A poll with holes is read again whole next time, not incrementally past the holes.
         self.fetched = holes.is_empty().then_some(Fetched { start: window.start, end: window.end, period });
         self.last_holes = holes;
+        self.after_full_read(&series_q, &window_q);
         Ok(update)
     }
 
@@ -214,6 +243,9 @@ impl MetricsPoller {
 
     /// ListMetrics over [`Self::namespaces`], deduplicated.
     async fn discover(&mut self, now: i64) -> Result<(), SourceError> {
+        if self.org.is_some() && self.read_org(now).await {
+            return self.discover_linked(now).await;
+        }
         let mut found = BTreeSet::new();
         let namespaces = self.namespaces();
         for ns in namespaces {
@@ -239,7 +271,12 @@ impl MetricsPoller {
                     {
                         continue;
                     }
-                    found.insert(FoundMetric { namespace: namespace.to_string(), name: name.to_string(), dims });
+                    found.insert(FoundMetric {
+                        namespace: namespace.to_string(),
+                        name: name.to_string(),
+                        dims,
+                        account: None,
+                    });
                 }
                 token = out.next_token().map(str::to_string);
                 if token.is_none() {
@@ -262,8 +299,11 @@ impl MetricsPoller {
                 name: f.name.clone(),
                 dims: f.dims.clone(),
                 stat: stat.to_string(),
+                account: f.account.clone(),
+                period: None,
             };
-            let key = |stat: &str| SeriesKey::new(&self.region, &f.namespace, &f.name, &dims, stat);
+            let scope = self.scope_of(f.account.as_deref());
+            let key = |stat: &str| SeriesKey::new(&scope, &f.namespace, &f.name, &dims, stat);
             if f.namespace == BEDROCK_NAMESPACE {
                 let Some(m) = BedrockMetric::from_name(&f.name) else { continue };
                 for s in m.series_stats() {
@@ -500,6 +540,11 @@ pub struct MetricSpec {
     pub name: String,
     pub dims: Vec<(String, String)>,
     pub stat: String,
+    /// The source account to read it from (GetMetricData `AccountId`, in a monitoring account).
+    pub account: Option<String>,
+    /// Its own period, when it differs from the call's (a whole-window figure read in the same
+    /// call as per-minute series).
+    pub period: Option<i64>,
 }
 
 impl MetricSpec {
@@ -511,8 +556,14 @@ impl MetricSpec {
                 self.dims.iter().map(|(k, v)| Dimension::builder().name(k).value(v).build()).collect(),
             ))
             .build();
+        let period = self.period.unwrap_or(period);
         let stat = MetricStat::builder().metric(metric).period(period as i32).stat(&self.stat).build();
-        MetricDataQuery::builder().id(id).metric_stat(stat).return_data(true).build()
+        MetricDataQuery::builder()
+            .id(id)
+            .metric_stat(stat)
+            .return_data(true)
+            .set_account_id(self.account.clone())
+            .build()
     }
 }
 

@@ -76,6 +76,10 @@ pub trait InsightsBackend: Send + 'static {
     fn transaction_search(&mut self) -> impl Future<Output = Option<TransactionSearch>> + Send;
     /// Calls made since the last time this was asked (for the source's health).
     fn take_calls(&mut self) -> u64;
+    /// A monitoring account's accounts and their names, for the rows' `account` column.
+    fn account_labels(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 // -------------------------------------------------------------------------------------------
@@ -89,6 +93,8 @@ pub struct CwlBackend {
     region: String,
     endpoint: Option<String>,
     calls: u64,
+    /// A monitoring account's view (see [`crate::sources::logs_org`]).
+    pub(crate) org: crate::sources::logs_org::LogsOrg,
 }
 
 /// DescribeLogGroups pages read for the group picker (50 groups a page).
@@ -114,6 +120,7 @@ impl CwlBackend {
             region: region.into(),
             endpoint: endpoint.map(Into::into),
             calls: 0,
+            org: Default::default(),
         }
     }
 
@@ -130,11 +137,12 @@ impl CwlBackend {
                 .client
                 .describe_log_groups()
                 .set_log_group_name_prefix(prefix.map(str::to_string))
+                .set_include_linked_accounts(self.org.monitoring.is_some().then_some(true))
                 .set_next_token(token.clone())
                 .send()
                 .await
                 .map_err(|e| classify(&e, &self.ctx("logs:DescribeLogGroups"), now()))?;
-            out.extend(res.log_groups().iter().filter_map(|g| g.log_group_name().map(str::to_string)));
+            out.extend(res.log_groups().iter().filter_map(|g| self.org.group_ident(g)));
             token = res.next_token().map(str::to_string);
             if token.is_none() {
                 break;
@@ -158,10 +166,13 @@ impl InsightsBackend for CwlBackend {
         // logGroupNames, not logGroupIdentifiers: the latter is for ARNs (and moto answers 500).
         // endTime is inclusive (to the millisecond): the query itself drops an event at exactly
         // the window's end, which belongs to the next window.
+        // a source account's group is named by its ARN, and then every group goes as an identifier
+        let across = spec.groups.iter().any(|g| g.starts_with("arn:"));
         let out = self
             .client
             .start_query()
-            .set_log_group_names(Some(spec.groups.clone()))
+            .set_log_group_names((!across).then(|| spec.groups.clone()))
+            .set_log_group_identifiers(across.then(|| spec.groups.clone()))
             .start_time(spec.window.start)
             .end_time(spec.window.end)
             .query_string(bounded_query(&spec.query, spec.window.end))
@@ -240,6 +251,7 @@ impl InsightsBackend for CwlBackend {
     }
 
     async fn discover(&mut self, settings: &InsightsSettings) -> LogGroups {
+        self.org.read(now()).await;
         let mut g = LogGroups { app: settings.app_groups.clone(), discovered: true, ..Default::default() };
         let mut found: Vec<String> = Vec::new();
         let mut error = None;
@@ -296,6 +308,10 @@ impl InsightsBackend for CwlBackend {
         })
     }
 
+    fn account_labels(&self) -> Vec<(String, String)> {
+        self.org.labels()
+    }
+
     fn take_calls(&mut self) -> u64 {
         std::mem::take(&mut self.calls)
     }
@@ -304,7 +320,11 @@ impl InsightsBackend for CwlBackend {
 /// The invocation log groups among `groups`: under one of `prefixes`, preferring names that say
 /// "invocation" (Bedrock's console suggests `/aws/bedrock/modelinvocations`).
 pub fn pick_invocation_groups(groups: &[String], prefixes: &[String]) -> Vec<String> {
-    let under: Vec<&String> = groups.iter().filter(|g| prefixes.iter().any(|p| g.starts_with(p.as_str()))).collect();
+    // a source account's group is its ARN: matched by its name
+    let under: Vec<&String> = groups
+        .iter()
+        .filter(|g| prefixes.iter().any(|p| crate::sources::logs_org::group_name(g).starts_with(p.as_str())))
+        .collect();
     let named: Vec<String> =
         under.iter().filter(|g| g.to_ascii_lowercase().contains("invocation")).map(|g| g.to_string()).collect();
     if !named.is_empty() {
@@ -708,6 +728,7 @@ impl<B: InsightsBackend> LogsRunner<B> {
 
     fn take_results(&mut self, id: QueryId, raw: RawResults) {
         let usd_per_gb = self.settings.usd_per_gb;
+        let accounts = self.backend.account_labels();
         let Some(s) = self.slots.get_mut(&id) else { return };
         s.failures = 0;
         s.run.polls += 1;
@@ -719,6 +740,7 @@ impl<B: InsightsBackend> LogsRunner<B> {
             let mut table = ResultTable::from_rows(&raw.rows);
             filled = table.fill_from_message(&requested_fields(&s.run.spec.query));
             table.add_cost_column(&self.prices);
+            crate::sources::logs_org::add_account_column(&mut table, &accounts);
             s.run.table = table;
         }
         if status == QueryStatus::Complete {

@@ -7,6 +7,9 @@ pub mod bedrock;
 pub mod cloudwatch;
 pub mod demo;
 pub mod logs;
+pub mod logs_org;
+pub mod oam;
+pub mod plan;
 pub mod prices;
 pub mod quota_usage;
 pub mod quotas;
@@ -223,6 +226,9 @@ pub fn spawn_metrics_with(
                 && tx.send(Update::Metrics(u)).is_err()
             {
                 return;
+            }
+            for u in poller.take_updates() {
+                let _ = tx.send(u);
             }
             let delay = delay_after(refresh, &poller.health);
             poller.health.backoff_secs = if poller.health.consecutive_failures > 0 { delay.as_secs() } else { 0 };

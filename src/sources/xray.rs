@@ -92,6 +92,17 @@ fn annotation_json(v: &AnnotationValue) -> Option<Value> {
     }
 }
 
+/// How often a monitoring account's links are read again for the trace list.
+pub const ORG_EVERY_SECS: i64 = 600;
+
+/// In a monitoring account (`labels` not empty), the scope label of a summary's account:
+/// `<account label>/<region>`, the account being its services' (ServiceIds' AccountId).
+fn account_scope(s: &XTraceSummary, label: &str, labels: &[(String, String)]) -> Option<String> {
+    let acct = s.service_ids().iter().find_map(|x| x.account_id())?;
+    let (_, name) = labels.iter().find(|(a, _)| a == acct)?;
+    Some(format!("{name}/{}", label.rsplit('/').next().unwrap_or(label)))
+}
+
 /// One X-Ray summary as plain data. Models come from the `model_annotation` values (a trace
 /// can have several) and from GenAI annotations. `listed_in` is the window it was listed in:
 /// a summary without StartTime starts there, marked as estimated (the id's time would be noise
@@ -183,6 +194,10 @@ pub struct XraySource {
     pub max_summaries: usize,
     /// Transaction Search as last read, and when.
     sampling: Option<(TraceSampling, i64)>,
+    /// A monitoring account's accounts: each trace is labelled `<account>/<region>` by the
+    /// account of its services (ServiceIds' AccountId), and when that was last read.
+    pub org: crate::sources::logs_org::LogsOrg,
+    org_read_at: Option<i64>,
 }
 
 impl XraySource {
@@ -205,11 +220,26 @@ impl XraySource {
             health,
             max_summaries: MAX_SUMMARIES,
             sampling: None,
+            org: Default::default(),
+            org_read_at: None,
         }
     }
 
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// A monitoring account's scopes this source lists (`payments-prod/us-east-1`): their
+    /// traces are fetched here too.
+    fn scopes(&self) -> Vec<String> {
+        let here = self.region.rsplit('/').next().unwrap_or(&self.region);
+        self.org.labels().into_iter().map(|(_, l)| format!("{l}/{here}")).collect()
+    }
+
+    /// Label each trace by its account in a monitoring account.
+    pub fn with_org(mut self, org: crate::sources::logs_org::LogsOrg) -> Self {
+        self.org = org;
+        self
     }
 
     /// Tag this source's data with `label` instead of the bare region (`prod/us-east-1` when
@@ -312,6 +342,11 @@ impl XraySource {
         // X-Ray keeps 30 days: nothing older is asked for (or paid for), not even the sampling;
         // the list keeps the window asked for, so the panes and --once can say why it is short
         let kept = crate::store::traces::retained(window, now);
+        if self.org.oam.is_some() && self.org_read_at.is_none_or(|t| now - t >= ORG_EVERY_SECS) {
+            self.org.read(now).await;
+            self.org_read_at = Some(now);
+        }
+        let labels = self.org.labels();
         let sampling = match kept {
             Some(_) => Some(self.sampling(now).await),
             None => None,
@@ -355,7 +390,11 @@ impl XraySource {
                         continue;
                     }
                     let listed_in = Window { start, end };
-                    out.summaries.push(summary_from(s, &self.region, &self.model_annotation, &self.pricing, listed_in));
+                    let mut summary = summary_from(s, &self.region, &self.model_annotation, &self.pricing, listed_in);
+                    if let Some(scope) = account_scope(s, &self.region, &labels) {
+                        summary.region = scope;
+                    }
+                    out.summaries.push(summary);
                     if out.summaries.len() >= self.max_summaries {
                         out.truncated = true;
                         break 'windows;
@@ -448,6 +487,8 @@ pub(crate) struct Work {
     pub list_due: bool,
     pub fetch: VecDeque<String>,
     pub region: String,
+    /// A monitoring account's scopes listed here (`payments-prod/us-east-1`): fetched here too.
+    pub scopes: Vec<String>,
 }
 
 impl Work {
@@ -475,7 +516,7 @@ impl Work {
                 true
             }
             Command::Traces(TraceRequest::Fetch { region, ids, .. }) => {
-                if region == self.region {
+                if region == self.region || self.scopes.contains(&region) {
                     for id in ids {
                         if !self.fetch.contains(&id) {
                             self.fetch.push_back(id);
@@ -539,6 +580,7 @@ pub fn spawn(
                         }
                     }
                 };
+                work.scopes = src.scopes();
                 let Some(res) = res else { continue };
                 let u = match res {
                     Ok(list) => {

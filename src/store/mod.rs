@@ -1,6 +1,7 @@
 //! The single-owner, in-memory store: plain data, no ratatui and no AWS SDK types.
 //! Sources send [`Update`]s; the UI loop applies them and panes read from `&Store`.
 
+pub mod accounts;
 pub mod alarms;
 pub mod health;
 pub mod logs;
@@ -57,6 +58,10 @@ pub struct Store {
     pub runaway: runaway::RunawayState,
     /// Bedrock application inference profiles by ARN (name, tags, model).
     pub inference_profiles: BTreeMap<String, prices::InferenceProfile>,
+    /// A monitoring account's linked source accounts, their names, and what was read from each.
+    pub accounts: accounts::Accounts,
+    /// The polling plan of each metrics source (planned and spent rate, what was slowed).
+    pub plans: BTreeMap<String, crate::sources::plan::PlanStatus>,
     /// Bumped on every change, so the UI knows when to redraw.
     pub generation: u64,
     /// Reopened from a snapshot saved at this time (`nightjar open`): nothing more will arrive,
@@ -99,6 +104,10 @@ impl Store {
             Update::ServiceQuotas(q) => self.service_quotas.apply(q),
             Update::QuotaUsage(u) => self.quota_usage.apply(u),
             Update::Prices(p) => self.pricing.set_live(&p.region, p.prices),
+            Update::Accounts(u) => self.accounts.apply(u),
+            Update::Plan(p) => {
+                self.plans.insert(p.scope.clone(), p);
+            }
             Update::InferenceProfiles(u) => {
                 for p in u.profiles {
                     if let Some(m) = &p.model_id {

@@ -44,6 +44,10 @@ pub struct ModelRow {
     /// Recent burn: the model's cost over the last 15 minutes of data, per hour (as the
     /// Overview's burn); `None` when it has no price.
     pub usd_per_hour: Option<f64>,
+    /// The account the row was read from, when a monitoring account's source accounts are told
+    /// apart (its name is the scope label's first part: `payments-prod/us-east-1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 impl ModelRow {
@@ -140,16 +144,32 @@ impl Store {
         })
     }
 
-    /// One row per (region, model), sorted by region then model id.
+    /// One model's Bedrock series (one walk over the store: each row's figures are then read
+    /// from its own few series, never from the whole store again).
+    fn series_of(&self, region: &str, model: &str) -> Vec<ModelSeries<'_>> {
+        self.bedrock_model_series()
+            .filter(|(k, _, _, id)| *id == model && k.region == region)
+            .map(|(k, s, m, _)| (k, s, m))
+            .collect()
+    }
+
+    /// One row per (region, model), sorted by region then model id. One pass over the store
+    /// groups the series by model, so the rows cost O(series), not O(rows × series).
     pub fn models(&self) -> Vec<ModelRow> {
-        let mut rows: BTreeMap<(String, String), ModelRow> = BTreeMap::new();
+        let mut rows: BTreeMap<(&str, &str), (ModelRow, Vec<ModelSeries<'_>>)> = BTreeMap::new();
+        let accounts = self.accounts.by_scope_prefix();
         for (k, s, metric, model) in self.bedrock_model_series() {
-            let row = rows.entry((k.region.clone(), model.to_string())).or_insert_with(|| ModelRow {
-                region: k.region.clone(),
-                model_id: model.to_string(),
-                ..Default::default()
+            let (row, series) = rows.entry((k.region.as_str(), model)).or_insert_with(|| {
+                let row = ModelRow {
+                    region: k.region.clone(),
+                    model_id: model.to_string(),
+                    account: k.region.rsplit_once('/').and_then(|(p, _)| accounts.get(p).cloned()),
+                    ..Default::default()
+                };
+                (row, Vec::new())
             });
             row.set(metric, &k.stat, self.window_figure(k, s));
+            series.push((k, s, metric));
         }
         // the newest minute with token data anywhere: the burn's 15 minutes end there
         let newest = self
@@ -160,9 +180,9 @@ impl Store {
             .filter_map(|(_, s, _, _)| s.range(self.window.start, self.window.end).last().map(|(t, _)| t))
             .max();
         rows.into_values()
-            .map(|mut r| {
+            .map(|(mut r, series)| {
                 r.usd_per_hour = newest.and_then(|n| {
-                    let c = self.cost_points(&r.region, &r.model_id, n - (BURN_MINUTES - 1) * 60..n + 1)?;
+                    let c = self.cost_points_in(&series, &r.region, &r.model_id, n - (BURN_MINUTES - 1) * 60..n + 1)?;
                     Some(c.values().sum::<f64>() * 60.0 / BURN_MINUTES as f64)
                 });
                 let has_tokens = r.input_tokens.is_some() || r.output_tokens.is_some();
@@ -170,9 +190,9 @@ impl Store {
                     if has_tokens { self.pricing.cost_in(Some(&r.region), &r.model_id, tokens_of(&r)) } else { None };
                 r.price_source = self.pricing.source_in(Some(&r.region), &r.model_id);
                 r.profile_name = self.inference_profiles.get(&r.model_id).map(|p| p.name.clone());
-                let (tpm, _) = self.quota_minutes(&r.region, &r.model_id);
-                r.tpm_quota_max = tpm.range(self.window.start..self.window.end).map(|(_, v)| *v).reduce(f64::max);
-                r.quota_pct = self.quota_pct(&r.region, &r.model_id);
+                let minutes = self.quota_minutes_in(&series);
+                r.tpm_quota_max = minutes.0.range(self.window.start..self.window.end).map(|(_, v)| *v).reduce(f64::max);
+                r.quota_pct = self.quota_pct_of(&r.region, &r.model_id, &minutes);
                 r
             })
             .collect()
@@ -193,16 +213,7 @@ impl Store {
         stat: &str,
         range: std::ops::Range<i64>,
     ) -> BTreeMap<i64, f64> {
-        let mut out = BTreeMap::new();
-        for (k, s, m, id) in self.bedrock_model_series() {
-            if m == metric && id == model && k.region == region && k.stat == stat {
-                for (t, v) in s.range(range.start, range.end) {
-                    let e = out.entry(t).or_insert(v);
-                    *e = e.max(v);
-                }
-            }
-        }
-        out
+        points_in(&self.series_of(region, model), metric, stat, range)
     }
 
     /// The quota configured for a model: by the id as called, else by its base model id.
@@ -216,16 +227,21 @@ impl Store {
     /// it covers (the one in progress by those elapsed so far), so it is a per-minute average,
     /// comparable with a per-minute quota.
     pub fn quota_minutes(&self, region: &str, model: &str) -> (BTreeMap<i64, f64>, BTreeMap<i64, f64>) {
+        self.quota_minutes_in(&self.series_of(region, model))
+    }
+
+    /// [`Store::quota_minutes`] of one model's `series`.
+    fn quota_minutes_in(&self, series: &[ModelSeries<'_>]) -> (BTreeMap<i64, f64>, BTreeMap<i64, f64>) {
         let period = self.period.max(60);
         let end = self.window.end;
         let per_minute = |t: i64, v: f64| v / ((end - t).clamp(60, period) / 60) as f64;
-        let tpm = self
-            .model_minutes_all(region, model, BedrockMetric::TpmQuotaUsage, TPM_QUOTA_STAT)
+        let all = i64::MIN..i64::MAX;
+        let tpm = points_in(series, BedrockMetric::TpmQuotaUsage, TPM_QUOTA_STAT, all.clone())
             .into_iter()
             .map(|(t, v)| (t, per_minute(t, v)))
             .collect();
-        let mut req = self.model_minutes_all(region, model, BedrockMetric::Invocations, "Sum");
-        for (t, v) in self.model_minutes_all(region, model, BedrockMetric::Throttles, "Sum") {
+        let mut req = points_in(series, BedrockMetric::Invocations, "Sum", all.clone());
+        for (t, v) in points_in(series, BedrockMetric::Throttles, "Sum", all) {
             *req.entry(t).or_insert(0.0) += v;
         }
         let req = req.into_iter().map(|(t, v)| (t, per_minute(t, v))).collect();
@@ -236,12 +252,22 @@ impl Store {
     /// against `tpm`, requests (invocations + throttles) against `rpm`; the larger of the two.
     /// Per minute whatever the window's period ([`Store::quota_minutes`]).
     pub fn quota_pct(&self, region: &str, model: &str) -> Option<f64> {
+        self.effective_quota(region, model)?;
+        self.quota_pct_of(region, model, &self.quota_minutes(region, model))
+    }
+
+    /// [`Store::quota_pct`] from the model's [`Store::quota_minutes`].
+    fn quota_pct_of(
+        &self,
+        region: &str,
+        model: &str,
+        (tpm_minutes, req_minutes): &(BTreeMap<i64, f64>, BTreeMap<i64, f64>),
+    ) -> Option<f64> {
         let q = self.effective_quota(region, model)?.quota();
         let from = self.window.end - (QUOTA_MINUTES + 1) * 60;
         let busiest = |m: &BTreeMap<i64, f64>| m.range(from..).map(|(_, v)| *v).reduce(f64::max);
-        let (tpm_minutes, req_minutes) = self.quota_minutes(region, model);
-        let tpm = q.tpm.filter(|t| *t > 0.0).and_then(|t| busiest(&tpm_minutes).map(|u| u / t * 100.0));
-        let rpm = q.rpm.filter(|r| *r > 0.0).and_then(|r| busiest(&req_minutes).map(|n| n / r * 100.0));
+        let tpm = q.tpm.filter(|t| *t > 0.0).and_then(|t| busiest(tpm_minutes).map(|u| u / t * 100.0));
+        let rpm = q.rpm.filter(|r| *r > 0.0).and_then(|r| busiest(req_minutes).map(|n| n / r * 100.0));
         match (tpm, rpm) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
@@ -273,7 +299,19 @@ impl Store {
     /// Per-minute cost of one model in `range`; `None` when the model has no price.
     fn cost_points(&self, region: &str, model: &str, range: std::ops::Range<i64>) -> Option<BTreeMap<i64, f64>> {
         self.pricing.price_in(Some(region), model)?;
-        let get = |m| self.model_points(region, model, m, "Sum", range.clone());
+        self.cost_points_in(&self.series_of(region, model), region, model, range)
+    }
+
+    /// [`Store::cost_points`] of one model's `series`.
+    fn cost_points_in(
+        &self,
+        series: &[ModelSeries<'_>],
+        region: &str,
+        model: &str,
+        range: std::ops::Range<i64>,
+    ) -> Option<BTreeMap<i64, f64>> {
+        self.pricing.price_in(Some(region), model)?;
+        let get = |m| points_in(series, m, "Sum", range.clone());
         let (i, o, cr, cw) = (
             get(BedrockMetric::InputTokens),
             get(BedrockMetric::OutputTokens),
@@ -292,6 +330,29 @@ impl Store {
         }
         Some(out)
     }
+}
+
+/// One of a model's Bedrock series: its key, its points, its metric.
+type ModelSeries<'a> = (&'a SeriesKey, &'a Series, BedrockMetric);
+
+/// Per-minute points of `metric` at `stat` in `range` among one model's `series`; two spellings
+/// of one metric (aliases) are merged by keeping the larger value.
+fn points_in(
+    series: &[ModelSeries<'_>],
+    metric: BedrockMetric,
+    stat: &str,
+    range: std::ops::Range<i64>,
+) -> BTreeMap<i64, f64> {
+    let mut out = BTreeMap::new();
+    for (k, s, m) in series {
+        if *m == metric && k.stat == stat {
+            for (t, v) in s.range(range.start, range.end) {
+                let e = out.entry(t).or_insert(v);
+                *e = e.max(v);
+            }
+        }
+    }
+    out
 }
 
 fn tokens_of(r: &ModelRow) -> Tokens {

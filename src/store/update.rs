@@ -19,6 +19,10 @@ pub enum Update {
     Prices(super::prices::PricesUpdate),
     /// One Region's application inference profiles.
     InferenceProfiles(super::prices::InferenceProfilesUpdate),
+    /// A monitoring account's links (one Region), or what a metrics source read per account.
+    Accounts(super::accounts::AccountsUpdate),
+    /// The polling plan of one metrics source.
+    Plan(crate::sources::plan::PlanStatus),
 }
 
 /// One poll's worth of metric data.

@@ -490,7 +490,18 @@ impl App {
             fmt: self.fmt,
             view_state: self.view_state,
         };
+        // the polling plan follows what this frame shows (the Overview's totals need every model)
+        crate::sources::plan::begin_frame(
+            self.current == PaneKind::Overview,
+            store
+                .firing_rules()
+                .iter()
+                .flat_map(|r| &r.culprits)
+                .map(|c| (c.region.clone(), c.model.clone()))
+                .collect(),
+        );
         self.panes.get_mut(self.current).draw(f, body, &ctx);
+        crate::sources::plan::end_frame();
         let frozen = self
             .frozen_at
             .map(|t| format!("REPLAY of {}", crate::present::format::rfc3339(t)))

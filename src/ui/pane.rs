@@ -51,13 +51,22 @@ pub struct ViewState {
     /// The model tables (Overview and Models): one row per base model (regions and
     /// cross-region inference ids summed) instead of one per region and model id.
     pub grouped: bool,
+    /// The model tables: one row per account and base model (a monitoring account's source
+    /// accounts; `grouped` is then false).
+    pub by_account: bool,
 }
 
 impl ViewState {
-    /// The same settings with the model tables' grouping switched (the group key).
-    pub fn toggle_grouping(self) -> Self {
+    /// The same settings with the model tables' next grouping (the group key): model+region →
+    /// model → account (when `accounts` are told apart) → model+region.
+    pub fn next_grouping(self, accounts: bool) -> Self {
+        let (grouped, by_account) = match (self.grouped, self.by_account) {
+            (false, false) => (true, false),
+            (true, _) if accounts => (false, true),
+            _ => (false, false),
+        };
         let mut v = self;
-        v.grouped = !v.grouped;
+        (v.grouped, v.by_account) = (grouped, by_account);
         v
     }
 }

@@ -21,6 +21,7 @@ mod emulator_fidelity;
 mod emulator_insights;
 mod emulator_logs;
 mod emulator_metrics;
+mod emulator_org;
 mod emulator_pipeline;
 mod emulator_prices;
 mod emulator_quota_usage;

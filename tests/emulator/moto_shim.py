@@ -48,6 +48,7 @@ import shim_fidelity  # noqa: E402  (tests/emulator/shim_fidelity.py)
 import shim_pricing  # noqa: E402  (tests/emulator/shim_pricing.py)
 import shim_xray  # noqa: E402  (tests/emulator/shim_xray.py)
 import shim_quota  # noqa: E402  (tests/emulator/shim_quota.py)
+import shim_org  # noqa: E402  (tests/emulator/shim_org.py)
 from botocore import parsers, serialize
 from botocore.session import get_session
 from werkzeug.serving import make_server
@@ -94,6 +95,9 @@ class Shim:
         return out["status"], out["headers"], body
 
     def __call__(self, environ, start_response):
+        answered = shim_org.handle(environ, start_response, self)  # monitoring account: OAM, linked accounts
+        if answered is not None:
+            return answered
         answered = shim_pricing.handle(environ, start_response)  # Price List, inference profiles
         if answered is not None:
             return answered

@@ -29,6 +29,7 @@ const SERVICES: &[Service] = &[
     Service { krate: "aws_sdk_bedrock", iam: "bedrock", ops: BEDROCK_OPS },
     Service { krate: "aws_sdk_servicequotas", iam: "servicequotas", ops: SERVICEQUOTAS_OPS },
     Service { krate: "aws_sdk_pricing", iam: "pricing", ops: PRICING_OPS },
+    Service { krate: "aws_sdk_oam", iam: "oam", ops: OAM_OPS },
 ];
 
 /// Needs no IAM permission, so the policy does not list it.
@@ -810,6 +811,24 @@ const BEDROCK_OPS: &[&str] = &[
     "update_guardrail",
     "update_marketplace_model_endpoint",
     "update_provisioned_model_throughput",
+];
+/// aws-sdk-oam's operations (CloudWatch Observability Access Manager).
+const OAM_OPS: &[&str] = &[
+    "create_link",
+    "create_sink",
+    "delete_link",
+    "delete_sink",
+    "get_link",
+    "get_sink",
+    "get_sink_policy",
+    "list_attached_links",
+    "list_links",
+    "list_sinks",
+    "list_tags_for_resource",
+    "put_sink_policy",
+    "tag_resource",
+    "untag_resource",
+    "update_link",
 ];
 const PRICING_OPS: &[&str] =
     &["describe_services", "get_attribute_values", "get_price_list_file_url", "get_products", "list_price_lists"];

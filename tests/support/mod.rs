@@ -211,7 +211,15 @@ fn check_claim(
 /// drives such a shim in a claimed account must use a shim that also keys by account (the
 /// shim's docstring says which do). Accounts are listed once; `regions::` checks the table and
 /// every `claim_account("…")` in `tests/` like the regions.
-pub const ACCOUNT_OWNERS: &[(&str, &str)] = &[("210000000001", "emulator_smoke::claimed_accounts_are_apart")];
+pub const ACCOUNT_OWNERS: &[(&str, &str)] = &[
+    ("210000000001", "emulator_smoke::claimed_accounts_are_apart"),
+    ("210000000100", "emulator_org::three_linked_accounts_show_labelled_through_one_monitoring_account"),
+    ("210000000101", "emulator_org::three_linked_accounts_show_labelled_through_one_monitoring_account"),
+    ("210000000102", "emulator_org::three_linked_accounts_show_labelled_through_one_monitoring_account"),
+    ("210000000103", "emulator_org::three_linked_accounts_show_labelled_through_one_monitoring_account"),
+    ("210000000104", "emulator_org::three_linked_accounts_show_labelled_through_one_monitoring_account"),
+    ("210000000110", "emulator_org::a_budget_holds_over_an_hour_of_five_second_polls_and_the_screen_stays_fresh"),
+];
 
 /// Credentials that act as one account of the emulator (from [`claim_account`]).
 #[derive(Debug, Clone)]

@@ -87,7 +87,7 @@ fn overview_filter_narrows_models_and_suspects_80x24() {
     let editing = render(&store, &mut a, 80, 24, now);
     assert!(editing.contains("/opus█"), "the filter shows while typed: {editing}");
     key(&mut a, &store, KeyCode::Enter);
-    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state.grouped);
+    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state);
     assert_eq!(models.len(), 1);
     assert!(models[0].row.model_id.contains("opus"));
     assert!(sus.iter().all(|x| format!("{} {}", x.summary, x.key.label()).to_lowercase().contains("opus")), "{sus:?}");
@@ -97,14 +97,14 @@ fn overview_filter_narrows_models_and_suspects_80x24() {
     insta::assert_snapshot!("overview_filter_80x24", screen);
     // Esc at the pane clears it, and every model is back
     a.handle(Action::Back, &store);
-    assert_eq!(a.panes.overview.state.lists(&store, a.view_state.grouped).1.len(), 6);
+    assert_eq!(a.panes.overview.state.lists(&store, a.view_state).1.len(), 6);
 }
 
 #[test]
 fn overview_filter_keeps_the_selection_on_its_row() {
     let (store, _) = demo_store(5);
     let mut a = app();
-    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state.grouped);
+    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state);
     // select the Nova row
     let nova = models.iter().position(|g| g.row.model_id == NOVA).unwrap();
     for _ in 0..sus.len() + nova {
@@ -113,7 +113,7 @@ fn overview_filter_keeps_the_selection_on_its_row() {
     a.handle(Action::Filter, &store);
     type_text(&mut a, &store, "nov");
     let st = &a.panes.overview.state;
-    let (sus, models) = st.lists(&store, a.view_state.grouped);
+    let (sus, models) = st.lists(&store, a.view_state);
     assert_eq!(models.len(), 1);
     assert_eq!(st.selected, sus.len(), "still on the Nova row, now the first model");
     // a filter that matches nothing: the index stays in range and drawing works
@@ -239,7 +239,7 @@ fn models_grouped_80x24_and_160x48() {
     let store = regions_store();
     let mut a = app();
     a.handle(Action::Pane2, &store);
-    assert_eq!(a.panes.models.state.rows(&store, a.view_state.grouped).len(), 8);
+    assert_eq!(a.panes.models.state.rows(&store, a.view_state).len(), 8);
     // split: two Sonnet ids in us-east-1 would read the same; the cross-region one shows its prefix
     let split = render(&store, &mut a, 100, 24, LAUNCH);
     assert!(split.contains("us.claude-sonnet-4-5") && split.contains("│claude-sonnet-4-5 "), "{split}");
@@ -247,7 +247,7 @@ fn models_grouped_80x24_and_160x48() {
     assert!(!split.contains("global."), "{split}");
     assert_eq!(split.matches("nova-pro").count(), 2, "one id per region is not ambiguous: {split}");
     let mut a = grouped_models_app(&store);
-    let groups = a.panes.models.state.groups(&store, a.view_state.grouped);
+    let groups = a.panes.models.state.groups(&store, a.view_state);
     assert_eq!(groups.len(), 3);
     let sonnet = groups.iter().find(|g| g.row.model_id == SONNET).unwrap();
     assert_eq!(sonnet.members.len(), 4);
@@ -274,7 +274,7 @@ fn models_grouped_row_opens_summed_charts() {
         .panes
         .models
         .state
-        .groups(&store, a.view_state.grouped)
+        .groups(&store, a.view_state)
         .iter()
         .position(|g| g.row.model_id == SONNET)
         .unwrap();
@@ -301,14 +301,14 @@ fn grouping_is_shared_by_the_overview_and_models_and_survives_pane_switches() {
     a.handle(Action::GroupModels, &store); // on the Overview
     // one setting, followed by both tables
     assert!(a.view_state.grouped);
-    assert_eq!(a.panes.models.state.rows(&store, a.view_state.grouped).len(), 3);
+    assert_eq!(a.panes.models.state.rows(&store, a.view_state).len(), 3);
     a.handle(Action::Pane6, &store);
     a.handle(Action::Pane1, &store);
     let screen = render(&store, &mut a, 120, 35, LAUNCH);
     assert!(screen.contains("Models (3) · by model"), "{screen}");
     assert!(screen.contains("claude-sonnet-4-5 (4)"), "{screen}");
     // Enter on the grouped Haiku row opens the Haiku group's charts in the Models pane
-    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state.grouped);
+    let (sus, models) = a.panes.overview.state.lists(&store, a.view_state);
     let haiku = models.iter().position(|g| g.row.model_id == HAIKU).unwrap();
     for _ in 0..sus.len() + haiku {
         a.handle(Action::Down, &store);
@@ -322,8 +322,8 @@ fn grouping_is_shared_by_the_overview_and_models_and_survives_pane_switches() {
     a.handle(Action::GroupModels, &store);
     assert!(!a.view_state.grouped);
     let st = &a.panes.models.state;
-    assert!(st.rows(&store, a.view_state.grouped)[st.selected].model_id.ends_with(HAIKU));
-    assert_eq!(st.rows(&store, a.view_state.grouped).len(), 8);
+    assert!(st.rows(&store, a.view_state)[st.selected].model_id.ends_with(HAIKU));
+    assert_eq!(st.rows(&store, a.view_state).len(), 8);
     // the footer names what the key does next
     let screen = render(&store, &mut a, 120, 35, LAUNCH);
     assert!(screen.contains("a by model"), "{screen}");
@@ -335,7 +335,7 @@ fn models_grouped_filter_matches_member_ids_and_regions() {
     let mut a = grouped_models_app(&store);
     a.handle(Action::Filter, &store);
     type_text(&mut a, &store, "eu-west-1");
-    let groups = a.panes.models.state.groups(&store, a.view_state.grouped);
+    let groups = a.panes.models.state.groups(&store, a.view_state);
     let ids: Vec<&str> = groups.iter().map(|g| g.row.model_id.as_str()).collect();
     assert_eq!(ids.len(), 2, "Sonnet and Haiku have a member in eu-west-1: {ids:?}");
     assert!(!ids.contains(&NOVA));

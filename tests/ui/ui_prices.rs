@@ -91,7 +91,7 @@ fn the_detail_line_says_where_the_price_came_from() {
     let mut a = app();
     a.handle(Action::Pane2, &store);
     // open the profile's row: rows are sorted by cost, find it
-    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
+    let rows = a.panes.models.state.rows(&store, a.view_state);
     let at = rows.iter().position(|r| r.model_id == ARN).unwrap();
     for _ in 0..at {
         a.handle(Action::Down, &store);
@@ -104,7 +104,7 @@ fn the_detail_line_says_where_the_price_came_from() {
     insta::assert_snapshot!("detail_profile_80x24", render(&store, &mut a, 80, 24, now));
     // a model priced from the Price List says so
     a.handle(Action::Back, &store);
-    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
+    let rows = a.panes.models.state.rows(&store, a.view_state);
     let nova = rows.iter().position(|r| r.model_id.contains("nova-pro")).unwrap();
     let now_at = rows.iter().position(|r| r.model_id == ARN).unwrap();
     for _ in 0..now_at {

@@ -44,7 +44,7 @@ fn models_sorted_by_p99() {
     a.handle(Action::Pane2, &store);
     a.handle(Action::SortNext, &store); // invocations
     a.handle(Action::SortNext, &store); // p99
-    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
+    let rows = a.panes.models.state.rows(&store, a.view_state);
     let p99: Vec<f64> = rows.iter().filter_map(|r| r.latency_p99).collect();
     assert!(p99.windows(2).all(|w| w[0] >= w[1]), "{p99:?}");
     insta::assert_snapshot!(render(&store, &mut a, 120, 30, now));
@@ -246,7 +246,7 @@ fn models_filter_narrows_and_esc_clears() {
         a.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &store);
     }
     a.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &store);
-    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
+    let rows = a.panes.models.state.rows(&store, a.view_state);
     assert_eq!(rows.len(), 1);
     assert!(rows[0].model_id.contains("haiku"));
     let screen = render(&store, &mut a, 100, 20, now);
@@ -254,7 +254,7 @@ fn models_filter_narrows_and_esc_clears() {
     assert!(!screen.contains("claude-sonnet"), "{screen}");
     // Esc at the pane clears the filter
     a.handle(Action::Back, &store);
-    assert_eq!(a.panes.models.state.rows(&store, a.view_state.grouped).len(), 6);
+    assert_eq!(a.panes.models.state.rows(&store, a.view_state).len(), 6);
 }
 
 /// With `--mouse`: a click on a tab opens its pane (wherever the tabs were drawn, compact or

@@ -167,7 +167,7 @@ fn pivot_from_models_to_a_throttled_span_tree_and_back() {
     let mut a = App::new(Keymap::default(), Theme::default());
     // Models, the sonnet row, `t`
     a.handle(Action::Pane2, &store);
-    let rows = a.panes.models.state.rows(&store, a.view_state.grouped);
+    let rows = a.panes.models.state.rows(&store, a.view_state);
     let i = rows.iter().position(|r| r.model_id == SONNET).unwrap();
     for _ in 0..i {
         a.handle(Action::Down, &store);

@@ -39,6 +39,8 @@ pub struct OverviewState {
     pub selected: usize,
     /// `/` narrows the suspects and the models.
     pub filter: Filter,
+    /// Accounts are told apart (as of the last frame): the group key has an account grouping.
+    pub accounts: bool,
 }
 
 /// What a row of the Overview's list is, to keep the selection on it while the list changes.
@@ -54,7 +56,7 @@ enum Ident {
 impl OverviewState {
     /// The suspects and the models the list shows, as filtered; the models by base model when
     /// `grouped` (the app's view setting).
-    pub fn lists(&self, store: &Store, grouped: bool) -> (Vec<Suspect>, Vec<ModelGroup>) {
+    pub fn lists(&self, store: &Store, v: ViewState) -> (Vec<Suspect>, Vec<ModelGroup>) {
         let sus = if self.filter.is_empty() {
             suspects(store)
         } else {
@@ -64,13 +66,13 @@ impl OverviewState {
             all.truncate(SUSPECTS_SHOWN);
             all
         };
-        let mut models = sorted_models(store, grouped);
+        let mut models = sorted_models(store, v);
         models.retain(|g| self.filter.matches(&g.search_text()));
         (sus, models)
     }
 
-    fn ident(&self, store: &Store, grouped: bool, member: bool) -> Option<Ident> {
-        let (sus, models) = self.lists(store, grouped);
+    fn ident(&self, store: &Store, v: ViewState, member: bool) -> Option<Ident> {
+        let (sus, models) = self.lists(store, v);
         if let Some(x) = sus.get(self.selected) {
             return Some(Ident::Suspect(x.key.clone()));
         }
@@ -83,8 +85,8 @@ impl OverviewState {
     }
 
     /// Put the selection back on `ident` when it is still listed, else on the first row.
-    fn reselect(&mut self, store: &Store, grouped: bool, ident: Option<Ident>) {
-        let (sus, models) = self.lists(store, grouped);
+    fn reselect(&mut self, store: &Store, v: ViewState, ident: Option<Ident>) {
+        let (sus, models) = self.lists(store, v);
         let at = match &ident {
             Some(Ident::Suspect(k)) => sus.iter().position(|x| &x.key == k),
             Some(Ident::Model(r, m)) => {
@@ -97,7 +99,7 @@ impl OverviewState {
     }
 
     /// The tables went split ↔ grouped: keep the selection on the same model.
-    pub fn regroup(&mut self, store: &Store, before: bool, after: bool) {
+    pub fn regroup(&mut self, store: &Store, before: ViewState, after: ViewState) {
         if before == after {
             return;
         }
@@ -106,12 +108,12 @@ impl OverviewState {
     }
 
     /// A key while the filter is edited; the selection follows its row while it matches.
-    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, grouped: bool) -> bool {
-        let before = self.ident(store, grouped, false);
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, v: ViewState) -> bool {
+        let before = self.ident(store, v, false);
         if !self.filter.key(key) {
             return false;
         }
-        self.reselect(store, grouped, before);
+        self.reselect(store, v, before);
         true
     }
 }
@@ -138,11 +140,11 @@ impl Pane for OverviewPane {
         "Overview"
     }
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
-        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view, ctx.view_state.grouped);
+        draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view, ctx.view_state);
     }
     fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
         let store = ctx.store;
-        let (sus, models) = self.state.lists(store, ctx.view_state.grouped);
+        let (sus, models) = self.state.lists(store, ctx.view_state);
         let n = sus.len() + models.len();
         let s = &mut self.state;
         // one list: the suspects ("what changed") first, then the models
@@ -156,7 +158,9 @@ impl Pane for OverviewPane {
             Action::Bottom => s.selected = n.saturating_sub(1),
             Action::Filter => s.filter.start(),
             Action::GroupModels => {
-                return Outcome::SetView(ctx.view_state.toggle_grouping());
+                return Outcome::SetView(
+                    ctx.view_state.next_grouping(crate::present::accounts::several_accounts(store)),
+                );
             }
             Action::Select => {
                 return match selected(s.selected) {
@@ -205,11 +209,11 @@ impl Pane for OverviewPane {
             CommandInfo::hint(Action::Select, "open"),
             CommandInfo::hint(Action::ShowTraces, "traces"),
             CommandInfo::hint(Action::Filter, "filter"),
-            grouping_hint(view.grouped),
+            grouping_hint(view.grouped, view.by_account, self.state.accounts),
         ]
     }
     fn view_changed(&mut self, before: &ViewState, ctx: &Ctx) {
-        self.state.regroup(ctx.store, before.grouped, ctx.view_state.grouped);
+        self.state.regroup(ctx.store, *before, ctx.view_state);
     }
     fn back(&mut self) -> bool {
         if self.state.filter.is_empty() {
@@ -222,7 +226,7 @@ impl Pane for OverviewPane {
         self.state.filter.editing
     }
     fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
-        if self.state.filter_key(key, ctx.store, ctx.view_state.grouped) { Outcome::Redraw } else { Outcome::None }
+        if self.state.filter_key(key, ctx.store, ctx.view_state) { Outcome::Redraw } else { Outcome::None }
     }
 }
 
@@ -240,8 +244,8 @@ pub fn suspects(store: &Store) -> Vec<Suspect> {
 }
 
 /// Models (split or grouped) by window cost (unknown last), then invocations.
-fn sorted_models(store: &Store, grouped: bool) -> Vec<ModelGroup> {
-    let mut m = store.model_groups(grouped);
+fn sorted_models(store: &Store, v: ViewState) -> Vec<ModelGroup> {
+    let mut m = crate::present::accounts::model_groups(store, v.grouped, v.by_account);
     m.sort_by(|a, b| {
         let (a, b) = (&a.row, &b.row);
         b.cost_usd
@@ -277,8 +281,9 @@ pub fn draw(
     theme: &Theme,
     fmt: Fmt,
     view: Window,
-    grouped: bool,
+    v: ViewState,
 ) {
+    state.accounts = crate::present::accounts::several_accounts(store);
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Overview", vec![Line::styled(msg, style)], theme);
@@ -306,7 +311,7 @@ pub fn draw(
     }
     let ov = store.overview();
     let banner = crate::ui::widgets::banner::banner(store, theme, fmt, area.width);
-    let (sus, models) = state.lists(store, grouped);
+    let (sus, models) = state.lists(store, v);
     state.selected = state.selected.min((sus.len() + models.len()).saturating_sub(1));
     let tall = area.height >= CHARTS_MIN_HEIGHT;
     let side = tall && area.width >= SIDE_MIN_WIDTH;
@@ -329,7 +334,7 @@ pub fn draw(
         }
         draw_sparklines(f, top, store, &ov, theme, fmt, Borders::TOP);
         draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::TOP);
-        draw_models(f, bottom, store, state, &models, sus.len(), theme, grouped);
+        draw_models(f, bottom, store, state, &models, sus.len(), theme, v);
         return;
     }
     let sus_h = if side || sus.is_empty() { 0 } else { sus.len() as u16 + 2 };
@@ -361,7 +366,7 @@ pub fn draw(
         f.render_widget(Paragraph::new(quality_line(store, &ov, theme, fmt)), quality_area);
     }
     draw_suspects(f, sus_area, &sus, state.selected, theme, Borders::ALL);
-    draw_models(f, bottom, store, state, &models, sus.len(), theme, grouped);
+    draw_models(f, bottom, store, state, &models, sus.len(), theme, v);
 }
 
 /// The first line: what matters now, in words — as many of the headline's clauses as fit.
@@ -814,20 +819,24 @@ fn draw_models(
     models: &[ModelGroup],
     n_sus: usize,
     theme: &Theme,
-    grouped: bool,
+    v: ViewState,
 ) {
     let multi_region = store.identity.several_scopes();
     let wanted: Vec<Column> = Column::ALL
         .iter()
         .copied()
         .filter(|c| *c != Column::Quota || models.iter().any(|r| r.row.quota_pct.is_some()))
+        .filter(|c| *c != Column::Account || models.iter().any(|r| r.row.account.is_some()))
         .collect();
     let name_w = name_width(models);
     let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted, name_w);
     let header = header_row(&cols, None, theme);
     let n = models.len();
-    let models_title =
-        format!("Models ({n}){}{} · by cost · Enter opens", grouping_label(grouped), state.filter.label());
+    let models_title = format!(
+        "Models ({n}){}{} · by cost · Enter opens",
+        grouping_label(v.grouped, v.by_account),
+        state.filter.label()
+    );
     if models.is_empty() {
         let msg =
             format!("No model matches '{}' (Esc clears the filter).", crate::sanitize::one_line(state.filter.text()));
@@ -844,4 +853,14 @@ fn draw_models(
         .style(Style::default());
     let mut ts = TableState::default().with_selected(state.selected.checked_sub(n_sus));
     f.render_stateful_widget(t, area, &mut ts);
+    // what the polling plan keeps at full rate: the rows drawn
+    let shown = area.height.saturating_sub(3) as usize;
+    crate::sources::plan::note_rows(
+        models
+            .iter()
+            .skip(ts.offset())
+            .take(shown)
+            .flat_map(|g| g.members.iter())
+            .map(|m| (m.region.as_str(), m.model_id.as_str())),
+    );
 }

@@ -132,6 +132,10 @@ impl TraceRow<'_> {
     pub fn root(&self) -> String {
         let root = self.s.root.clone().or_else(|| self.t.and_then(|t| t.root_name().map(str::to_string)));
         let mut r = root.unwrap_or_else(|| NONE.into());
+        // whose trace: a monitoring account's source account (or one of several profiles)
+        if let Some((account, _)) = self.s.region.rsplit_once('/') {
+            r = format!("{account} · {r}");
+        }
         if let Some(op) = &self.s.operation {
             r.push(' ');
             r.push_str(op);

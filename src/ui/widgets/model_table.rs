@@ -19,6 +19,8 @@ use crate::ui::theme::{Level, Theme};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
     Model,
+    /// The account a row was read from (a monitoring account's source accounts).
+    Account,
     Region,
     Invocations,
     P50,
@@ -40,6 +42,7 @@ impl Column {
     /// Display order in the Models pane.
     pub const ALL: &'static [Column] = &[
         Self::Model,
+        Self::Account,
         Self::Region,
         Self::Invocations,
         Self::P50,
@@ -87,12 +90,14 @@ impl Column {
         Self::OutTokens,
         Self::InTokens,
         Self::Ttft,
+        Self::Account,
         Self::Model,
     ];
 
     pub fn title(self) -> &'static str {
         match self {
             Self::Model => "Model",
+            Self::Account => "Account",
             Self::Region => "Region",
             Self::Invocations => "Invoc",
             Self::P50 => "p50",
@@ -114,6 +119,7 @@ impl Column {
         match self {
             Self::Model => 18,
             Self::Region => 14,
+            Self::Account => 13,
             Self::Cost | Self::CostPerHour => 8,
             Self::Ttft => 7,
             Self::Throttles => 10,
@@ -142,7 +148,7 @@ impl Column {
             Self::ServerErrors => m.server_errors,
             Self::Throttles => m.throttles,
             Self::Quota => m.quota_pct,
-            Self::Model | Self::Region => None,
+            Self::Model | Self::Region | Self::Account => None,
         };
         v.unwrap_or(-1.0)
     }
@@ -158,6 +164,10 @@ pub fn visible_columns(width: u16, multi_region: bool, wanted: &[Column], name_w
     if multi_region {
         priority.retain(|c| *c != Column::Region);
         priority.insert(1, Column::Region);
+    }
+    // a monitoring account's rows: which account comes before which region
+    if wanted.contains(&Column::Account) {
+        priority.insert(1, Column::Account);
     }
     for c in &priority {
         if !wanted.contains(c) || (*c == Column::Region && !multi_region) {
@@ -196,7 +206,14 @@ pub fn model_cells<'a>(m: &ModelRow, cols: &[Column], theme: &Theme) -> Vec<Cell
                     Some(n) => (format!("@{}", crate::sanitize::one_line(n)), Level::None),
                     None => (short_model_name(&m.model_id), Level::None),
                 },
-                Column::Region => (format::region_label(&m.region, c.width() as usize), Level::None),
+                Column::Region => match (&m.account, m.region.rsplit_once('/')) {
+                    // the account has its own column: the region alone here
+                    (Some(_), Some((_, r))) => (format::region_label(r, c.width() as usize), Level::None),
+                    _ => (format::region_label(&m.region, c.width() as usize), Level::None),
+                },
+                Column::Account => {
+                    (format::clip(crate::store::accounts::scope_account(&m.region), c.width() as usize), Level::None)
+                }
                 Column::Invocations => (format::opt(m.invocations, format::count), Level::None),
                 Column::P50 => (format::opt(m.latency_p50, format::ms), latency_level(m.latency_p50)),
                 Column::P90 => (format::opt(m.latency_p90, format::ms), latency_level(m.latency_p90)),
@@ -336,13 +353,25 @@ fn worst(v: Option<f64>) -> String {
 }
 
 /// Split or grouped, for titles: ` · by model, ^ = worst member` when grouped.
-pub fn grouping_label(grouped: bool) -> &'static str {
-    if grouped { " · by model, ^ = worst member" } else { "" }
+pub fn grouping_label(grouped: bool, by_account: bool) -> &'static str {
+    if by_account {
+        " · by account, ^ = worst member"
+    } else if grouped {
+        " · by model, ^ = worst member"
+    } else {
+        ""
+    }
 }
 
-/// The group key's command: what pressing it does.
-pub fn grouping_hint(grouped: bool) -> CommandInfo {
-    CommandInfo::hint(Action::GroupModels, if grouped { "split" } else { "by model" })
+/// The group key's command: what pressing it does (model+region → model → account, when
+/// `accounts` are told apart, → model+region).
+pub fn grouping_hint(grouped: bool, by_account: bool, accounts: bool) -> CommandInfo {
+    let next = match (grouped, by_account) {
+        (true, _) if accounts => "by account",
+        (true, _) | (false, true) => "split",
+        (false, false) => "by model",
+    };
+    CommandInfo::hint(Action::GroupModels, next)
 }
 
 #[cfg(test)]
@@ -351,9 +380,10 @@ mod tests {
 
     #[test]
     fn narrow_terminals_keep_the_important_columns() {
-        let multi = visible_columns(78, true, Column::ALL, 18);
+        let all: Vec<Column> = Column::ALL.iter().copied().filter(|c| *c != Column::Account).collect();
+        let multi = visible_columns(78, true, &all, 18);
         assert_eq!(&multi[..2], &[Column::Model, Column::Region]);
-        let cols = visible_columns(78, false, Column::ALL, 18);
+        let cols = visible_columns(78, false, &all, 18);
         assert!(
             cols.contains(&Column::Model)
                 && cols.contains(&Column::P99)
@@ -361,10 +391,15 @@ mod tests {
                 && cols.contains(&Column::Cost)
         );
         assert!(!cols.contains(&Column::Region));
-        let wide = visible_columns(200, true, Column::ALL, 18);
-        assert_eq!(wide.len(), Column::ALL.len());
+        let wide = visible_columns(200, true, &all, 18);
+        assert_eq!(wide.len(), all.len());
         // display order is preserved
         assert_eq!(wide[0], Column::Model);
         assert_eq!(wide[1], Column::Region);
+        // a monitoring account's rows: the account before the region, and p99, throttles and
+        // cost still fit at 80 columns
+        let org = visible_columns(78, true, Column::ALL, 18);
+        assert_eq!(&org[..3], &[Column::Model, Column::Account, Column::Region]);
+        assert!(org.contains(&Column::P99) && org.contains(&Column::Throttles) && org.contains(&Column::Cost));
     }
 }

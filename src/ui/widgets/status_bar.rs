@@ -34,7 +34,13 @@ pub fn draw_header(
     let width = area.width as usize;
     let fits = |tabs: usize, w: &String| 11 + tabs + 2 + text::width(w) <= width;
     // every tab named with everything said, else numbered tabs with as much said as fits
-    let all = who_line(id, when, 0);
+    // a monitoring account says so in place of its number: "monitoring 123456… · 14 linked accounts"
+    let org = store.accounts.monitoring().map(|m| (m.to_string(), store.accounts.linked().len()));
+    let who_at = |level: u8| match &org {
+        Some((m, n)) => org_line(id, m, *n, when, level),
+        None => who_line(id, when, level),
+    };
+    let all = who_at(0);
     let (compact, who) = if fits(full, &all) {
         (false, all)
     } else {
@@ -43,7 +49,7 @@ pub fn draw_header(
             if fits(short, &w) {
                 break;
             }
-            w = who_line(id, when, level);
+            w = who_at(level);
         }
         (true, w)
     };
@@ -109,6 +115,29 @@ fn who_line(id: &crate::store::Identity, when: &str, level: u8) -> String {
     crate::sanitize::one_line(&who.join(" · "))
 }
 
+/// [`who_line`] of a monitoring account (`m`, with `n` source accounts linked): the account is
+/// said as a monitoring account, shorter at each level.
+fn org_line(id: &crate::store::Identity, m: &str, n: usize, when: &str, level: u8) -> String {
+    let short: String = m.chars().take(6).collect();
+    let s = if n == 1 { "" } else { "s" };
+    let mut who: Vec<String> = id.profile.iter().cloned().collect();
+    who.push(match level {
+        0 | 1 => format!("monitoring {short}… · {n} linked account{s}"),
+        2 => format!("monitoring · {n} linked"),
+        _ => format!("{n} linked"),
+    });
+    who.push(match id.regions.len() {
+        0 => "no region".into(),
+        k if k > 1 && level >= 2 => format!("{k} regions"),
+        _ => id.regions.join(","),
+    });
+    who.push(when.to_string());
+    if let (Some(e), 0) = (&id.endpoint, level) {
+        who.push(format!("→ {e}"));
+    }
+    crate::sanitize::one_line(&who.join(" · "))
+}
+
 /// Per source: `cloudwatch us-east-1 ✓ 12s` / `✗ stale 3m` / `◐ partial 12s`; then API spend.
 /// Before them, how coarse the points are when they are not per minute.
 pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_note: Option<&str>, theme: &Theme) {
@@ -127,6 +156,11 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
     // points coarser than a minute (old data, a long window): the figures are per period
     if let Some(n) = store.resolution.note() {
         spans.push(Span::styled(n, theme.warn()));
+        spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
+    }
+    // the polling plan: planned and spent per hour, how many queries it slowed
+    if let Some(p) = crate::sources::plan::combined(store.plans.values()) {
+        spans.push(Span::styled(p.short(), if p.over_budget { theme.warn() } else { theme.muted() }));
         spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     for h in store.health() {

@@ -177,6 +177,8 @@ pub fn draw_charts(
     view: Window,
     name: Option<&str>,
 ) {
+    // what the polling plan keeps at full rate: the charts drawn
+    crate::sources::plan::note_charts(group.members.iter().map(|m| (m.region.as_str(), m.model_id.as_str())));
     let mut specs = specs(store, group);
     let column = area.width < 60 || (area.height >= 40 && area.width < 100);
     let cells: Vec<Rect> = if area.height < FOUR_CHARTS_MIN_HEIGHT {

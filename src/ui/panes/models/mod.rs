@@ -48,30 +48,34 @@ pub struct ModelsState {
     pub selected: usize,
     pub sort: Column,
     pub descending: bool,
+    /// Accounts are told apart (as of the last frame): the group key has an account grouping.
+    pub accounts: bool,
 }
 
 impl Default for ModelsState {
     fn default() -> Self {
-        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true }
+        Self { filter: Default::default(), selected: 0, sort: Column::Cost, descending: true, accounts: false }
     }
 }
 
 impl ModelsState {
     /// The rows' figures as shown (grouped rows combined), filtered and sorted; `grouped` is the
     /// app's view setting.
-    pub fn rows(&self, store: &Store, grouped: bool) -> Vec<ModelRow> {
-        self.groups(store, grouped).into_iter().map(|g| g.row).collect()
+    pub fn rows(&self, store: &Store, v: ViewState) -> Vec<ModelRow> {
+        self.groups(store, v).into_iter().map(|g| g.row).collect()
     }
 
     /// The table's rows, split or grouped, filtered and sorted.
-    pub fn groups(&self, store: &Store, grouped: bool) -> Vec<ModelGroup> {
-        let mut rows = store.model_groups(grouped);
+    pub fn groups(&self, store: &Store, v: ViewState) -> Vec<ModelGroup> {
+        let mut rows = crate::present::accounts::model_groups(store, v.grouped, v.by_account);
         rows.retain(|g| self.filter.matches(&g.search_text()));
         let sort = self.sort;
         rows.sort_by(|a, b| {
             let (a, b) = (&a.row, &b.row);
             let o = if sort == Column::Model {
                 short_model_name(&a.model_id).cmp(&short_model_name(&b.model_id))
+            } else if sort == Column::Account {
+                a.region.cmp(&b.region)
             } else {
                 sort.sort_value(a).total_cmp(&sort.sort_value(b))
             };
@@ -83,7 +87,7 @@ impl ModelsState {
 
     /// The table went split ↔ grouped: keep the selection on the same model (a group selects
     /// the row of its busiest member, a row the group it belongs to).
-    pub fn regroup(&mut self, store: &Store, before: bool, after: bool) {
+    pub fn regroup(&mut self, store: &Store, before: ViewState, after: ViewState) {
         if before == after {
             return;
         }
@@ -102,9 +106,9 @@ impl ModelsState {
         action: Action,
         store: &Store,
         page: usize,
-        grouped: bool,
+        v: ViewState,
     ) -> Option<Option<ModelDetailState>> {
-        let n = self.rows(store, grouped).len();
+        let n = self.rows(store, v).len();
         let last = n.saturating_sub(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -121,7 +125,7 @@ impl ModelsState {
             Action::SortReverse => self.descending = !self.descending,
             Action::Filter => self.filter.start(),
             Action::Select => {
-                return Some(self.groups(store, grouped).get(self.selected).map(|g| ModelDetailState::of(g, grouped)));
+                return Some(self.groups(store, v).get(self.selected).map(|g| ModelDetailState::of(g, v.grouped)));
             }
             _ => return None,
         }
@@ -129,12 +133,12 @@ impl ModelsState {
     }
 
     /// A filter key: the selection stays on the same row while it still matches.
-    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, grouped: bool) -> bool {
-        let before = self.groups(store, grouped).get(self.selected).map(ident);
+    pub fn filter_key(&mut self, key: crossterm::event::KeyEvent, store: &Store, v: ViewState) -> bool {
+        let before = self.groups(store, v).get(self.selected).map(ident);
         if !self.filter.key(key) {
             return false;
         }
-        let rows = self.groups(store, grouped);
+        let rows = self.groups(store, v);
         self.selected = before.and_then(|b| position(&rows, &b)).unwrap_or(0);
         true
     }
@@ -164,11 +168,11 @@ impl Pane for ModelsPane {
         }
         match &self.detail {
             Some(d) => detail::draw(f, area, ctx.store, d, ctx.theme, ctx.fmt, ctx.view),
-            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view, ctx.view_state.grouped),
+            None => draw(f, area, ctx.store, &mut self.state, ctx.theme, ctx.fmt, ctx.view, ctx.view_state),
         }
     }
     fn handle(&mut self, action: Action, ctx: &Ctx) -> Outcome {
-        let (store, grouped) = (ctx.store, ctx.view_state.grouped);
+        let (store, v) = (ctx.store, ctx.view_state);
         if action == Action::QuotaView {
             self.quotas = match self.quotas.take() {
                 Some(_) => None,
@@ -184,9 +188,7 @@ impl Pane for ModelsPane {
             // grouped row, its busiest member's id (traces are annotated with the id as called)
             let model = match &self.detail {
                 Some(d) => Some(d.trace_model(store)),
-                None => {
-                    self.state.groups(store, grouped).get(self.state.selected).map(|g| g.busiest().model_id.clone())
-                }
+                None => self.state.groups(store, v).get(self.state.selected).map(|g| g.busiest().model_id.clone()),
             };
             return match model {
                 Some(m) => {
@@ -199,9 +201,9 @@ impl Pane for ModelsPane {
             return Outcome::Ignored;
         }
         if action == Action::GroupModels {
-            return Outcome::SetView(ctx.view_state.toggle_grouping());
+            return Outcome::SetView(v.next_grouping(crate::present::accounts::several_accounts(store)));
         }
-        match self.state.handle(action, store, self.page.max(1), grouped) {
+        match self.state.handle(action, store, self.page.max(1), v) {
             Some(Some(detail)) => {
                 self.detail = Some(detail);
                 Outcome::Redraw
@@ -211,7 +213,7 @@ impl Pane for ModelsPane {
         }
     }
     fn receive(&mut self, intent: &Intent, ctx: &Ctx) -> Outcome {
-        let (store, grouped) = (ctx.store, ctx.view_state.grouped);
+        let (store, v) = (ctx.store, ctx.view_state);
         if *intent == Intent::OpenQuotas {
             self.quotas.get_or_insert_with(Default::default);
             return Outcome::Redraw;
@@ -219,19 +221,19 @@ impl Pane for ModelsPane {
         if let Intent::OpenModel { region, model_id } = intent {
             self.quotas = None;
             // grouped: the group the model belongs to
-            let rows = self.state.groups(store, grouped);
+            let rows = self.state.groups(store, v);
             let base = crate::domain::catalog::base_model_id(model_id);
             let i = rows
                 .iter()
                 .position(|g| g.contains(region, model_id))
-                .or_else(|| rows.iter().position(|g| grouped && g.row.model_id == base));
+                .or_else(|| rows.iter().position(|g| v.grouped && g.row.model_id == base));
             if let Some(i) = i {
                 self.state.selected = i;
             }
             self.detail = Some(match i.and_then(|i| rows.get(i)) {
-                Some(g) => ModelDetailState::of(g, grouped),
+                Some(g) => ModelDetailState::of(g, v.grouped),
                 // not listed (filtered out): still the view the table is in
-                None if grouped => ModelDetailState { grouped: true, ..ModelDetailState::single(region, base) },
+                None if v.grouped => ModelDetailState { grouped: true, ..ModelDetailState::single(region, base) },
                 None => ModelDetailState::single(region, model_id),
             });
             return Outcome::Redraw;
@@ -255,7 +257,7 @@ impl Pane for ModelsPane {
         self.state.filter.editing
     }
     fn handle_key(&mut self, key: crossterm::event::KeyEvent, ctx: &Ctx) -> Outcome {
-        if self.state.filter_key(key, ctx.store, ctx.view_state.grouped) { Outcome::Redraw } else { Outcome::None }
+        if self.state.filter_key(key, ctx.store, ctx.view_state) { Outcome::Redraw } else { Outcome::None }
     }
     fn commands(&self, view: &ViewState) -> Vec<CommandInfo> {
         use CommandInfo as C;
@@ -272,7 +274,7 @@ impl Pane for ModelsPane {
                 C::hint(Action::Select, "charts"),
                 C::hint(Action::SortNext, "sort"),
                 C::hint(Action::ShowTraces, "traces"),
-                grouping_hint(view.grouped),
+                grouping_hint(view.grouped, view.by_account, self.state.accounts),
                 C::hint(Action::QuotaView, "quota use"),
                 C::help(Action::SortReverse, "reverse the sort"),
                 C::help(Action::Filter, "filter by model or region"),
@@ -280,7 +282,7 @@ impl Pane for ModelsPane {
         }
     }
     fn view_changed(&mut self, before: &ViewState, ctx: &Ctx) {
-        self.state.regroup(ctx.store, before.grouped, ctx.view_state.grouped);
+        self.state.regroup(ctx.store, *before, ctx.view_state);
     }
 }
 
@@ -293,14 +295,15 @@ pub fn draw(
     theme: &Theme,
     fmt: Fmt,
     view: Window,
-    grouped: bool,
+    v: ViewState,
 ) {
+    state.accounts = crate::present::accounts::several_accounts(store);
     if let Some((msg, is_err)) = placeholder(store) {
         let style = if is_err { theme.crit() } else { theme.muted() };
         draw_message(f, area, "Models", vec![Line::styled(msg, style)], theme);
         return;
     }
-    let rows = state.groups(store, grouped);
+    let rows = state.groups(store, v);
     if rows.is_empty() {
         draw_message(
             f,
@@ -327,6 +330,7 @@ pub fn draw(
         .iter()
         .copied()
         .filter(|c| *c != Column::Quota || rows.iter().any(|r| r.row.quota_pct.is_some()))
+        .filter(|c| *c != Column::Account || rows.iter().any(|r| r.row.account.is_some()))
         .collect();
     let name_w = name_width(&rows);
     let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted, name_w);
@@ -337,7 +341,7 @@ pub fn draw(
     let title = format!(
         "Models ({}){}{} · sort {} · s/S sort · / filter · Enter charts",
         rows.len(),
-        grouping_label(grouped),
+        grouping_label(v.grouped, v.by_account),
         state.filter.label(),
         state.sort.title(),
     );
@@ -363,6 +367,15 @@ pub fn draw(
         .block(block(&title, theme, true));
     let mut ts = TableState::default().with_selected(Some(state.selected));
     f.render_stateful_widget(t, table_area, &mut ts);
+    // what the polling plan keeps at full rate: the rows drawn
+    let shown = table_area.height.saturating_sub(3) as usize;
+    crate::sources::plan::note_rows(
+        rows.iter()
+            .skip(ts.offset())
+            .take(shown)
+            .flat_map(|g| g.members.iter())
+            .map(|m| (m.region.as_str(), m.model_id.as_str())),
+    );
     if let (Some(area), Some(g)) = (charts, rows.get(state.selected)) {
         let name = shown_names(&rows).swap_remove(state.selected);
         detail::draw_charts(f, area, store, g, theme, fmt, view, Some(&name));
