@@ -134,7 +134,7 @@ pub fn json(store: &Store, generated_at: i64) -> Value {
             "linked_accounts": store.accounts.linked().len(),
             "sinks": store.accounts.org.values().flat_map(|o| o.sinks.clone()).collect::<Vec<_>>(),
         })),
-        "plan": crate::sources::plan::combined(store.plans.values()),
+        "plan": crate::store::plan::combined(store.plans.values()),
         "demo": store.identity.demo,
         "overview": {
             "requests_per_min": ov.requests_per_min.value,

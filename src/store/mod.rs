@@ -6,6 +6,7 @@ pub mod alarms;
 pub mod health;
 pub mod logs;
 pub mod models;
+pub mod plan;
 pub mod prices;
 pub mod quota_usage;
 pub mod quotas;
@@ -61,7 +62,7 @@ pub struct Store {
     /// A monitoring account's linked source accounts, their names, and what was read from each.
     pub accounts: accounts::Accounts,
     /// The polling plan of each metrics source (planned and spent rate, what was slowed).
-    pub plans: BTreeMap<String, crate::sources::plan::PlanStatus>,
+    pub plans: BTreeMap<String, plan::PlanStatus>,
     /// Bumped on every change, so the UI knows when to redraw.
     pub generation: u64,
     /// Reopened from a snapshot saved at this time (`nightjar open`): nothing more will arrive,

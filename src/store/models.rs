@@ -147,18 +147,37 @@ impl Store {
     /// One model's Bedrock series (one walk over the store: each row's figures are then read
     /// from its own few series, never from the whole store again).
     fn series_of(&self, region: &str, model: &str) -> Vec<ModelSeries<'_>> {
-        self.bedrock_model_series()
-            .filter(|(k, _, _, id)| *id == model && k.region == region)
-            .map(|(k, s, m, _)| (k, s, m))
+        // keys sort by region, then namespace: only the region's Bedrock keys are walked
+        let from = SeriesKey {
+            region: region.to_string(),
+            namespace: BEDROCK_NAMESPACE.to_string(),
+            metric: String::new(),
+            dims: Vec::new(),
+            stat: String::new(),
+        };
+        self.series
+            .range(from..)
+            .take_while(|(k, _)| k.region == region && k.namespace == BEDROCK_NAMESPACE)
+            .filter(|(k, _)| k.dims.len() == 1 && k.dims[0].0 == "ModelId" && k.dims[0].1 == model)
+            .filter_map(|(k, s)| Some((k, s, BedrockMetric::from_name(&k.metric)?)))
             .collect()
     }
 
     /// One row per (region, model), sorted by region then model id. One pass over the store
     /// groups the series by model, so the rows cost O(series), not O(rows × series).
     pub fn models(&self) -> Vec<ModelRow> {
-        let mut rows: BTreeMap<(&str, &str), (ModelRow, Vec<ModelSeries<'_>>)> = BTreeMap::new();
+        let mut rows: std::collections::HashMap<(&str, &str), (ModelRow, Vec<ModelSeries<'_>>)> =
+            std::collections::HashMap::new();
         let accounts = self.accounts.by_scope_prefix();
+        // the newest minute with token data anywhere: the burn's 15 minutes end there
+        let mut newest: Option<i64> = None;
         for (k, s, metric, model) in self.bedrock_model_series() {
+            if matches!(metric, BedrockMetric::InputTokens | BedrockMetric::OutputTokens)
+                && k.stat == "Sum"
+                && let Some((t, _)) = s.points.range(self.window.start..self.window.end).next_back()
+            {
+                newest = newest.max(Some(*t));
+            }
             let (row, series) = rows.entry((k.region.as_str(), model)).or_insert_with(|| {
                 let row = ModelRow {
                     region: k.region.clone(),
@@ -171,15 +190,9 @@ impl Store {
             row.set(metric, &k.stat, self.window_figure(k, s));
             series.push((k, s, metric));
         }
-        // the newest minute with token data anywhere: the burn's 15 minutes end there
-        let newest = self
-            .bedrock_model_series()
-            .filter(|(k, _, m, _)| {
-                matches!(m, BedrockMetric::InputTokens | BedrockMetric::OutputTokens) && k.stat == "Sum"
-            })
-            .filter_map(|(_, s, _, _)| s.range(self.window.start, self.window.end).last().map(|(t, _)| t))
-            .max();
-        rows.into_values()
+        let mut rows: Vec<(ModelRow, Vec<ModelSeries<'_>>)> = rows.into_values().collect();
+        rows.sort_by(|(a, _), (b, _)| a.region.cmp(&b.region).then_with(|| a.model_id.cmp(&b.model_id)));
+        rows.into_iter()
             .map(|(mut r, series)| {
                 r.usd_per_hour = newest.and_then(|n| {
                     let c = self.cost_points_in(&series, &r.region, &r.model_id, n - (BURN_MINUTES - 1) * 60..n + 1)?;
@@ -190,9 +203,13 @@ impl Store {
                     if has_tokens { self.pricing.cost_in(Some(&r.region), &r.model_id, tokens_of(&r)) } else { None };
                 r.price_source = self.pricing.source_in(Some(&r.region), &r.model_id);
                 r.profile_name = self.inference_profiles.get(&r.model_id).map(|p| p.name.clone());
-                let minutes = self.quota_minutes_in(&series);
-                r.tpm_quota_max = minutes.0.range(self.window.start..self.window.end).map(|(_, v)| *v).reduce(f64::max);
-                r.quota_pct = self.quota_pct_of(&r.region, &r.model_id, &minutes);
+                let tpm = self.tpm_minutes_in(&series);
+                r.tpm_quota_max = tpm.range(self.window.start..self.window.end).map(|(_, v)| *v).reduce(f64::max);
+                // the requests a minute only for a model with a quota
+                if self.effective_quota(&r.region, &r.model_id).is_some() {
+                    let minutes = (tpm, self.req_minutes_in(&series));
+                    r.quota_pct = self.quota_pct_of(&r.region, &r.model_id, &minutes);
+                }
                 r
             })
             .collect()
@@ -232,20 +249,30 @@ impl Store {
 
     /// [`Store::quota_minutes`] of one model's `series`.
     fn quota_minutes_in(&self, series: &[ModelSeries<'_>]) -> (BTreeMap<i64, f64>, BTreeMap<i64, f64>) {
-        let period = self.period.max(60);
-        let end = self.window.end;
-        let per_minute = |t: i64, v: f64| v / ((end - t).clamp(60, period) / 60) as f64;
-        let all = i64::MIN..i64::MAX;
-        let tpm = points_in(series, BedrockMetric::TpmQuotaUsage, TPM_QUOTA_STAT, all.clone())
+        (self.tpm_minutes_in(series), self.req_minutes_in(series))
+    }
+
+    /// A point of a coarser period as a per-minute average (see [`Store::quota_minutes`]).
+    fn per_minute(&self, t: i64, v: f64) -> f64 {
+        v / ((self.window.end - t).clamp(60, self.period.max(60)) / 60) as f64
+    }
+
+    /// The estimated TPM quota use a minute among one model's `series`.
+    fn tpm_minutes_in(&self, series: &[ModelSeries<'_>]) -> BTreeMap<i64, f64> {
+        points_in(series, BedrockMetric::TpmQuotaUsage, TPM_QUOTA_STAT, i64::MIN..i64::MAX)
             .into_iter()
-            .map(|(t, v)| (t, per_minute(t, v)))
-            .collect();
+            .map(|(t, v)| (t, self.per_minute(t, v)))
+            .collect()
+    }
+
+    /// Requests (invocations + throttles) a minute among one model's `series`.
+    fn req_minutes_in(&self, series: &[ModelSeries<'_>]) -> BTreeMap<i64, f64> {
+        let all = i64::MIN..i64::MAX;
         let mut req = points_in(series, BedrockMetric::Invocations, "Sum", all.clone());
         for (t, v) in points_in(series, BedrockMetric::Throttles, "Sum", all) {
             *req.entry(t).or_insert(0.0) += v;
         }
-        let req = req.into_iter().map(|(t, v)| (t, per_minute(t, v))).collect();
-        (tpm, req)
+        req.into_iter().map(|(t, v)| (t, self.per_minute(t, v))).collect()
     }
 
     /// The busiest of the last few minutes as a share of the model's quota: estimated TPM usage

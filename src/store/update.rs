@@ -22,7 +22,7 @@ pub enum Update {
     /// A monitoring account's links (one Region), or what a metrics source read per account.
     Accounts(super::accounts::AccountsUpdate),
     /// The polling plan of one metrics source.
-    Plan(crate::sources::plan::PlanStatus),
+    Plan(super::plan::PlanStatus),
 }
 
 /// One poll's worth of metric data.

@@ -24,7 +24,7 @@ fn control(endpoint: &str, path: &str, body: &Value) -> Value {
     let hostport = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let payload = body.to_string();
     let mut s = std::net::TcpStream::connect(hostport).expect("emulator reachable");
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     let method = if body.is_null() { "GET" } else { "POST" };
     write!(
         s,
@@ -255,4 +255,91 @@ async fn a_budget_holds_over_an_hour_of_five_second_polls_and_the_screen_stays_f
     assert!(worst_gap <= 60 + refresh, "a shown row went {worst_gap} s unread");
     // and without the budget, the same hour would cost far more
     assert!(status.unplanned_usd_per_hour > 10.0 * budget, "{status:?}");
+}
+
+/// The scale benchmark through the emulator's front: 20 source accounts × 4 regions × 30 models
+/// linked to one monitoring account, one full read of each region by the real poller. Prints
+/// the calls per refresh against ⌈queries/500⌉ (counted by the emulator), and the time of the
+/// first load. Slow (it seeds 2,400 models' metrics): run it by hand,
+/// `scripts/test.sh --test aws emulator_org::scale -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn scale_through_the_emulator_front() {
+    use nightjar::sources::cloudwatch::{MetricsPoller, Org};
+    let Some(endpoint) = support::endpoint() else { return };
+    let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"];
+    let monitoring = support::claim_account(&endpoint, "210000000120").await;
+    let accounts = [
+        support::claim_account(&endpoint, "210000000121").await,
+        support::claim_account(&endpoint, "210000000122").await,
+        support::claim_account(&endpoint, "210000000123").await,
+        support::claim_account(&endpoint, "210000000124").await,
+        support::claim_account(&endpoint, "210000000125").await,
+        support::claim_account(&endpoint, "210000000126").await,
+        support::claim_account(&endpoint, "210000000127").await,
+        support::claim_account(&endpoint, "210000000128").await,
+        support::claim_account(&endpoint, "210000000129").await,
+        support::claim_account(&endpoint, "210000000130").await,
+        support::claim_account(&endpoint, "210000000131").await,
+        support::claim_account(&endpoint, "210000000132").await,
+        support::claim_account(&endpoint, "210000000133").await,
+        support::claim_account(&endpoint, "210000000134").await,
+        support::claim_account(&endpoint, "210000000135").await,
+        support::claim_account(&endpoint, "210000000136").await,
+        support::claim_account(&endpoint, "210000000137").await,
+        support::claim_account(&endpoint, "210000000138").await,
+        support::claim_account(&endpoint, "210000000139").await,
+        support::claim_account(&endpoint, "210000000140").await,
+    ];
+    let models: Vec<String> = (0..30).map(|i| format!("anthropic.scale-{i:02}-v1:0")).collect();
+    let seeded = std::time::Instant::now();
+    for region in regions {
+        let links: Vec<(String, String)> =
+            accounts.iter().enumerate().map(|(i, a)| (a.id.to_string(), format!("team-{i:02}"))).collect();
+        seed_org(&endpoint, region, monitoring.id, &links, 100);
+        for a in &accounts {
+            let cw = cloudwatch_of(&endpoint, a, region).await;
+            let t = support::minute_start(2);
+            for m in &models {
+                let dims = [("ModelId", m.as_str())];
+                support::put_metric(&cw, "AWS/Bedrock", "Invocations", &dims, &[(t, 5.0)]).await;
+                support::put_metric(&cw, "AWS/Bedrock", "InputTokenCount", &dims, &[(t, 5000.0)]).await;
+                support::put_metric(&cw, "AWS/Bedrock", "InvocationLatency", &dims, &[(t, 900.0)]).await;
+            }
+        }
+    }
+    println!("seeded {} models in {:.0} s", 20 * 4 * 30, seeded.elapsed().as_secs_f64());
+    let mut rows = 0;
+    for region in regions {
+        let sdk = support::sdk_config_as(&endpoint, region, &monitoring).await;
+        let oam = nightjar::sources::oam::OamReader::new(aws_sdk_oam::Client::new(&sdk), region, None, None);
+        let mut p = MetricsPoller::new(aws_sdk_cloudwatch::Client::new(&sdk), region, vec![], None, None)
+            .with_org(Org::new(Some(oam), Default::default(), vec![]))
+            .planned(nightjar::sources::plan::Planner::new(60, None));
+        let t0 = std::time::Instant::now();
+        let u = p.poll("1h".parse().unwrap(), support::now_secs()).await.expect("the first load");
+        let took = t0.elapsed();
+        let (series, window) = p.queries();
+        let queries = series.len() + window.len();
+        let calls = control(
+            &endpoint,
+            &format!("/_nightjar/org/calls?region={region}&account={}", monitoring.id),
+            &Value::Null,
+        );
+        let gmd = calls["GetMetricData"].as_u64().unwrap();
+        let models_read: std::collections::BTreeSet<(String, String)> =
+            u.series.iter().filter_map(|(k, _)| Some((k.region.clone(), k.dim("ModelId")?.to_string()))).collect();
+        rows += models_read.len();
+        println!(
+            "{region}: {queries} queries, {gmd} GetMetricData calls (⌈queries/500⌉ = {}), at most {} a call, {} ListMetrics, first load {:.1} s, {} model rows",
+            queries.div_ceil(500),
+            calls["max_queries"],
+            calls["ListMetrics"],
+            took.as_secs_f64(),
+            models_read.len()
+        );
+        assert!(gmd as usize <= queries.div_ceil(500), "{gmd} calls for {queries} queries");
+        assert_eq!(models_read.len(), 20 * 30);
+    }
+    assert_eq!(rows, 2400);
 }

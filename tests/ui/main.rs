@@ -9,6 +9,7 @@
 #[path = "../ui_common/mod.rs"]
 mod ui_common;
 
+mod ui_accounts;
 mod ui_alarms_runaway;
 mod ui_fidelity;
 mod ui_filter_group;

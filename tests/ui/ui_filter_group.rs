@@ -270,14 +270,7 @@ fn models_grouped_80x24_and_160x48() {
 fn models_grouped_row_opens_summed_charts() {
     let store = regions_store();
     let mut a = grouped_models_app(&store);
-    let i = a
-        .panes
-        .models
-        .state
-        .groups(&store, a.view_state)
-        .iter()
-        .position(|g| g.row.model_id == SONNET)
-        .unwrap();
+    let i = a.panes.models.state.groups(&store, a.view_state).iter().position(|g| g.row.model_id == SONNET).unwrap();
     a.handle(Action::Top, &store);
     for _ in 0..i {
         a.handle(Action::Down, &store);

@@ -263,6 +263,22 @@ pub fn table_rows<'a>(rows: &[ModelGroup], cols: &[Column], theme: &Theme) -> Ve
     rows.iter().zip(name_overrides(rows)).map(|(g, name)| Row::new(group_cells(g, name, cols, theme))).collect()
 }
 
+/// [`table_rows`] of the rows in `range` only (the names still told apart among all `rows`).
+pub fn table_rows_in<'a>(
+    rows: &[ModelGroup],
+    range: std::ops::Range<usize>,
+    cols: &[Column],
+    theme: &Theme,
+) -> Vec<Row<'a>> {
+    let (skip, take) = (range.start, range.len());
+    rows.iter()
+        .zip(name_overrides(rows))
+        .skip(skip)
+        .take(take)
+        .map(|(g, name)| Row::new(group_cells(g, name, cols, theme)))
+        .collect()
+}
+
 /// Per row, the name to show instead of the short name: the cross-region prefix when another row
 /// of its region has the same short name.
 fn name_overrides(rows: &[ModelGroup]) -> Vec<Option<String>> {

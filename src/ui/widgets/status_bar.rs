@@ -159,8 +159,8 @@ pub fn draw_status(f: &mut Frame, area: Rect, store: &Store, now: i64, frozen_no
         spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     // the polling plan: planned and spent per hour, how many queries it slowed
-    if let Some(p) = crate::sources::plan::combined(store.plans.values()) {
-        spans.push(Span::styled(p.short(), if p.over_budget { theme.warn() } else { theme.muted() }));
+    if let Some(p) = crate::store::plan::combined(store.plans.values()) {
+        spans.push(Span::styled(plan_line(&p), if p.over_budget { theme.warn() } else { theme.muted() }));
         spans.push(Span::styled(theme.glyph("  │ ", "  | "), theme.muted()));
     }
     for h in store.health() {
@@ -233,4 +233,12 @@ pub fn draw_message_line(f: &mut Frame, area: Rect, store: &Store, hints: &str, 
         },
     };
     f.render_widget(Paragraph::new(line), area);
+}
+
+/// `plan $0.08/$0.10/h spent $0.07/h · 412 slowed` for the status bar.
+fn plan_line(p: &crate::store::plan::PlanStatus) -> String {
+    let spent = p.spent_usd_per_hour.map(|s| format!(" spent ${s:.2}/h")).unwrap_or_default();
+    let budget = p.budget_usd_per_hour.map(|b| format!("/${b:.2}")).unwrap_or_default();
+    let over = if p.over_budget { " over budget" } else { "" };
+    format!("plan ${:.2}{budget}/h{spent} · {} slowed{over}", p.planned_usd_per_hour, p.slowed)
 }

@@ -26,7 +26,7 @@ use crate::ui::action::Action;
 use crate::ui::pane::{CommandInfo, Ctx, DrawCtx, Intent, Outcome, Pane, PaneKind, ViewState};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::model_table::{
-    Column, grouping_hint, grouping_label, header_row, name_width, shown_names, table_rows, table_width,
+    Column, grouping_hint, grouping_label, header_row, name_width, shown_names, table_rows_in, table_width,
     visible_columns,
 };
 use crate::ui::widgets::text::width;
@@ -68,7 +68,9 @@ impl ModelsState {
     /// The table's rows, split or grouped, filtered and sorted.
     pub fn groups(&self, store: &Store, v: ViewState) -> Vec<ModelGroup> {
         let mut rows = crate::present::accounts::model_groups(store, v.grouped, v.by_account);
-        rows.retain(|g| self.filter.matches(&g.search_text()));
+        if !self.filter.is_empty() {
+            rows.retain(|g| self.filter.matches(&g.search_text()));
+        }
         let sort = self.sort;
         rows.sort_by(|a, b| {
             let (a, b) = (&a.row, &b.row);
@@ -336,7 +338,7 @@ pub fn draw(
     let cols = visible_columns(area.width.saturating_sub(2), multi_region, &wanted, name_w);
     let header = header_row(&cols, Some((state.sort, state.descending)), theme);
     state.selected = state.selected.min(rows.len().saturating_sub(1));
-    let body: Vec<Row> = table_rows(&rows, &cols, theme);
+
     let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint(name_w)).collect();
     let title = format!(
         "Models ({}){}{} · sort {} · s/S sort · / filter · Enter charts",
@@ -360,18 +362,22 @@ pub fn draw(
     } else {
         (area, None)
     };
+    // only the rows that fit are built (2,400 rows cost a frame their cells otherwise): the
+    // window ratatui would scroll to from the top, the selected row the last one shown
+    let shown = table_area.height.saturating_sub(3).max(1) as usize;
+    let offset = state.selected.saturating_sub(shown - 1);
+    let body: Vec<Row> = table_rows_in(&rows, offset..(offset + shown).min(rows.len()), &cols, theme);
     let t = Table::new(body, widths)
         .header(header)
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .block(block(&title, theme, true));
-    let mut ts = TableState::default().with_selected(Some(state.selected));
+    let mut ts = TableState::default().with_selected(Some(state.selected - offset));
     f.render_stateful_widget(t, table_area, &mut ts);
     // what the polling plan keeps at full rate: the rows drawn
-    let shown = table_area.height.saturating_sub(3) as usize;
     crate::sources::plan::note_rows(
         rows.iter()
-            .skip(ts.offset())
+            .skip(offset + ts.offset())
             .take(shown)
             .flat_map(|g| g.members.iter())
             .map(|m| (m.region.as_str(), m.model_id.as_str())),
