@@ -127,7 +127,18 @@ impl Store {
     fn minute_values(&self, key: &SeriesKey, from: i64, to: i64, zero_fill: bool) -> Vec<(i64, f64)> {
         let Some(s) = self.get(key) else { return Vec::new() };
         if zero_fill {
-            (from..to).step_by(60).map(|t| (t, s.points.get(&t).copied().unwrap_or(0.0))).collect()
+            // a minute with no point is a quiet one only once the series was asked for after it:
+            // the polling plan reads some series less often than every minute (a planned poller
+            // hands back every series it asked for, empty or not; the demo only what it has)
+            let planned = !self.plans.is_empty();
+            let known = s.read_through.filter(|_| planned);
+            (from..to)
+                .step_by(60)
+                .filter_map(|t| match s.points.get(&t) {
+                    Some(v) => Some((t, *v)),
+                    None => known.is_none_or(|r| t + 60 < r).then_some((t, 0.0)),
+                })
+                .collect()
         } else {
             s.range(from, to).collect()
         }
@@ -296,6 +307,34 @@ mod tests {
         assert_eq!(sus.len(), 2, "{sus:#?}");
         assert!(sus[0].starts_with("claude-haiku-4-5 in alpha/us-east-1 throttles 40× baseline"), "{sus:#?}");
         assert!(sus[1].starts_with("claude-haiku-4-5 in beta/eu-west-1 throttles 25× baseline"), "{sus:#?}");
+    }
+
+    #[test]
+    fn minutes_a_slowed_series_was_not_read_for_are_not_a_drop_to_zero() {
+        // 60 minutes of 5 invocations a minute, read through T0 + 60 min; then the plan skips
+        // the series for four minutes while the other model is read
+        let model = |i: usize| format!("acme.model-{i}");
+        let key =
+            |i: usize| SeriesKey::new("us-east-1", BEDROCK_NAMESPACE, "Invocations", &[("ModelId", &model(i))], "Sum");
+        let steady = |to: i64| (0..to).map(|m| (T0 + m * 60, 5.0)).collect::<Vec<_>>();
+        let poll = |s: &mut Store, end: i64, series: Vec<(SeriesKey, Vec<(i64, f64)>)>| {
+            s.apply(Update::Metrics(MetricsUpdate {
+                window: Window { start: end - 3600, end },
+                period: 60,
+                resolution: Default::default(),
+                series,
+                window_values: vec![],
+            }))
+        };
+        let mut s = Store::new(PriceTable::default(), vec![]);
+        s.apply(Update::Plan(crate::store::plan::PlanStatus { scope: "us-east-1".into(), ..Default::default() }));
+        poll(&mut s, T0 + 61 * 60, vec![(key(0), steady(60)), (key(1), steady(60))]);
+        // model 1 is read again four minutes on and its invocations stopped; model 0 is not read
+        let now = T0 + 65 * 60 + 30;
+        poll(&mut s, T0 + 66 * 60, vec![(key(1), vec![])]);
+        let sus: Vec<String> = s.suspects(now, 5).into_iter().map(|x| x.summary).collect();
+        assert!(sus.iter().any(|x| x.contains("model-1") && x.contains("0 vs 5 baseline")), "{sus:#?}");
+        assert!(!sus.iter().any(|x| x.contains("model-0")), "model-0 was not read since: {sus:#?}");
     }
 
     #[test]

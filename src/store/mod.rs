@@ -130,7 +130,9 @@ impl Store {
             self.resolution = m.resolution;
         }
         for (key, points) in m.series {
-            self.series.entry(key).or_default().upsert(points);
+            let s = self.series.entry(key).or_default();
+            s.upsert(points);
+            s.read_through = s.read_through.max(Some(m.window.end));
         }
         for (key, value) in m.window_values {
             let s = self.series.entry(key).or_default();

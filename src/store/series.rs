@@ -48,6 +48,10 @@ pub struct Series {
     pub window_value: Option<f64>,
     /// The window `window_value` covers (start, end).
     pub window_of_value: Option<(i64, i64)>,
+    /// The end of the newest poll that asked for it: a series the polling plan reads less often
+    /// is not known to be empty after this (`None`: read with everything, every poll).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_through: Option<i64>,
 }
 
 impl Series {
